@@ -1,0 +1,12 @@
+export type { DenoiserContractOptions } from './denoiser-contract';
+export { checkDenoiserContract } from './denoiser-contract';
+export type { JointDistribution } from './exact-denoiser';
+export {
+  createExactDenoiser,
+  createUniformDenoiser,
+  exactConditionals,
+  jointEntropy,
+  randomJoint,
+  sequenceAt,
+  sequenceIndex,
+} from './exact-denoiser';

@@ -1,0 +1,44 @@
+import { cosine } from './cosine-schedule';
+import { geometric } from './geometric-schedule';
+import { linear } from './linear-schedule';
+import type { MaskingSchedule, ScheduleConfig } from './masking-schedule';
+import { polynomial } from './polynomial-schedule';
+
+const SPECS = '"linear", "cosine", "polyK" (K > 0, e.g. "poly3") or "geometric"';
+
+/** Reads a schedule spec: "linear" | "cosine" | "polyK" (e.g. "poly3", "poly0.5") | "geometric". */
+export function parseSchedule(spec: string, opts: { eps?: number } = {}): MaskingSchedule {
+  const trimmed = spec.trim().toLowerCase();
+  if (trimmed === 'linear') return linear(opts);
+  if (trimmed === 'cosine') return cosine(opts);
+  if (trimmed === 'geometric') return geometric(opts);
+  const poly = /^poly(?:nomial)?(\d+(?:\.\d+)?)$/.exec(trimmed);
+  if (poly) {
+    const k = Number(poly[1]);
+    if (!(k > 0)) throw new RangeError(`schedule "${spec}": polynomial degree must be > 0`);
+    return polynomial(k, opts);
+  }
+  throw new RangeError(`unknown schedule "${spec}"; expected ${SPECS}`);
+}
+
+/** Rebuilds a schedule from its `toJSON()` form (e.g. read from a checkpoint). */
+export function scheduleFromJSON(config: unknown): MaskingSchedule {
+  const c = config as Partial<ScheduleConfig> | null;
+  if (c == null || typeof c !== 'object' || typeof c.kind !== 'string') {
+    throw new TypeError(`schedule config must be an object with a "kind", got ${JSON.stringify(config)}`);
+  }
+  switch (c.kind) {
+    case 'linear':
+      return linear({ eps: c.eps });
+    case 'cosine':
+      return cosine({ eps: c.eps });
+    case 'polynomial':
+      return polynomial(Number((c as { k?: number }).k), { eps: c.eps });
+    case 'geometric': {
+      const g = c as { eps?: number; betaMin?: number; betaMax?: number };
+      return geometric({ eps: g.eps, betaMin: g.betaMin, betaMax: g.betaMax });
+    }
+    default:
+      throw new TypeError(`unknown schedule kind "${(c as { kind: string }).kind}"; expected ${SPECS}`);
+  }
+}
