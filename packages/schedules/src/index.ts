@@ -6,3 +6,5 @@ export { DEFAULT_EPS } from './masking-schedule';
 export { parseSchedule, scheduleFromJSON } from './parse-schedule';
 export { polynomial } from './polynomial-schedule';
 export { timeGrid } from './time-grid';
+export { genmd4Schedule, genmd4ScheduleFromJSON, inverseSoftplus } from './genmd4-schedule';
+export type { GenMD4ScheduleConfig, StateDependentSchedule } from './genmd4-schedule';

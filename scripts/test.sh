@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The project's full check, as run by CI: system packages, dependencies, build, typecheck, lint, tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1
+bash scripts/ensure-system.sh
+pnpm install --frozen-lockfile
+pnpm run build
+pnpm run typecheck
+pnpm run lint
+pnpm run test:packages
