@@ -1,3 +1,6 @@
+import { mergeConfig } from 'vitest/config';
 import { packageTestConfig } from '../../vitest.shared';
 
-export default packageTestConfig({ tensors: true });
+export default mergeConfig(packageTestConfig({ tensors: true }), {
+  ssr: { resolve: { conditions: ['source'] } },
+});

@@ -39,7 +39,14 @@ export function inverseSoftplus(w: number): number {
 function buildSchedule(raw: Float32Array, eps: number, trainable: boolean): StateDependentSchedule {
   assertEps(eps);
   const vocabSize = raw.length;
-  const rawExponents = tf.variable(tf.tensor1d(raw), trainable, undefined, 'float32') as tf.Variable<tf.Rank.R1>;
+  if (!raw.every((x) => Number.isFinite(x))) {
+    throw new RangeError('GenMD4 raw exponents must be finite numbers');
+  }
+  // tf.variable shares the initial tensor's data; dispose the initial tensor so that only the
+  // variable stays alive.
+  const initial = tf.tensor1d(raw);
+  const rawExponents = tf.variable(initial, trainable, undefined, 'float32') as tf.Variable<tf.Rank.R1>;
+  initial.dispose();
   const exponentValues = (): Float64Array => {
     const values = rawExponents.dataSync();
     const w = new Float64Array(vocabSize);

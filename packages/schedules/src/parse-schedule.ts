@@ -6,13 +6,17 @@ import { polynomial } from './polynomial-schedule';
 
 const SPECS = '"linear", "cosine", "polyK" (K > 0, e.g. "poly3") or "geometric"';
 
-/** Reads a schedule spec: "linear" | "cosine" | "polyK" (e.g. "poly3", "poly0.5") | "geometric". */
+/**
+ * Reads a schedule spec: "linear" | "cosine" | "polyK" (e.g. "poly3", "poly0.5", "polynomial2") |
+ * "geometric" (default betas), case-insensitive. Every schedule's `name` reads back this way; use
+ * `toJSON` / `scheduleFromJSON` to keep a non-default eps or geometric betas.
+ */
 export function parseSchedule(spec: string, opts: { eps?: number } = {}): MaskingSchedule {
   const trimmed = spec.trim().toLowerCase();
   if (trimmed === 'linear') return linear(opts);
   if (trimmed === 'cosine') return cosine(opts);
   if (trimmed === 'geometric') return geometric(opts);
-  const poly = /^poly(?:nomial)?(\d+(?:\.\d+)?)$/.exec(trimmed);
+  const poly = /^poly(?:nomial)?(\d+(?:\.\d+)?(?:e[-+]?\d+)?)$/.exec(trimmed);
   if (poly) {
     const k = Number(poly[1]);
     if (!(k > 0)) throw new RangeError(`schedule "${spec}": polynomial degree must be > 0`);

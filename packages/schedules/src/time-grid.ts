@@ -1,7 +1,8 @@
 /**
  * The reverse-process time grid: steps+1 times from t = 1 (all MASK) down to t = 0.
  * - uniform: t_i = i / T
- * - cosine:  t_i = cos(pi/2 (1 - i/T))  (spends more steps near t = 0; better samples with linear alpha)
+ * - cosine:  t_i = cos(pi/2 (1 - i/T))  (small steps near t = 1, where sampling starts, so few tokens
+ *   are revealed in the first steps; better samples with linear alpha)
  * Element j of the result is t_{T-j}, so grid[0] = 1 and grid[T] = 0 exactly.
  */
 export function timeGrid(steps: number, kind: 'uniform' | 'cosine' = 'uniform'): Float64Array {

@@ -1,0 +1,12 @@
+import { chromium } from 'playwright-core';
+import { preview } from 'vite';
+const server = await preview({ root: '/work/main/apps/web', preview: { port: 4390, strictPort: true } });
+const ctx = await chromium.launchPersistentContext('/tmp/webscratch/prof' + Date.now(), { executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox','--disable-background-networking','--disable-component-update','--disable-sync','--no-first-run','--disable-quic'] });
+const page = ctx.pages()[0];
+page.on('console', (m) => console.log('console', m.type(), m.text()));
+page.on('pageerror', (e) => console.log('pageerror', e));
+page.on('worker', (w) => { console.log('worker', w.url()); });
+await page.goto('http://localhost:4390/?backend=' + (process.argv[2] ?? 'wasm'));
+await page.waitForTimeout(8000);
+console.log(await page.textContent('#backend-active'), await page.textContent('#backend-note'), await page.evaluate(() => crossOriginIsolated));
+await ctx.close(); await server.close();

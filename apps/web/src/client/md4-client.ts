@@ -1,0 +1,145 @@
+import type {
+  BackendChoice,
+  BackendInfo,
+  CheckpointSource,
+  ModelInfo,
+  SampleResult,
+  SampleSettings,
+  SampleStep,
+  TrainResult,
+  TrainSettings,
+  TrainStep,
+  WorkerReply,
+  WorkerRequest,
+  WorkerResults,
+} from '../worker/protocol';
+
+type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
+type RequestBody = Distribute<Exclude<WorkerRequest, { type: 'abort' }>>;
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  onEvent?: (reply: WorkerReply) => void;
+}
+
+export interface RunOptions<E> {
+  /** Called for every step the worker reports. */
+  onStep?: (event: E) => void;
+  /** Aborting rejects the promise with an AbortError once the worker has stopped. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The page's handle on the model worker: every call is a message to a Web Worker that owns tfjs, the
+ * model and all tensors, so the page stays responsive while it samples or trains. This is also the
+ * API for embedding MD4 in another app (see examples/embed.ts).
+ */
+export class Md4Client {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(worker?: Worker) {
+    this.worker =
+      worker ?? new Worker(new URL('../worker/md4-worker.ts', import.meta.url), { type: 'module', name: 'md4' });
+    this.worker.addEventListener('message', (e: MessageEvent<WorkerReply>) => this.receive(e.data));
+    this.worker.addEventListener('error', (e) => {
+      const error = new Error(`the model worker failed: ${e.message || 'unknown error'}`);
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+    });
+  }
+
+  /** Picks a backend ('auto': WebGPU, WebGL, wasm, cpu, first that works). The model moves with it. */
+  setBackend(choice: BackendChoice): Promise<BackendInfo> {
+    return this.call({ type: 'setBackend', choice });
+  }
+
+  /** Loads a checkpoint from a URL or from bytes (a File's arrayBuffer()). */
+  loadCheckpoint(source: CheckpointSource): Promise<ModelInfo> {
+    const transfer = 'bytes' in source ? [source.bytes] : [];
+    return this.call({ type: 'load', source }, undefined, transfer);
+  }
+
+  /** Samples one sequence (or fills in a template), streaming every step. */
+  sample(settings: SampleSettings, opts: RunOptions<SampleStep> = {}): Promise<SampleResult> {
+    return this.call({ type: 'sample', settings }, opts);
+  }
+
+  /** Trains a new tiny model; it becomes the model that `sample` uses. */
+  train(settings: TrainSettings, opts: RunOptions<TrainStep> = {}): Promise<TrainResult> {
+    return this.call({ type: 'train', settings }, opts);
+  }
+
+  /** The current model as a checkpoint file (loadable by the CLI and by `loadCheckpoint`). */
+  saveCheckpoint(): Promise<WorkerResults['save']> {
+    return this.call({ type: 'save' });
+  }
+
+  /** One forward pass: logits [1, L, V] for `tokens` (MASK = V) at time t. For checks and tests. */
+  forward(tokens: Int32Array, t: number): Promise<WorkerResults['forward']> {
+    return this.call({ type: 'forward', tokens, t });
+  }
+
+  /** Stops the worker; the client cannot be used afterwards. */
+  terminate(): void {
+    this.worker.terminate();
+    const error = new Error('the model worker was terminated');
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+  }
+
+  private call<K extends RequestBody['type']>(
+    body: Extract<RequestBody, { type: K }>,
+    opts: RunOptions<never> | RunOptions<SampleStep> | RunOptions<TrainStep> = {},
+    transfer: Transferable[] = [],
+  ): Promise<WorkerResults[K]> {
+    const id = this.nextId++;
+    const { signal, onStep } = opts as RunOptions<unknown>;
+    if (signal?.aborted) return Promise.reject(abortError());
+    return new Promise<WorkerResults[K]>((resolve, reject) => {
+      const onAbort = () => this.worker.postMessage({ id: this.nextId++, type: 'abort', target: id });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = () => signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        resolve: (v) => {
+          settle();
+          resolve(v as WorkerResults[K]);
+        },
+        reject: (e) => {
+          settle();
+          reject(e);
+        },
+        onEvent: onStep
+          ? (reply) => {
+              if (reply.type === 'sampleStep' || reply.type === 'trainStep') onStep(reply.event);
+            }
+          : undefined,
+      });
+      this.worker.postMessage({ ...body, id } as WorkerRequest, transfer);
+    });
+  }
+
+  private receive(reply: WorkerReply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    if (reply.type === 'done') {
+      this.pending.delete(reply.id);
+      p.resolve(reply.result);
+    } else if (reply.type === 'error') {
+      this.pending.delete(reply.id);
+      const error = new Error(reply.message);
+      error.name = reply.name;
+      p.reject(error);
+    } else {
+      p.onEvent?.(reply);
+    }
+  }
+}
+
+function abortError(): Error {
+  const e = new Error('the run was stopped');
+  e.name = 'AbortError';
+  return e;
+}

@@ -1,0 +1,34 @@
+import { Md4Client } from './client/md4-client';
+import { AppState } from './ui/app-state';
+import { setupCheckpointPanel } from './ui/checkpoint-panel';
+import { byId } from './ui/dom';
+import { setupGeneratePanel } from './ui/generate-panel';
+import { setupInfillPanel } from './ui/infill-panel';
+import { setupRuntimePanel } from './ui/runtime-panel';
+import { drawSchedulePlots } from './ui/schedule-plots';
+import { setupTrainPanel } from './ui/train-panel';
+import type { BackendChoice } from './worker/protocol';
+
+declare global {
+  interface Window {
+    /** The page's worker client, for the browser console (and the end-to-end tests). */
+    md4?: { client: Md4Client; state: AppState; ready: Promise<void> };
+  }
+}
+
+const state = new AppState(new Md4Client());
+const runtime = setupRuntimePanel(state);
+const checkpoints = setupCheckpointPanel(state);
+setupGeneratePanel(state);
+setupInfillPanel(state);
+setupTrainPanel(state);
+drawSchedulePlots(byId('alpha-chart', HTMLElement), byId('weight-chart', HTMLElement));
+
+// ?backend=wasm (or webgpu, webgl, cpu) starts on that backend instead of the automatic choice.
+const requested = new URLSearchParams(location.search).get('backend') ?? 'auto';
+const ready = (async () => {
+  await runtime.select(requested as BackendChoice);
+  await checkpoints.loadDemo();
+  document.body.dataset.ready = 'true';
+})();
+window.md4 = { client: state.client, state, ready };

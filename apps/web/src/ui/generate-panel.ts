@@ -1,0 +1,121 @@
+import type { SampleResult, SampleSettings, SamplerMethod } from '../worker/protocol';
+import type { AppState } from './app-state';
+import { byId, choiceField, frameThrottle, isAbort, messageOf, numberField } from './dom';
+import { stepColor } from './step-colors';
+import { barChart } from './svg-chart';
+import { TokenView } from './token-view';
+
+/** Reads the sampler controls shared by Generate and Infill. */
+export function readSampleSettings(): SampleSettings {
+  const form = byId('sample-form', HTMLFormElement);
+  return {
+    length: numberField(form, 'length'),
+    steps: numberField(form, 'steps'),
+    method: choiceField(form, 'method') as SamplerMethod,
+    grid: choiceField(form, 'grid') as 'uniform' | 'cosine',
+    topP: numberField(form, 'topP'),
+    temperature: numberField(form, 'temperature'),
+    seed: numberField(form, 'seed'),
+  };
+}
+
+/**
+ * Runs the sampler with the visitor's settings and streams each step into `output` (tokens coloured
+ * by step) and, when given, into a bar chart of tokens revealed per step.
+ */
+export async function runSampler(
+  state: AppState,
+  settings: SampleSettings,
+  ui: { output: HTMLElement; status: HTMLElement; stop: HTMLButtonElement; chart?: HTMLElement },
+): Promise<SampleResult | null> {
+  const model = state.model;
+  if (!model) {
+    ui.status.textContent = 'No model is loaded yet.';
+    return null;
+  }
+  const view = new TokenView(ui.output);
+  const perStep: number[] = [];
+  let total = settings.method === 'first-hitting' ? settings.length : settings.steps;
+  const drawChart = frameThrottle(() => {
+    if (!ui.chart) return;
+    ui.chart.replaceChildren(
+      barChart({
+        values: perStep,
+        colors: perStep.map((_, i) => stepColor(perStep.length > 1 ? i / (perStep.length - 1) : 1)),
+        xLabel: 'step',
+        yLabel: 'tokens',
+        summary: `Tokens revealed per step over ${perStep.length} steps`,
+      }),
+    );
+  });
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  ui.stop.disabled = false;
+  ui.stop.addEventListener('click', stop);
+  ui.output.setAttribute('aria-busy', 'true');
+  ui.status.textContent = 'Sampling…';
+  try {
+    const result = await state.run(() =>
+      state.client.sample(settings, {
+        signal: controller.signal,
+        onStep: (e) => {
+          total = e.totalSteps;
+          if (e.step === 0) {
+            view.reset(e.tokens, model.tokenStrings, templateFixed(e.tokens, model.vocabSize));
+            return;
+          }
+          view.reveal(e.tokens, e.changed, model.tokenStrings, e.step, total);
+          perStep[e.step - 1] = (perStep[e.step - 1] ?? 0) + e.changed.length;
+          drawChart();
+          const seconds = e.elapsedMs / 1000;
+          ui.status.textContent = `Step ${e.step} of ${total} (t = ${e.t.toFixed(3)}), ${e.networkCalls} network calls, ${(e.step / Math.max(seconds, 1e-3)).toFixed(1)} steps/s`;
+        },
+      }),
+    );
+    view.finish(result.tokens, model.tokenStrings, result.revealedAt, result.steps);
+    const rate = result.steps / Math.max(result.elapsedMs / 1000, 1e-3);
+    state.setSpeed(rate, 'steps');
+    ui.status.textContent = `Done: ${result.steps} steps, ${result.networkCalls} network calls in ${(result.elapsedMs / 1000).toFixed(2)} s.`;
+    ui.output.dataset.done = 'true';
+    return result;
+  } catch (error) {
+    ui.status.textContent = isAbort(error) ? 'Stopped.' : `Sampling failed: ${messageOf(error)}`;
+    return null;
+  } finally {
+    ui.stop.disabled = true;
+    ui.stop.removeEventListener('click', stop);
+    ui.output.removeAttribute('aria-busy');
+  }
+}
+
+/** Positions of a step-0 sequence that are not MASK are fixed prompt tokens. */
+function templateFixed(tokens: Int32Array, vocabSize: number): boolean[] {
+  return Array.from(tokens, (t) => t !== vocabSize);
+}
+
+export function setupGeneratePanel(state: AppState): void {
+  const form = byId('sample-form', HTMLFormElement);
+  const run = byId('sample-run', HTMLButtonElement);
+  const output = byId('sample-output', HTMLElement);
+  const status = byId('sample-status', HTMLElement);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    let settings: SampleSettings;
+    try {
+      settings = readSampleSettings();
+    } catch (error) {
+      status.textContent = messageOf(error);
+      return;
+    }
+    delete output.dataset.done;
+    void runSampler(state, settings, {
+      output,
+      status,
+      stop: byId('sample-stop', HTMLButtonElement),
+      chart: byId('reveal-chart', HTMLElement),
+    });
+  });
+  state.onChange(() => {
+    run.disabled = state.busy || !state.model;
+  });
+}

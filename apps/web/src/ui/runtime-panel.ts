@@ -1,0 +1,39 @@
+import { BACKEND_CHOICES, type BackendChoice, type BackendInfo } from '../worker/protocol';
+import type { AppState } from './app-state';
+import { byId, messageOf } from './dom';
+
+const NAMES: Record<string, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'wasm', cpu: 'cpu' };
+
+function showBackend(info: BackendInfo): void {
+  const badge = byId('backend-active', HTMLElement);
+  badge.textContent = NAMES[info.backend] ?? info.backend;
+  badge.dataset.backend = info.backend;
+  const skipped = info.skipped.map((s) => `${NAMES[s.name] ?? s.name}: ${s.reason}`).join('; ');
+  const threads = info.backend === 'wasm' && !info.crossOriginIsolated ? ' (single-threaded: page not cross-origin isolated)' : '';
+  byId('backend-note', HTMLElement).textContent = skipped ? `Skipped ${skipped}.${threads}` : threads.trim();
+}
+
+/** The backend picker in the header. */
+export function setupRuntimePanel(state: AppState): { select(choice: BackendChoice): Promise<void> } {
+  const select = byId('backend', HTMLSelectElement);
+  const apply = async (choice: BackendChoice) => {
+    const badge = byId('backend-active', HTMLElement);
+    badge.textContent = 'switching…';
+    try {
+      showBackend(await state.run(() => state.client.setBackend(choice)));
+    } catch (error) {
+      badge.textContent = 'no backend';
+      byId('backend-note', HTMLElement).textContent = messageOf(error);
+    }
+  };
+  select.addEventListener('change', () => void apply(select.value as BackendChoice));
+  state.onChange(() => {
+    select.disabled = state.busy;
+  });
+  return {
+    async select(choice) {
+      select.value = BACKEND_CHOICES.includes(choice) ? choice : 'auto';
+      await apply(select.value as BackendChoice);
+    },
+  };
+}

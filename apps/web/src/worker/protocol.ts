@@ -1,0 +1,139 @@
+/**
+ * The messages between the page and the model worker. Everything here is plain, structured-clone-able
+ * data: the worker owns every tensor, the page sees numbers and strings only.
+ */
+
+/** A backend the visitor can pick; 'auto' tries WebGPU, WebGL, wasm, cpu in that order. */
+export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** The reverse-process samplers the app offers (all from @md4/samplers). */
+export type SamplerMethod = 'ancestral' | 'mean' | 'confidence' | 'first-hitting';
+
+export const SAMPLER_METHODS: readonly SamplerMethod[] = ['ancestral', 'mean', 'confidence', 'first-hitting'];
+
+export interface BackendInfo {
+  /** The tfjs backend now active. */
+  backend: string;
+  /** Backends tried before it, and why each was passed over. */
+  skipped: Array<{ name: string; reason: string }>;
+  /** True when the page is cross-origin isolated (threads for the wasm backend). */
+  crossOriginIsolated: boolean;
+}
+
+export interface ModelInfo {
+  /** Where the weights came from (file name, URL, "trained in this browser"). */
+  name: string;
+  tokenizer: string;
+  vocabSize: number;
+  /** The longest sequence the model was built for (its positional range). */
+  maxLength: number;
+  parameters: number;
+  timeConditioned: boolean;
+  /** The masking schedule the model was trained with, e.g. "cosine". */
+  schedule: string;
+  /** A one-line description of the network (layers x width, heads). */
+  architecture: string;
+  /** `tokenStrings[v]` is how token v reads; index V is the MASK placeholder. */
+  tokenStrings: string[];
+}
+
+export interface SampleSettings {
+  length: number;
+  steps: number;
+  method: SamplerMethod;
+  grid: 'uniform' | 'cosine';
+  topP: number;
+  temperature: number;
+  seed: number;
+  /**
+   * Infilling: the text to keep, with the tokenizer's mask placeholder ('_' for text8) at each position
+   * to generate. When given, `length` is ignored.
+   */
+  template?: string;
+}
+
+export interface SampleStep {
+  step: number;
+  /** Steps the sampler will take in all (for first-hitting: the number of network calls so far). */
+  totalSteps: number;
+  t: number;
+  s: number;
+  tokens: Int32Array;
+  /** Positions revealed by this step. */
+  changed: Int32Array;
+  networkCalls: number;
+  elapsedMs: number;
+}
+
+export interface SampleResult {
+  tokens: Int32Array;
+  text: string;
+  /** For each position, the step that revealed it (0 for fixed prompt tokens, -1 never). */
+  revealedAt: Int32Array;
+  steps: number;
+  networkCalls: number;
+  elapsedMs: number;
+}
+
+export interface ModelSize {
+  layers: number;
+  width: number;
+  heads: number;
+}
+
+export interface TrainSettings {
+  /** Text to train on (any characters: it is cleaned to text8 first); absent: the bundled corpus. */
+  text?: string;
+  steps: number;
+  batchSize: number;
+  seqLength: number;
+  learningRate: number;
+  seed: number;
+  size: ModelSize;
+  schedule: string;
+}
+
+export interface TrainStep {
+  step: number;
+  totalSteps: number;
+  /** The training loss, bits per token (an upper bound on the model's bits per character). */
+  loss: number;
+  elapsedMs: number;
+}
+
+export interface TrainResult {
+  steps: number;
+  finalLoss: number;
+  model: ModelInfo;
+  elapsedMs: number;
+}
+
+export type CheckpointSource = { url: string } | { bytes: ArrayBuffer; name: string };
+
+export type WorkerRequest =
+  | { id: number; type: 'setBackend'; choice: BackendChoice }
+  | { id: number; type: 'load'; source: CheckpointSource }
+  | { id: number; type: 'sample'; settings: SampleSettings }
+  | { id: number; type: 'train'; settings: TrainSettings }
+  | { id: number; type: 'save' }
+  | { id: number; type: 'forward'; tokens: Int32Array; t: number }
+  | { id: number; type: 'abort'; target: number };
+
+/** Results, keyed by request type. */
+export interface WorkerResults {
+  setBackend: BackendInfo;
+  load: ModelInfo;
+  sample: SampleResult;
+  train: TrainResult;
+  save: { bytes: ArrayBuffer; fileName: string };
+  forward: { logits: Float32Array; shape: number[]; backend: string };
+  abort: null;
+}
+
+export type WorkerReply =
+  | { id: number; type: 'done'; result: unknown }
+  | { id: number; type: 'error'; name: string; message: string }
+  | { id: number; type: 'sampleStep'; event: SampleStep }
+  | { id: number; type: 'trainStep'; event: TrainStep };

@@ -1,0 +1,42 @@
+import { defaultClientConditions, defineConfig } from 'vite';
+import { contentSecurityPolicy } from './src/build/content-security-policy.ts';
+
+/**
+ * Cross-origin isolation: lets the wasm backend use threads (SharedArrayBuffer). Static hosts need
+ * the same two headers (see public/_headers and the README).
+ */
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/**
+ * core's selectBackend imports backends lazily; the worker imports them up front (it registers every
+ * backend it offers), which makes those lazy imports no-ops: expected, so not reported.
+ */
+const checks = { ineffectiveDynamicImport: false, bundlerTimings: false };
+
+export default defineConfig({
+  // Relative asset URLs: the build works from any folder of a static host.
+  base: './',
+  // Workspace packages resolve to their TypeScript sources: no package build needed first.
+  resolve: { conditions: ['source', ...defaultClientConditions] },
+  worker: {
+    format: 'es',
+    // Whitespace-only minification for the worker: the threaded wasm backend starts its threads from
+    // the source text of an Emscripten function (Function.prototype.toString); renaming or compressing
+    // identifiers breaks those threads ("_scriptDir is not defined").
+    rolldownOptions: { checks, output: { minify: { mangle: false, compress: false } } },
+  },
+  plugins: [contentSecurityPolicy()],
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4096,
+    rolldownOptions: {
+      input: { main: 'index.html', embed: 'examples/embed.html' },
+      checks,
+    },
+  },
+});

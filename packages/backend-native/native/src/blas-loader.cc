@@ -1,0 +1,70 @@
+#include "blas-loader.h"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+
+namespace md4 {
+
+Blas& blas() {
+  static Blas b;
+  return b;
+}
+
+// OpenBLAS 0.3.21 (Debian 12) does not know AMD's AVX-512 cores (Zen 4/5) and runs them with its
+// AVX2 "Haswell" kernels; its "SkylakeX" AVX-512 kernels run about twice as fast there.
+static const char* preferredCoreType() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  if (__builtin_cpu_is("amd") && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512cd"))
+    return "SkylakeX";
+#endif
+  return nullptr;
+}
+
+template <typename T>
+static T symbol(void* handle, const char* name) {
+  return reinterpret_cast<T>(dlsym(handle, name));
+}
+
+std::string loadBlas(const std::vector<std::string>& paths, bool tuneCoreType) {
+  Blas& b = blas();
+  if (b.handle != nullptr) return "";
+  const char* coreType = preferredCoreType();
+  if (tuneCoreType && coreType != nullptr && getenv("OPENBLAS_CORETYPE") == nullptr)
+    setenv("OPENBLAS_CORETYPE", coreType, 0);
+  std::string errors;
+  auto fail = [&](const std::string& why) { errors += (errors.empty() ? "" : "; ") + why; };
+  for (const std::string& path : paths) {
+    void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (h == nullptr) {
+      const char* e = dlerror();
+      fail(e != nullptr ? e : path + ": cannot open");
+      continue;
+    }
+    auto sgemm = symbol<SgemmFn>(h, "cblas_sgemm");
+    if (sgemm == nullptr) {
+      fail(path + ": no cblas_sgemm");
+      dlclose(h);
+      continue;
+    }
+    b.handle = h;
+    b.path = path;
+    b.sgemm = sgemm;
+    b.setThreads = symbol<void (*)(int)>(h, "openblas_set_num_threads");
+    b.getThreads = symbol<int (*)()>(h, "openblas_get_num_threads");
+    b.getParallel = symbol<int (*)()>(h, "openblas_get_parallel");
+    b.getCorename = symbol<char* (*)()>(h, "openblas_get_corename");
+    b.getConfig = symbol<char* (*)()>(h, "openblas_get_config");
+    return "";
+  }
+  return errors.empty() ? "no BLAS library paths given" : errors;
+}
+
+void setBlasThreads(int n) {
+  if (blas().setThreads != nullptr) blas().setThreads(n);
+}
+
+}  // namespace md4

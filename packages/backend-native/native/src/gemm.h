@@ -1,0 +1,35 @@
+// Batched float32 matrix products through the BLAS, with an optional bias row and activation.
+#pragma once
+
+#include <cstdint>
+
+namespace md4 {
+
+enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kSigmoid = 3, kLeakyRelu = 4, kElu = 5 };
+
+// Row-major C[i] = act(op(A[i]) op(B[i]) + bias) for i < batch; op = transpose when flagged.
+struct Gemm {
+  bool transA = false, transB = false;
+  int batch = 1, m = 0, n = 0, k = 0;
+  const float* a = nullptr;
+  int64_t strideA = 0;  // elements between consecutive A matrices (0 broadcasts one)
+  const float* b = nullptr;
+  int64_t strideB = 0;
+  float* c = nullptr;  // contiguous, stride m * n
+  const float* bias = nullptr;  // length n, or null
+  int act = kLinear;
+  float actAlpha = 0.f;
+};
+
+struct GemmSettings {
+  int threads = 1;
+  // A batch whose products are each under this many flops runs one product per pool thread,
+  // with the BLAS single-threaded meanwhile; bigger products use the BLAS's threads.
+  double minBatchSplitFlops = 0;
+};
+
+GemmSettings& gemmSettings();
+
+void runGemm(const Gemm& g);
+
+}  // namespace md4

@@ -1,0 +1,16 @@
+// Copies a box of elements with arbitrary source strides into a contiguous destination: the one
+// primitive behind the native Transpose, Slice, Unpack and SplitV kernels.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace md4 {
+
+// dst[i0, ..., ir] (row-major over `shape`) = src[sum_d i_d * srcStrides[d]], elements of
+// `elemBytes` bytes (1, 2, 4 or 8). Strides count elements and may be zero or negative.
+// Multi-threaded above ~256 KiB.
+void stridedCopy(const uint8_t* src, uint8_t* dst, int elemBytes, std::vector<int64_t> shape,
+                 std::vector<int64_t> srcStrides);
+
+}  // namespace md4

@@ -1,0 +1,124 @@
+// Benchmark: float32 matrix products (plain, transposed, batched, at transformer shapes) and a
+// transformer training step (forward + backward), on tfjs's wasm backend and on 'native'.
+// Prints one JSON line. Options:
+//   --quick             smaller repetition counts
+//   --step-configs=a,b  training-step configs to time (tiny, small-cpu; default both)
+//   --wasm-steps=false  skip the (slow) training step on plain wasm
+//   --profile           add the native step's ten most expensive kernels
+import '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { NATIVE_BACKEND, registerNativeBackend } from '../register-native-backend';
+import { type BlockConfig, forwardFlops, makeTrainingStep } from './block-step';
+import { bestMsPerRun, round } from './timing';
+
+interface MatMulShape {
+  name: string;
+  a: number[];
+  b: number[];
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+// Shapes of the small-cpu config (B16 x L256 tokens, d 256, 4 heads of 64, GLU hidden 704).
+const shapes: MatMulShape[] = [
+  { name: 'qkv [4096x256]x[256x768]', a: [4096, 256], b: [256, 768], transposeA: false, transposeB: false },
+  { name: 'mlp [4096x256]x[256x1408]', a: [4096, 256], b: [256, 1408], transposeA: false, transposeB: false },
+  { name: 'dX [4096x768]x[256x768]^T', a: [4096, 768], b: [256, 768], transposeA: false, transposeB: true },
+  { name: 'dW [4096x256]^Tx[4096x768]', a: [4096, 256], b: [4096, 768], transposeA: true, transposeB: false },
+  { name: 'scores [64,256,64]x[64,256,64]^T', a: [64, 256, 64], b: [64, 256, 64], transposeA: false, transposeB: true },
+  { name: 'mix [64,256,256]x[64,256,64]', a: [64, 256, 256], b: [64, 256, 64], transposeA: false, transposeB: false },
+  { name: 'dP^T [64,256,256]^Tx[64,256,64]', a: [64, 256, 256], b: [64, 256, 64], transposeA: true, transposeB: false },
+];
+
+const stepConfigs: Record<string, BlockConfig> = {
+  tiny: { layers: 2, dim: 128, heads: 4, seq: 128, batch: 16, vocab: 27 },
+  'small-cpu': { layers: 4, dim: 256, heads: 4, seq: 256, batch: 16, vocab: 27 },
+};
+
+function flag(name: string): string | undefined {
+  const hit = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (hit == null) return undefined;
+  return hit.includes('=') ? hit.slice(hit.indexOf('=') + 1) : 'true';
+}
+
+function matMulGflops(s: MatMulShape, quick: boolean): number {
+  const a = tf.randomNormal(s.a);
+  const b = tf.randomNormal(s.b);
+  const ra = s.a.length;
+  const m = s.transposeA ? s.a[ra - 1]! : s.a[ra - 2]!;
+  const k = s.transposeA ? s.a[ra - 2]! : s.a[ra - 1]!;
+  const n = s.transposeB ? s.b[s.b.length - 2]! : s.b[s.b.length - 1]!;
+  const batch = s.a.slice(0, -2).reduce((x, y) => x * y, 1);
+  const ms = bestMsPerRun(() => tf.matMul(a, b, s.transposeA, s.transposeB).dispose(), {
+    minMs: quick ? 100 : 300,
+    rounds: quick ? 2 : 3,
+  });
+  tf.dispose([a, b]);
+  return (2 * batch * m * n * k) / (ms * 1e6);
+}
+
+function topKernels(step: () => number, count: number): Promise<Array<{ kernel: string; ms: number }>> {
+  return tf.profile(() => void step()).then((info) => {
+    const byName = new Map<string, number>();
+    for (const k of info.kernels) {
+      byName.set(k.name, (byName.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0));
+    }
+    return [...byName.entries()]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, count)
+      .map(([kernel, ms]) => ({ kernel, ms: round(ms) }));
+  });
+}
+
+async function main(): Promise<void> {
+  const quick = flag('quick') === 'true';
+  const status = await registerNativeBackend({ log: (line) => console.error(line) });
+  const backends = status.ok ? ['wasm', NATIVE_BACKEND] : ['wasm'];
+  const result: Record<string, unknown> = {
+    bench: '@md4/backend-native',
+    native: status.ok ? { threads: status.threads, ...status.blas } : { notice: status.notice },
+    unit: 'GFLOP/s',
+  };
+
+  const matmul: Record<string, Record<string, number>> = {};
+  for (const backend of backends) {
+    await tf.setBackend(backend);
+    for (const s of shapes) {
+      matmul[s.name] ??= {};
+      matmul[s.name]![backend] = round(matMulGflops(s, quick));
+    }
+  }
+  if (status.ok) {
+    for (const row of Object.values(matmul)) row.ratio = round(row[NATIVE_BACKEND]! / row.wasm!);
+  }
+  result.matmul = matmul;
+
+  const names = (flag('step-configs') ?? 'tiny,small-cpu').split(',');
+  const wasmSteps = flag('wasm-steps') !== 'false';
+  const steps: Record<string, Record<string, unknown>> = {};
+  for (const name of names) {
+    const config = stepConfigs[name];
+    if (config == null) throw new Error(`unknown step config "${name}" (known: ${Object.keys(stepConfigs)})`);
+    const row: Record<string, unknown> = { ...config };
+    const flops = 3 * forwardFlops(config);
+    for (const backend of backends) {
+      if (backend === 'wasm' && !wasmSteps) continue;
+      await tf.setBackend(backend);
+      const { step, dispose } = makeTrainingStep(config);
+      const ms = bestMsPerRun(step, { warmup: 1, minMs: 0, minReps: quick ? 1 : 2, rounds: quick ? 1 : 2 });
+      row[backend] = {
+        msPerStep: round(ms),
+        tokensPerSec: Math.round((config.batch * config.seq * 1000) / ms),
+        matmulGflops: round(flops / (ms * 1e6)),
+      };
+      if (backend === NATIVE_BACKEND && flag('profile') === 'true') row.nativeTopKernels = await topKernels(step, 16);
+      dispose();
+    }
+    steps[name] = row;
+  }
+  result.trainingStep = steps;
+  console.log(JSON.stringify(result));
+}
+
+await main();

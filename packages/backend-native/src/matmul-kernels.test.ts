@@ -1,0 +1,248 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NATIVE_BACKEND, type NativeBackendStatus, registerNativeBackend } from './register-native-backend';
+
+// Seeded uniform(-1, 1) values (mulberry32), so every run checks the same numbers.
+function randomValues(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+interface Case {
+  aShape: number[];
+  bShape: number[];
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/**
+ * Float64 reference of matMul with numpy batch broadcasting, and for each output the bound
+ * k * 2^-24 * sum_p |a_ip b_pj| on the error of any float32 summation order (Higham's gamma_k).
+ */
+function reference(c: Case, a: Float32Array, b: Float32Array): { shape: number[]; values: Float64Array; bound: Float64Array } {
+  const ra = c.aShape.length;
+  const rb = c.bShape.length;
+  const m = c.transposeA ? c.aShape[ra - 1]! : c.aShape[ra - 2]!;
+  const k = c.transposeA ? c.aShape[ra - 2]! : c.aShape[ra - 1]!;
+  const n = c.transposeB ? c.bShape[rb - 2]! : c.bShape[rb - 1]!;
+  const ba = c.aShape.slice(0, -2);
+  const bb = c.bShape.slice(0, -2);
+  const rank = Math.max(ba.length, bb.length);
+  const pad = (s: number[]) => [...new Array(rank - s.length).fill(1), ...s];
+  const pa = pad(ba);
+  const pb = pad(bb);
+  const outBatch = pa.map((d, i) => Math.max(d, pb[i]!));
+  const batch = outBatch.reduce((x, y) => x * y, 1);
+  const values = new Float64Array(batch * m * n);
+  const bound = new Float64Array(batch * m * n);
+  const index = (o: number, shape: number[]) => {
+    let idx = 0;
+    let stride = 1;
+    let rest = o;
+    for (let i = rank - 1; i >= 0; i--) {
+      const coord = rest % outBatch[i]!;
+      rest = Math.floor(rest / outBatch[i]!);
+      if (shape[i] !== 1) idx += coord * stride;
+      stride *= shape[i]!;
+    }
+    return idx;
+  };
+  for (let o = 0; o < batch; o++) {
+    const A = index(o, pa) * m * k;
+    const B = index(o, pb) * k * n;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        let abs = 0;
+        for (let p = 0; p < k; p++) {
+          const x = a[A + (c.transposeA ? p * m + i : i * k + p)]!;
+          const y = b[B + (c.transposeB ? j * k + p : p * n + j)]!;
+          sum += x * y;
+          abs += Math.abs(x * y);
+        }
+        values[(o * m + i) * n + j] = sum;
+        bound[(o * m + i) * n + j] = (k + 2) * 2 ** -24 * abs + 1e-30;
+      }
+    }
+  }
+  return { shape: [...outBatch, m, n], values, bound };
+}
+
+const shape2 = (m: number, k: number, tA: boolean) => (tA ? [k, m] : [m, k]);
+
+const cases: Case[] = [];
+// Odd sizes, every transpose combination, plain and batched.
+for (const [m, n, k] of [
+  [1, 1, 1],
+  [3, 5, 7],
+  [17, 1, 33],
+  [1, 19, 2],
+  [65, 129, 31],
+  [100, 37, 256],
+]) {
+  for (const transposeA of [false, true]) {
+    for (const transposeB of [false, true]) {
+      cases.push({ aShape: shape2(m!, k!, transposeA), bShape: shape2(k!, n!, transposeB), transposeA, transposeB });
+      cases.push({
+        aShape: [3, ...shape2(m!, k!, transposeA)],
+        bShape: [3, ...shape2(k!, n!, transposeB)],
+        transposeA,
+        transposeB,
+      });
+    }
+  }
+}
+// Attention-like batches (per-head products), and broadcasting of the batch dimensions.
+cases.push(
+  { aShape: [2, 4, 33, 16], bShape: [2, 4, 33, 16], transposeA: false, transposeB: true },
+  { aShape: [2, 4, 33, 33], bShape: [2, 4, 33, 16], transposeA: false, transposeB: false },
+  { aShape: [2, 4, 33, 33], bShape: [2, 4, 33, 16], transposeA: true, transposeB: false },
+  { aShape: [1, 5, 6], bShape: [4, 6, 3], transposeA: false, transposeB: false },
+  { aShape: [4, 5, 6], bShape: [6, 3], transposeA: false, transposeB: false },
+  { aShape: [5, 6], bShape: [2, 3, 6, 7], transposeA: false, transposeB: false },
+  { aShape: [2, 1, 5, 6], bShape: [1, 3, 7, 6], transposeA: false, transposeB: true },
+);
+
+let status: NativeBackendStatus;
+beforeAll(async () => {
+  status = await registerNativeBackend({ log: null });
+});
+
+describe('registerNativeBackend', () => {
+  it('registers the native backend or says in one line why not', () => {
+    if (status.ok) {
+      expect(tf.findBackendFactory(NATIVE_BACKEND)).not.toBeNull();
+      expect(status.threads).toBeGreaterThanOrEqual(1);
+      expect(status.blas?.library).toBeTruthy();
+    } else {
+      expect(status.notice).toMatch(/^@md4\/backend-native: .*using plain wasm$/);
+      expect(status.notice).not.toContain('\n');
+    }
+  });
+});
+
+describe.runIf(process.env.MD4_NATIVE !== '0')('native matMul kernels', () => {
+  beforeAll(async () => {
+    if (!status.ok) throw new Error(`native backend unavailable: ${status.notice}`);
+    expect(await tf.setBackend(NATIVE_BACKEND)).toBe(true);
+  });
+  afterAll(async () => {
+    await tf.setBackend('wasm');
+  });
+
+  it.each(cases.map((c, i) => [i, c] as const))(
+    'case %i matches a float64 reference within the float32 summation bound',
+    (i, c) => {
+      const av = randomValues(c.aShape.reduce((x, y) => x * y, 1), 1000 + i);
+      const bv = randomValues(c.bShape.reduce((x, y) => x * y, 1), 2000 + i);
+      const ref = reference(c, av, bv);
+      const before = tf.memory().numTensors;
+      const a = tf.tensor(av, c.aShape);
+      const b = tf.tensor(bv, c.bShape);
+      const out = tf.matMul(a, b, c.transposeA, c.transposeB);
+      expect(out.shape).toEqual(ref.shape);
+      const got = out.dataSync();
+      let worst = 0;
+      for (let j = 0; j < got.length; j++) worst = Math.max(worst, Math.abs(got[j]! - ref.values[j]!) / ref.bound[j]!);
+      expect(worst).toBeLessThanOrEqual(1);
+      tf.dispose([a, b, out]);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+
+  it('gives zeros for an empty inner dimension and an empty output for an empty outer one', () => {
+    const z = tf.matMul(tf.zeros([3, 0]), tf.zeros([0, 2]));
+    expect(Array.from(z.dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
+    const e = tf.matMul(tf.zeros([0, 4]), tf.ones([4, 2]));
+    expect(e.shape).toEqual([0, 2]);
+    tf.dispose([z, e]);
+  });
+
+  it('rejects mismatched inner dimensions with tfjs error text', () => {
+    const a = tf.zeros([2, 3]);
+    const b = tf.zeros([4, 2]);
+    expect(() => tf.matMul(a, b)).toThrow(/inner shapes \(3\) and \(4\)/);
+    tf.dispose([a, b]);
+  });
+
+  it('fused matMul with bias and each activation matches the reference', () => {
+    const m = 7;
+    const k = 13;
+    const n = 5;
+    const av = randomValues(m * k, 7);
+    const bv = randomValues(k * n, 8);
+    const biasv = randomValues(n, 9);
+    const ref = reference({ aShape: [m, k], bShape: [k, n], transposeA: false, transposeB: false }, av, bv);
+    const acts: Record<string, (x: number) => number> = {
+      linear: (x) => x,
+      relu: (x) => Math.max(x, 0),
+      relu6: (x) => Math.min(Math.max(x, 0), 6),
+      sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+      leakyrelu: (x) => (x > 0 ? x : 0.1 * x),
+      elu: (x) => (x > 0 ? x : Math.expm1(x)),
+    };
+    const before = tf.memory().numTensors;
+    const a = tf.tensor2d(av, [m, k]);
+    const b = tf.tensor2d(bv, [k, n]);
+    const bias = tf.tensor1d(biasv);
+    for (const [name, f] of Object.entries(acts)) {
+      const out = tf.fused.matMul({
+        a,
+        b,
+        bias,
+        activation: name as tf.fused.Activation,
+        leakyreluAlpha: 0.1,
+      });
+      const got = out.dataSync();
+      for (let j = 0; j < got.length; j++) {
+        const want = f(ref.values[j]! + biasv[j % n]!);
+        expect(Math.abs(got[j]! - want)).toBeLessThan(1e-5);
+      }
+      out.dispose();
+    }
+    tf.dispose([a, b, bias]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('gradients through matMul (transposed and batched products) agree with the cpu backend', async () => {
+    const av = randomValues(2 * 9 * 6, 11);
+    const bv = randomValues(2 * 6 * 4, 12);
+    const grads = async (backend: string) => {
+      await tf.setBackend(backend);
+      const a = tf.tensor3d(av, [2, 9, 6]);
+      const b = tf.tensor3d(bv, [2, 6, 4]);
+      const w = tf.linspace(-1, 1, 2 * 9 * 4).reshape([2, 9, 4]);
+      const g = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y), w)));
+      const [ga, gb] = g([a, b]);
+      const out = [ga!.dataSync().slice(), gb!.dataSync().slice()];
+      tf.dispose([a, b, w, ga!, gb!]);
+      return out;
+    };
+    const cpu = await grads('cpu');
+    const nat = await grads(NATIVE_BACKEND);
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < cpu[i]!.length; j++) expect(Math.abs(nat[i]![j]! - cpu[i]![j]!)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('wasm and native can be switched back and forth in one process', async () => {
+    const av = randomValues(8 * 5, 21);
+    const bv = randomValues(5 * 3, 22);
+    const ref = reference({ aShape: [8, 5], bShape: [5, 3], transposeA: false, transposeB: false }, av, bv);
+    for (const backend of ['wasm', NATIVE_BACKEND, 'wasm', NATIVE_BACKEND]) {
+      await tf.setBackend(backend);
+      const out = tf.tidy(() => tf.relu(tf.matMul(tf.tensor2d(av, [8, 5]), tf.tensor2d(bv, [5, 3]))));
+      const got = out.dataSync();
+      for (let j = 0; j < got.length; j++) expect(got[j]).toBeCloseTo(Math.max(ref.values[j]!, 0), 5);
+      out.dispose();
+    }
+  });
+});

@@ -1,0 +1,198 @@
+import {
+  _FusedMatMul,
+  BatchMatMul,
+  type DataType,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+  util,
+} from '@tensorflow/tfjs-core';
+import type { NativeAddon } from './addon';
+
+/** The parts of tfjs-backend-wasm's BackendWasm that the kernels use. */
+export interface WasmHeapBackend {
+  wasm: { HEAPU8: Uint8Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+}
+
+/** Activation codes of the addon's gemm, by tfjs fused activation name. */
+const activationCodes: Record<string, number> = {
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  sigmoid: 3,
+  leakyrelu: 4,
+  elu: 5,
+};
+
+interface MatMulOperands {
+  a: TensorInfo;
+  b: TensorInfo;
+  transposeA: boolean;
+  transposeB: boolean;
+  bias?: TensorInfo | null;
+  activation?: number;
+  activationAlpha?: number;
+}
+
+function offsetOf(backend: WasmHeapBackend, t: TensorInfo): number {
+  const data = backend.dataIdMap.get(t.dataId);
+  if (data == null) throw new Error('native matMul: a tensor is not on this backend');
+  return data.memoryOffset;
+}
+
+/** Broadcast of two batch shapes (numpy rules), or null when they do not broadcast. */
+function broadcastShape(s: number[], t: number[]): number[] | null {
+  const rank = Math.max(s.length, t.length);
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const x = s[s.length - rank + i] ?? 1;
+    const y = t[t.length - rank + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) return null;
+    out.push(Math.max(x, y));
+  }
+  return out;
+}
+
+/** Flat batch index into `shape` (left-padded with 1s) of the out-batch coordinates of `o`. */
+function broadcastIndex(o: number, outShape: number[], shape: number[]): number {
+  let index = 0;
+  let stride = 1;
+  let rest = o;
+  for (let i = outShape.length - 1; i >= 0; i--) {
+    const dim = outShape[i]!;
+    const coord = rest % dim;
+    rest = Math.floor(rest / dim);
+    const own = shape[shape.length - outShape.length + i] ?? 1;
+    if (own !== 1) index += coord * stride;
+    stride *= own;
+  }
+  return index;
+}
+
+/**
+ * op(A) op(B) (+ bias, activation) with the addon, on the backend's heap. Returns null where the
+ * operands are outside what the addon handles (the caller then runs the wasm kernel).
+ */
+function nativeMatMul(addon: NativeAddon, backend: WasmHeapBackend, o: MatMulOperands): TensorInfo | null {
+  const { a, b, transposeA, transposeB } = o;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return null;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const k = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
+  const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  if (k !== kb) {
+    throw new Error(
+      `Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} ` +
+        `and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+    );
+  }
+  const batchShapeA = a.shape.slice(0, -2);
+  const batchShapeB = b.shape.slice(0, -2);
+  const outBatchShape = broadcastShape(batchShapeA, batchShapeB);
+  if (outBatchShape == null) return null; // let the wasm kernel report the shape error
+  let biasOffset = -1;
+  if (o.bias != null) {
+    if (o.bias.dtype !== 'float32' || util.sizeFromShape(o.bias.shape) !== n || o.bias.shape.at(-1) !== n) {
+      return null;
+    }
+    if (o.bias.shape.some((d, i) => i < o.bias!.shape.length - 1 && d !== 1)) return null;
+  }
+  const batchA = util.sizeFromShape(batchShapeA);
+  const batchB = util.sizeFromShape(batchShapeB);
+  const batch = util.sizeFromShape(outBatchShape);
+
+  const out = backend.makeOutput([...outBatchShape, m, n], 'float32');
+  if (batch * m * n === 0) return out;
+  const aOffset = offsetOf(backend, a);
+  const bOffset = offsetOf(backend, b);
+  const cOffset = offsetOf(backend, out);
+  if (o.bias != null) biasOffset = offsetOf(backend, o.bias);
+  // Read the heap after makeOutput: an allocation may have grown (and replaced) the buffer.
+  const heap = backend.wasm.HEAPU8.buffer;
+  const act = o.activation ?? 0;
+  const alpha = o.activationAlpha ?? 0;
+  const mk = m * k;
+  const kn = k * n;
+  if ((batchA === batch || batchA === 1) && (batchB === batch || batchB === 1)) {
+    const sa = batchA === 1 ? 0 : mk;
+    const sb = batchB === 1 ? 0 : kn;
+    addon.gemm(heap, transposeA, transposeB, batch, m, n, k, aOffset, sa, bOffset, sb, cOffset, biasOffset, act, alpha);
+  } else {
+    // General broadcast, e.g. [2,1] x [1,3]: one product per output matrix.
+    for (let i = 0; i < batch; i++) {
+      const ia = broadcastIndex(i, outBatchShape, batchShapeA);
+      const ib = broadcastIndex(i, outBatchShape, batchShapeB);
+      addon.gemm(
+        heap,
+        transposeA,
+        transposeB,
+        1,
+        m,
+        n,
+        k,
+        aOffset + 4 * ia * mk,
+        0,
+        bOffset + 4 * ib * kn,
+        0,
+        cOffset + 4 * i * m * n,
+        biasOffset,
+        act,
+        alpha,
+      );
+    }
+  }
+  return out;
+}
+
+interface KernelArgs {
+  inputs: Record<string, TensorInfo | null | undefined>;
+  backend: WasmHeapBackend;
+  attrs: Record<string, unknown>;
+}
+
+/** BatchMatMul for the native backend; `fallback` (the wasm kernel) takes what it cannot. */
+export function batchMatMulKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const out = nativeMatMul(addon, backend, {
+      a: inputs.a!,
+      b: inputs.b!,
+      transposeA: attrs.transposeA === true,
+      transposeB: attrs.transposeB === true,
+    });
+    return out ?? fallback(args);
+  };
+}
+
+/** _FusedMatMul (matMul + bias + activation) for the native backend; prelu goes to `fallback`. */
+export function fusedMatMulKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const activation = activationCodes[String(attrs.activation ?? 'linear')];
+    if (activation == null || inputs.preluActivationWeights != null) return fallback(args);
+    const out = nativeMatMul(addon, backend, {
+      a: inputs.a!,
+      b: inputs.b!,
+      transposeA: attrs.transposeA === true,
+      transposeB: attrs.transposeB === true,
+      bias: inputs.bias,
+      activation,
+      activationAlpha: Number(attrs.leakyreluAlpha ?? 0.2),
+    });
+    return out ?? fallback(args);
+  };
+}
+
+/** The native kernels, as overrides of the wasm kernels of the same names. */
+export function nativeKernelOverrides(
+  addon: NativeAddon,
+): Record<string, (fallback: KernelConfig) => Pick<KernelConfig, 'kernelFunc'>> {
+  return {
+    [BatchMatMul]: (w) => ({ kernelFunc: batchMatMulKernel(addon, w.kernelFunc) }),
+    [_FusedMatMul]: (w) => ({ kernelFunc: fusedMatMulKernel(addon, w.kernelFunc) }),
+  };
+}

@@ -1,0 +1,125 @@
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { type AddonInfo, loadAddon, type NativeAddon } from './addon';
+import { blasInstallHint, blasLibraryCandidates } from './blas-libraries';
+import { nativeKernelOverrides } from './matmul-kernels';
+
+/** The tfjs backend name this package registers. */
+export const NATIVE_BACKEND = 'native';
+
+export interface NativeBackendOptions {
+  /** Threads for the BLAS and the batch pool. Default: MD4_NATIVE_THREADS or all cores. */
+  threads?: number;
+  /** BLAS shared libraries to try, in order. Default: MD4_BLAS_LIBRARY, then the platform's usual places. */
+  libraries?: string[];
+  /** Path of the compiled addon (default: the one `pnpm install` builds). */
+  addonPath?: string;
+  /**
+   * A batch of products each under this many flops is spread over the threads one product per
+   * thread (the BLAS then runs single-threaded); larger ones use the BLAS's own threads.
+   * Default 2^26 (≈ a 256x256x512 product): attention's per-head products go to the pool.
+   */
+  minBatchSplitFlops?: number;
+  /** Pick OpenBLAS's AVX-512 kernels on AMD cores that OpenBLAS 0.3.21 misdetects (default true). */
+  tuneCoreType?: boolean;
+  /** tfjs backend priority (default 3, above wasm's 2). */
+  priority?: number;
+  /** Where the one-line fallback notice goes (default console.warn; null for silence). */
+  log?: ((line: string) => void) | null;
+}
+
+/** What `registerNativeBackend` did. */
+export interface NativeBackendStatus {
+  /** True when the 'native' backend is registered and usable. */
+  ok: boolean;
+  /** The one-line reason it fell back (when not ok). */
+  notice?: string;
+  /** Threads the native kernels use (1 when not ok). */
+  threads: number;
+  /** The BLAS in use (when ok). */
+  blas?: Pick<AddonInfo, 'library' | 'core' | 'config' | 'blasParallel'>;
+}
+
+let registered: NativeBackendStatus | null = null;
+
+function envNumber(name: string): number | undefined {
+  const v = process.env[name];
+  if (v == null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${name} must be a positive integer (got "${v}")`);
+  return n;
+}
+
+/** Loads the addon and a BLAS; the reason when either fails. */
+function startAddon(opts: NativeBackendOptions, threads: number): { addon: NativeAddon } | { error: string } {
+  if (process.env.MD4_NATIVE === '0') return { error: 'disabled by MD4_NATIVE=0' };
+  const loaded = loadAddon(opts.addonPath);
+  if ('error' in loaded) return loaded;
+  const fromEnv = process.env.MD4_BLAS_LIBRARY;
+  const libraries = opts.libraries ?? (fromEnv ? [fromEnv] : blasLibraryCandidates());
+  try {
+    loaded.addon.init(libraries, threads, opts.minBatchSplitFlops ?? 2 ** 26, false, opts.tuneCoreType ?? true);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { error: `${message}; install one: ${blasInstallHint()}` };
+  }
+  return loaded;
+}
+
+/**
+ * Registers the tfjs backend 'native': tfjs-backend-wasm's kernels on a wasm heap of its own, with
+ * the matrix products (BatchMatMul, _FusedMatMul: plain, transposed, batched, with bias and
+ * activation) computed in place on that heap by a native BLAS through an N-API addon, on all
+ * cores. Call it once at start-up, then select the backend, e.g.
+ * `await selectBackend(['native', 'wasm', 'cpu'])` from @md4/core or `await tf.setBackend('native')`.
+ *
+ * Where the addon or a BLAS is missing nothing is registered, the result says why (`ok: false`,
+ * `notice`), the notice is logged in one line, and selection falls through to 'wasm'.
+ * Resolves; never rejects for a missing addon. Calling it again returns the first result.
+ */
+export async function registerNativeBackend(opts: NativeBackendOptions = {}): Promise<NativeBackendStatus> {
+  if (registered?.ok) return registered;
+  const log = opts.log === undefined ? (line: string) => console.warn(line) : opts.log;
+  const fail = (reason: string): NativeBackendStatus => {
+    const notice = `@md4/backend-native: ${reason}; using plain wasm`;
+    log?.(notice);
+    return { ok: false, notice, threads: 1 };
+  };
+  const threads = opts.threads ?? envNumber('MD4_NATIVE_THREADS') ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer (got ${threads})`);
+  if (typeof process === 'undefined' || process.versions?.node == null) return fail('not running in Node');
+
+  const started = startAddon(opts, threads);
+  if ('error' in started) return fail(started.error);
+  const { addon } = started;
+
+  if (tf.findBackendFactory('wasm') == null) {
+    try {
+      await import('@tensorflow/tfjs-backend-wasm');
+    } catch (error) {
+      return fail(`@tensorflow/tfjs-backend-wasm cannot be loaded (${(error as Error).message})`);
+    }
+  }
+  const wasmFactory = tf.findBackendFactory('wasm');
+  if (wasmFactory == null) return fail('the wasm backend is not registered');
+
+  // Every wasm kernel, registered again for 'native'; matrix products replaced. Each backend has
+  // its own wasm module; tfjs re-runs the kernels' setup (binding them to the active backend's
+  // module) on every setBackend, so 'wasm' and 'native' can both be used in one process.
+  const overrides = nativeKernelOverrides(addon);
+  for (const config of tf.getKernelsForBackend('wasm')) {
+    if (tf.getKernel(config.kernelName, NATIVE_BACKEND) != null) continue;
+    const override = overrides[config.kernelName]?.(config);
+    tf.registerKernel({ ...config, ...override, backendName: NATIVE_BACKEND });
+  }
+  if (tf.findBackendFactory(NATIVE_BACKEND) == null) {
+    tf.registerBackend(NATIVE_BACKEND, async () => await wasmFactory(), opts.priority ?? 3);
+  }
+  const info = addon.info();
+  registered = {
+    ok: true,
+    threads: info.threads,
+    blas: { library: info.library, core: info.core, config: info.config, blasParallel: info.blasParallel },
+  };
+  return registered;
+}

@@ -1,0 +1,33 @@
+import { unzipSync } from 'fflate';
+import { DataFormatError } from './data-format-error';
+
+/**
+ * The bytes of one file inside a zip archive (via fflate): the entry named `name` (basename match),
+ * else the only file entry. Errors name the archive and list what it holds.
+ */
+export function readZipEntry(zip: Uint8Array, name: string, file: string): Uint8Array {
+  const seen: string[] = [];
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(zip, {
+      filter: (f) => {
+        if (f.name.endsWith('/')) return false;
+        seen.push(f.name);
+        return true;
+      },
+    });
+  } catch (e) {
+    throw new DataFormatError(file, `is not a readable zip archive (${(e as Error).message})`);
+  }
+  const names = Object.keys(files);
+  const wanted =
+    names.find((n) => n === name || n.endsWith(`/${name}`)) ?? (names.length === 1 ? names[0] : undefined);
+  if (wanted === undefined) {
+    throw new DataFormatError(
+      file,
+      `has no entry named '${name}' (entries: ${seen.length ? seen.slice(0, 10).join(', ') : 'none'})`,
+      `use the original ${name}.zip or unzip it and pass the ${name} file`,
+    );
+  }
+  return files[wanted]!;
+}

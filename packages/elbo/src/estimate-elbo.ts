@@ -1,0 +1,154 @@
+import { assertTokenRange, type Denoiser, type Rng } from '@md4/core';
+import type { MaskingSchedule } from '@md4/schedules';
+import * as tf from '@tensorflow/tfjs-core';
+import { md4SequenceNelbo } from './md4-loss';
+import { checkDenoiser, checkRng, checkSteps } from './validate-input';
+
+/** Options of `estimateElbo`. */
+export interface EstimateElboOptions {
+  schedule: MaskingSchedule;
+  rng: Rng;
+  /** A finite number of steps T; omitted: the continuous-time ELBO. */
+  steps?: number;
+  /** Independent (t, mask) draws per sequence (default 1); their mean is the sequence's estimate. */
+  samples?: number;
+  /** Antithetic times within each batch and draw (default true). */
+  antithetic?: boolean;
+}
+
+/** The ELBO of a data set, as a bound on its negative log-likelihood. */
+export interface ElboEstimate {
+  /** Mean NELBO per token in bits (an upper bound on the data's bits per token), recon included. */
+  bitsPerToken: number;
+  /** Standard error of `bitsPerToken`, with the sequence (its samples averaged) as the unit; NaN for one sequence. */
+  stderr: number;
+  /** Data tokens counted once (not times `samples`). */
+  tokens: number;
+  /** Number of sequences. */
+  sequences: number;
+  /** 2^bitsPerToken. */
+  perplexity: number;
+  /** The reconstruction term in bits per token, (1 - alpha(0)) log2 V (included in `bitsPerToken`). */
+  reconstruction: number;
+}
+
+/** Either kind of batch source. */
+export type BatchSource<T> = Iterable<T> | AsyncIterable<T>;
+
+/**
+ * Estimates the negative ELBO of a data set in bits per token (DESIGN section 3). Each item of
+ * `data` is one batch: an array of sequences of one length L, token ids in [0, V). For every batch
+ * and each of `samples` draws, one time per sequence (antithetic within the batch) and one mask;
+ * a sequence's estimate is the mean of its draws. Sequences of different batches may differ in
+ * length: bitsPerToken = sum of NELBOs / (tokens ln 2), and stderr is the ratio estimator's
+ * standard error sqrt(sum_i (nelbo_i - R L_i)^2 / (n (n - 1))) / (mean L ln 2), R = nats per token,
+ * which is sd(bits_i) / sqrt(n) when all lengths are equal.
+ *
+ * Leaves no tensors behind. Works with arrays, generators and async generators of batches.
+ */
+export async function estimateElbo(
+  denoiser: Denoiser,
+  data: BatchSource<ReadonlyArray<ArrayLike<number>>>,
+  opts: EstimateElboOptions,
+): Promise<ElboEstimate> {
+  const what = 'estimateElbo';
+  const V = checkDenoiser(denoiser, what);
+  checkRng(opts?.rng, what);
+  checkSteps(opts.steps, what);
+  if (typeof opts.schedule?.alpha !== 'function') {
+    throw new TypeError(
+      `${what}: opts.schedule must be a MaskingSchedule (e.g. linear() from @md4/schedules)`,
+    );
+  }
+  const samples = opts.samples ?? 1;
+  if (!Number.isInteger(samples) || samples < 1) {
+    throw new RangeError(`${what}: samples must be an integer >= 1, got ${samples}`);
+  }
+  if (
+    data == null ||
+    (typeof (data as Iterable<unknown>)[Symbol.iterator] !== 'function' &&
+      typeof (data as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function')
+  ) {
+    throw new TypeError(
+      `${what}: data must be an iterable or async iterable of batches (arrays of sequences)`,
+    );
+  }
+  const nats: number[] = [];
+  const lengths: number[] = [];
+  let batchIndex = 0;
+  for await (const batch of data) {
+    const x0Data = flattenBatch(batch, V, `${what}: batch ${batchIndex}`);
+    const B = batch.length;
+    const L = x0Data.length / B;
+    const x0 = tf.tensor2d(x0Data, [B, L], 'int32');
+    try {
+      const sums = new Float64Array(B);
+      for (let s = 0; s < samples; s++) {
+        const { nelbo } = md4SequenceNelbo(
+          denoiser,
+          x0,
+          x0Data,
+          { schedule: opts.schedule, rng: opts.rng, steps: opts.steps, antithetic: opts.antithetic ?? true },
+          what,
+        );
+        try {
+          const values = await nelbo.data();
+          for (let b = 0; b < B; b++) sums[b]! += values[b]!;
+        } finally {
+          nelbo.dispose();
+        }
+      }
+      for (let b = 0; b < B; b++) {
+        nats.push(sums[b]! / samples);
+        lengths.push(L);
+      }
+    } finally {
+      x0.dispose();
+    }
+    batchIndex++;
+  }
+  if (nats.length === 0) throw new RangeError(`${what}: data holds no batches`);
+  return summarise(nats, lengths, opts.schedule, V);
+}
+
+function flattenBatch(batch: ReadonlyArray<ArrayLike<number>>, V: number, what: string): Int32Array {
+  if (!Array.isArray(batch) || batch.length === 0) {
+    throw new TypeError(`${what} must be a non-empty array of sequences (Int32Array of token ids)`);
+  }
+  const L = batch[0]?.length ?? 0;
+  if (!(L >= 1)) throw new RangeError(`${what}: sequences must hold at least one token`);
+  const flat = new Int32Array(batch.length * L);
+  batch.forEach((sequence, b) => {
+    if (sequence?.length !== L) {
+      throw new RangeError(
+        `${what}: sequence ${b} has length ${sequence?.length}, expected ${L} like sequence 0`,
+      );
+    }
+    assertTokenRange(sequence, V, { what: `${what}, sequence ${b} (denoiser vocabSize ${V})` });
+    flat.set(sequence, b * L);
+  });
+  return flat;
+}
+
+function summarise(nats: number[], lengths: number[], schedule: MaskingSchedule, V: number): ElboEstimate {
+  const n = nats.length;
+  let totalNats = 0;
+  let tokens = 0;
+  for (let i = 0; i < n; i++) {
+    totalNats += nats[i]!;
+    tokens += lengths[i]!;
+  }
+  const natsPerToken = totalNats / tokens;
+  const bitsPerToken = natsPerToken / Math.LN2;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (nats[i]! - natsPerToken * lengths[i]!) ** 2;
+  const stderr = n > 1 ? Math.sqrt(squares / (n * (n - 1))) / (tokens / n) / Math.LN2 : Number.NaN;
+  return {
+    bitsPerToken,
+    stderr,
+    tokens,
+    sequences: n,
+    perplexity: 2 ** bitsPerToken,
+    reconstruction: ((1 - schedule.alpha(0)) * Math.log(V)) / Math.LN2,
+  };
+}

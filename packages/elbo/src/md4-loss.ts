@@ -1,0 +1,93 @@
+import type { Denoiser, Rng } from '@md4/core';
+import type { MaskingSchedule } from '@md4/schedules';
+import * as tf from '@tensorflow/tfjs-core';
+import { drawUnitTimes } from './antithetic-times';
+import { maskedPredictions } from './masked-predictions';
+import { drawMask } from './masking';
+import { md4ReconstructionNats, md4TimeWeights } from './md4-time-weights';
+import { checkDenoiser, checkRng, checkSteps, readCleanTokens } from './validate-input';
+
+/** Options of `md4Loss`. */
+export interface Md4LossOptions {
+  /** The masking schedule alpha(t). */
+  schedule: MaskingSchedule;
+  /** Source of the times and masks (float64). Consumed: times first, then masks row-major. */
+  rng: Rng;
+  /** A finite number of steps T (discrete-time ELBO); omitted: continuous time. */
+  steps?: number;
+  /** Stratified times t_b = (u + b/B) mod 1 (default true); false: iid times. */
+  antithetic?: boolean;
+}
+
+/** What `md4Loss` returns. Every tensor belongs to the caller. */
+export interface Md4LossResult {
+  /** Mean NELBO over the batch in bits per token, reconstruction included; differentiable. */
+  loss: tf.Scalar;
+  /** The one-sample NELBO of each sequence in nats, reconstruction included, float32 [B]. */
+  nelbo: tf.Tensor1D;
+  /** The reconstruction term in bits per token, (1 - alpha(0)) log2 V (included in `loss`). */
+  reconstruction: number;
+  /** The time each sequence was masked at. */
+  times: Float64Array;
+  /** The number of masked tokens of each sequence. */
+  maskedTokens: Int32Array;
+}
+
+/** The per-sequence one-sample NELBO in nats and the draws behind it. Internal. */
+export function md4SequenceNelbo(
+  denoiser: Denoiser,
+  x0: tf.Tensor2D,
+  x0Data: Int32Array,
+  opts: { schedule: MaskingSchedule; rng: Rng; steps?: number; antithetic: boolean },
+  what: string,
+): { nelbo: tf.Tensor1D; times: Float64Array; maskedTokens: Int32Array; reconstructionNats: number } {
+  const [B, L] = x0.shape;
+  const V = denoiser.vocabSize;
+  const units = drawUnitTimes(B, opts.rng, opts.antithetic);
+  const { times, weights } = md4TimeWeights(opts.schedule, units, opts.steps);
+  const maskProbability = times.map((t) => 1 - opts.schedule.alpha(t));
+  const draw = drawMask(x0Data, B, L, V, opts.rng, (b) => maskProbability[b]!);
+  const reconstructionNats = md4ReconstructionNats(opts.schedule, L, V);
+  const nelbo = tf.tidy(() => {
+    const { logMuAtX0, maskWeight } = maskedPredictions(denoiser, x0, draw, times, what);
+    const crossEntropy = tf.neg(tf.sum(tf.mul(logMuAtX0, maskWeight), -1)); // [B] nats
+    const weighted = tf.mul(crossEntropy, tf.tensor1d(Float32Array.from(weights)));
+    return tf.add(weighted, reconstructionNats) as tf.Tensor1D;
+  });
+  return { nelbo, times, maskedTokens: draw.maskedTokens, reconstructionNats };
+}
+
+/**
+ * The MD4 training loss: a one-sample Monte Carlo estimate of the negative ELBO in bits per token.
+ *
+ * Continuous time (paper eq. 5), per sequence in nats, one t per sequence:
+ *     NELBO = -w(t) sum_{n: x_t^n = MASK} -log mu_theta(x_t, t)[n, x0^n]  +  L (1 - alpha(0)) log V
+ * with w(t) = alpha'(t) / (1 - alpha(t)). Discrete time with T steps (paper eq. 3-4), t = i/T:
+ *     NELBO_T = T (alpha_s - alpha_t) / (1 - alpha_t) sum_{masked} -log mu[x0]  +  recon,  s = t - 1/T.
+ * `loss` = mean over the batch / (L ln 2). Times are antithetic by default.
+ *
+ * @param x0 int32 [B, L] clean tokens in [0, V); borrowed (read synchronously for the masks).
+ * @throws on token ids outside [0, V), a bad shape or dtype, bad steps, or logits not [B, L, V].
+ */
+export function md4Loss(denoiser: Denoiser, x0: tf.Tensor2D, opts: Md4LossOptions): Md4LossResult {
+  const what = 'md4Loss';
+  const V = checkDenoiser(denoiser, what);
+  checkRng(opts?.rng, what);
+  checkSteps(opts.steps, what);
+  if (typeof opts.schedule?.alpha !== 'function') {
+    throw new TypeError(
+      `${what}: opts.schedule must be a MaskingSchedule (e.g. linear() from @md4/schedules)`,
+    );
+  }
+  const x0Data = readCleanTokens(x0, V, what);
+  const L = x0.shape[1];
+  const { nelbo, times, maskedTokens, reconstructionNats } = md4SequenceNelbo(
+    denoiser,
+    x0,
+    x0Data,
+    { schedule: opts.schedule, rng: opts.rng, steps: opts.steps, antithetic: opts.antithetic ?? true },
+    what,
+  );
+  const loss = tf.tidy(() => tf.div(tf.mean(nelbo), L * Math.LN2) as tf.Scalar);
+  return { loss, nelbo, reconstruction: reconstructionNats / (L * Math.LN2), times, maskedTokens };
+}

@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type AttentionKernelAttrs, WASM_KERNELS } from './kernels/wasm-kernels';
+import { applyRope, ropeTables } from './rotary-embedding';
+
+/** The geometry of one attention call. */
+export interface AttentionShape {
+  batch: number;
+  seqLen: number;
+  heads: number;
+  headDim: number;
+  /** RoPE base theta (10000 in the paper's network); 0 turns rotary embeddings off. */
+  ropeTheta: number;
+}
+
+/**
+ * Bidirectional multi-head softmax attention (no causal mask) on a fused projection
+ * qkv [B*L, 3d] (columns: q heads, then k heads, then v heads; d = H * hd). Returns [B*L, d]:
+ *   O_h = softmax( (R q_h)(R k_h)^T / sqrt(hd) ) v_h
+ * with R the rotary embedding (rows = positions). Differentiable in qkv.
+ *
+ * `fast` (wasm backend): per-(sequence, head) plain 2-D XNNPACK products in custom kernels with
+ * custom gradients (see kernels/wasm-kernels.ts); otherwise ordinary tfjs ops (batched matMul),
+ * which is also the reference the fast path is tested against.
+ */
+export function attention(qkv: tf.Tensor2D, shape: AttentionShape, fast: boolean): tf.Tensor2D {
+  const { batch, seqLen, heads, headDim } = shape;
+  const d = heads * headDim;
+  if (qkv.shape[0] !== batch * seqLen || qkv.shape[1] !== 3 * d) {
+    throw new RangeError(`attention: qkv has shape [${qkv.shape}], expected [${batch * seqLen}, ${3 * d}]`);
+  }
+  return fast ? fastAttention(qkv, shape) : referenceAttention(qkv, shape);
+}
+
+function kernelAttrs(shape: AttentionShape): AttentionKernelAttrs {
+  return { ...shape, scale: 1 / Math.sqrt(shape.headDim) };
+}
+
+function fastAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
+  const attrs = kernelAttrs(shape) as unknown as tf.NamedAttrMap;
+  const scores = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([x]);
+    return {
+      value: tf.engine().runKernel(WASM_KERNELS.scores, { qkv: x }, attrs) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(WASM_KERNELS.scoresGrad, { dy, qkv: saved[0]! }, attrs) as tf.Tensor,
+    };
+  });
+  const mix = tf.customGrad((p: tf.Tensor, x: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([p, x]);
+    return {
+      value: tf.engine().runKernel(WASM_KERNELS.mix, { p, qkv: x }, attrs) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(WASM_KERNELS.mixGrad, { dy, p: saved[0]!, qkv: saved[1]! }, attrs) as tf.Tensor[],
+    };
+  });
+  return tf.tidy(() => {
+    const s = scores(qkv);
+    const p = tf.softmax(s);
+    return mix(p, qkv) as tf.Tensor2D;
+  });
+}
+
+function referenceAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
+  const { batch: B, seqLen: L, heads: H, headDim: hd, ropeTheta } = shape;
+  return tf.tidy(() => {
+    const split = tf.transpose(tf.reshape(qkv, [B, L, 3, H, hd]), [2, 0, 3, 1, 4]);
+    let [q, k, v] = tf.unstack(split) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+    if (ropeTheta > 0) {
+      const tables = ropeTables(L, hd, ropeTheta);
+      q = applyRope(q, tables);
+      k = applyRope(k, tables);
+    }
+    q = tf.mul(q, 1 / Math.sqrt(hd));
+    const p = tf.softmax(tf.matMul(q, k, false, true));
+    const o = tf.matMul(p, v);
+    return tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [B * L, H * hd]);
+  });
+}

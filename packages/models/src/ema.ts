@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Exponential moving average of the weights (used for evaluation and sampling):
+ *   shadow = decay * shadow + (1 - decay) * p      after every update (decay 0.9999 in the paper).
+ * Starts as a copy of the weights. Owns its variables.
+ */
+export class ExponentialMovingAverage {
+  readonly decay: number;
+  readonly shadow: Readonly<Record<string, tf.Variable>>;
+
+  constructor(params: ReadonlyMap<string, tf.Tensor>, decay: number) {
+    if (!(decay >= 0 && decay < 1)) throw new RangeError(`EMA decay must lie in [0, 1), got ${decay}`);
+    this.decay = decay;
+    const shadow: Record<string, tf.Variable> = {};
+    for (const [name, p] of params) shadow[name] = tf.tidy(() => tf.variable(tf.clone(p), false));
+    this.shadow = shadow;
+  }
+
+  /** One EMA update from the current weights (borrowed). */
+  update(params: ReadonlyMap<string, tf.Tensor>): void {
+    const a = this.decay;
+    for (const [name, p] of params) {
+      const s = this.shadow[name];
+      if (s == null) throw new Error(`EMA: no shadow for parameter "${name}"`);
+      tf.tidy(() => s.assign(tf.add(tf.mul(s, a), tf.mul(p, 1 - a))));
+    }
+  }
+
+  /** Overwrites the shadow values (e.g. from a checkpoint). */
+  load(values: ReadonlyMap<string, Float32Array>): void {
+    for (const [name, s] of Object.entries(this.shadow)) {
+      const v = values.get(name);
+      if (v == null) throw new Error(`EMA: value for "${name}" is missing`);
+      tf.tidy(() => s.assign(tf.tensor(v, s.shape, 'float32')));
+    }
+  }
+
+  dispose(): void {
+    for (const v of Object.values(this.shadow)) v.dispose();
+  }
+}

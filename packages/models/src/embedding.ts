@@ -1,0 +1,22 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { matMulT } from './transposed-matmul';
+
+/**
+ * Token embedding: rows of `table` [V+1, D] for ids [N] (int32, the mask id V included), computed as
+ * oneHot(ids) table. tf.gather has no gradient on wasm (UnsortedSegmentSum is missing) and its
+ * kernel copies ~6 M elements/s there, while the one-hot product is a small plain matmul.
+ * Custom gradient for the table: dTable = oneHot(ids)^T dy. Ids outside [0, V] give zero rows.
+ */
+export function embed(ids: tf.Tensor1D, table: tf.Tensor2D, fast: boolean): tf.Tensor2D {
+  if (ids.dtype !== 'int32') throw new TypeError(`embedding ids must be int32, got ${ids.dtype}`);
+  const rows = table.shape[0];
+  const op = tf.customGrad((tableIn: tf.Tensor, save: tf.GradSaveFunc) => {
+    const oneHot = tf.oneHot(ids, rows, 1, 0, 'float32') as tf.Tensor2D;
+    save([oneHot]);
+    return {
+      value: tf.matMul(oneHot, tableIn as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => matMulT(saved[0] as tf.Tensor2D, dy as tf.Tensor2D, true, false, fast),
+    };
+  });
+  return op(table) as tf.Tensor2D;
+}

@@ -1,0 +1,21 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, it } from 'vitest';
+import { attention } from '../attention';
+import { ensureWasmKernels } from '../kernels/wasm-kernels';
+it('fast == reference', () => {
+  expect(ensureWasmKernels()).toBe(true);
+  const B = 2, L = 8, H = 2, hd = 4;
+  const shape = { batch: B, seqLen: L, heads: H, headDim: hd, ropeTheta: 10000 };
+  const qkv = tf.randomNormal([B * L, 3 * H * hd], 0, 1, 'float32', 1) as tf.Tensor2D;
+  const w = tf.randomNormal([B * L, H * hd], 0, 1, 'float32', 2);
+  const f = (fast: boolean) => (x: tf.Tensor) => tf.sum(tf.mul(attention(x as tf.Tensor2D, shape, fast), w));
+  const a = attention(qkv, shape, true).arraySync();
+  const b = attention(qkv, shape, false).arraySync();
+  const ga = tf.grad(f(true))(qkv).dataSync();
+  const gb = tf.grad(f(false))(qkv).dataSync();
+  let m = 0; for (let i = 0; i < ga.length; i++) m = Math.max(m, Math.abs(ga[i]! - gb[i]!));
+  let mv = 0; (a as number[][]).flat().forEach((x, i) => { mv = Math.max(mv, Math.abs(x - (b as number[][]).flat()[i]!)); });
+  console.log('max value diff', mv, 'max grad diff', m);
+  expect(mv).toBeLessThan(1e-5);
+  expect(m).toBeLessThan(1e-4);
+});

@@ -1,0 +1,188 @@
+import { createRng, type SeededRng } from '@md4/core';
+import { genmd4Loss, md4Loss } from '@md4/elbo';
+import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
+import * as tf from '@tensorflow/tfjs-core';
+import { AdamW, type AdamWConfig } from './adamw';
+import { ExponentialMovingAverage } from './ema';
+import { NonFiniteLossError } from './non-finite-error';
+import type { Transformer } from './transformer';
+
+/** Name of the GenMD4 schedule's raw exponents among the trained variables (and in checkpoints). */
+export const SCHEDULE_PARAM = 'schedule.raw_exponents';
+
+export type LossKind = 'md4' | 'genmd4';
+
+export interface TrainerOptions {
+  model: Transformer;
+  /** A scalar schedule (MD4 loss) or a GenMD4 `StateDependentSchedule` (GenMD4 loss; its w is trained). */
+  schedule: MaskingSchedule | StateDependentSchedule;
+  optimizer?: AdamWConfig;
+  /** EMA decay (default 0.9999); 0 turns the EMA off. */
+  emaDecay?: number;
+  /** Seed of the trainer's generator (times, masks, dropout); default 0. Ignored when `rng` is given. */
+  seed?: number;
+  /** The generator itself (e.g. restored from a checkpoint); the trainer advances it. */
+  rng?: SeededRng;
+  /** MD4 only: a finite number of steps T (discrete-time ELBO); default continuous time. */
+  steps?: number;
+}
+
+/** What one training step reports (plain numbers). */
+export interface StepResult {
+  /** The step just completed (1 after the first update). */
+  step: number;
+  /** The optimised loss in bits/token (MD4: the NELBO estimate; GenMD4: the surrogate, whose value is the NELBO). */
+  loss: number;
+  /** The NELBO estimate in bits/token. */
+  nelbo: number;
+  /** Global L2 norm of the gradients before clipping. */
+  gradNorm: number;
+  /** Learning rate used. */
+  lr: number;
+}
+
+/**
+ * One object that owns everything training changes: AdamW moments, the EMA, the step count and the
+ * generator. The model (and a GenMD4 schedule) are borrowed and updated in place.
+ */
+export class Trainer {
+  readonly model: Transformer;
+  readonly schedule: MaskingSchedule | StateDependentSchedule;
+  readonly loss: LossKind;
+  readonly optimizer: AdamW;
+  readonly ema: ExponentialMovingAverage | null;
+  readonly steps: number | null;
+  readonly rng: SeededRng;
+  private readonly named: Map<string, tf.Variable>;
+
+  constructor(options: TrainerOptions) {
+    const { model, schedule } = options;
+    this.model = model;
+    this.schedule = schedule;
+    this.loss = isStateDependent(schedule) ? 'genmd4' : 'md4';
+    if (this.loss === 'genmd4') {
+      const s = schedule as StateDependentSchedule;
+      if (s.vocabSize !== model.vocabSize) {
+        throw new RangeError(
+          `trainer: the GenMD4 schedule has ${s.vocabSize} exponents but the model's vocabSize is ${model.vocabSize}`,
+        );
+      }
+      if (options.steps != null) throw new Error('trainer: `steps` (discrete time) applies to the MD4 loss only');
+    }
+    this.steps = options.steps ?? null;
+    this.optimizer = new AdamW(options.optimizer);
+    this.rng = options.rng ?? createRng(options.seed ?? 0);
+    this.named = new Map(model.layout.map((s) => [s.name, model.params[s.name]!]));
+    const decay = options.emaDecay ?? 0.9999;
+    this.ema = decay > 0 ? new ExponentialMovingAverage(this.named, decay) : null;
+    if (this.loss === 'genmd4') this.named.set(SCHEDULE_PARAM, (schedule as StateDependentSchedule).rawExponents);
+  }
+
+  /** Updates applied so far. */
+  get step(): number {
+    return this.optimizer.step;
+  }
+
+  /** The trained variables by name (network parameters, plus the GenMD4 schedule's raw exponents). */
+  variables(): ReadonlyMap<string, tf.Variable> {
+    return this.named;
+  }
+
+  /** The network to evaluate and sample with: the EMA weights when kept, else the live weights. */
+  evalModel(): Transformer {
+    return this.ema == null ? this.model : this.model.withParams(this.ema.shadow);
+  }
+
+  /**
+   * One step: loss on the clean batch x0 (int32 [B, L] tensor, borrowed, or an array of sequences),
+   * gradients, NaN/Inf check, clipping, AdamW, EMA. Throws `NonFiniteLossError` before touching any
+   * state if the loss or a gradient is not finite.
+   */
+  async step(x0: tf.Tensor2D | Int32Array[]): Promise<StepResult> {
+    const batch = Array.isArray(x0) ? batchTensor(x0) : x0;
+    const stepRng = this.rng.fork();
+    const lossRng = stepRng.fork();
+    const denoiser = this.model.config.dropout > 0 ? this.model.training(stepRng.fork()) : this.model;
+    const varList = [...this.named.values()];
+    const byId = new Map(varList.map((v) => [v.name, v]));
+    let nelbo: tf.Scalar | null = null;
+    let value: tf.Scalar | null = null;
+    let grads: tf.NamedTensorMap = {};
+    let stats: tf.Tensor | null = null;
+    try {
+      const result = tf.variableGrads(() => {
+        if (this.loss === 'genmd4') {
+          const r = genmd4Loss(denoiser, batch, { schedule: this.schedule as StateDependentSchedule, rng: lossRng });
+          nelbo = tf.keep(r.nelbo);
+          tf.dispose([r.perSequence, r.reconstruction]);
+          return r.loss;
+        }
+        const r = md4Loss(denoiser, batch, {
+          schedule: this.schedule as MaskingSchedule,
+          rng: lossRng,
+          ...(this.steps != null ? { steps: this.steps } : {}),
+        });
+        tf.dispose(r.nelbo);
+        return r.loss;
+      }, varList);
+      value = result.value;
+      grads = result.grads;
+      const gradNormT = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))));
+      stats = tf.tidy(() => tf.stack([value!, gradNormT, nelbo ?? value!]));
+      gradNormT.dispose();
+      const [loss, gradNorm, nelboValue] = Array.from(await stats.data());
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+        throw new NonFiniteLossError(this.step + 1, loss!, gradNorm!);
+      }
+      const clipNorm = this.optimizer.config.clipNorm;
+      const gradScale = clipNorm != null ? Math.min(1, clipNorm / (gradNorm! + 1e-6)) : 1;
+      const named = new Map<string, tf.Tensor>();
+      for (const [name, v] of this.named) {
+        const g = grads[v.name];
+        if (g == null || byId.get(v.name) == null) throw new Error(`trainer: no gradient for "${name}"`);
+        named.set(name, g);
+      }
+      const matricesOnly = this.optimizer.config.decayOn === 'matrices';
+      const lr = this.optimizer.apply(this.named, named, {
+        gradScale,
+        decay: (name) => name !== SCHEDULE_PARAM && (!matricesOnly || this.named.get(name)!.rank >= 2),
+      });
+      if (this.ema != null) this.ema.update(this.modelParams());
+      return { step: this.step, loss: loss!, nelbo: nelboValue!, gradNorm: gradNorm!, lr };
+    } finally {
+      tf.dispose([value as tf.Tensor | null, nelbo as tf.Tensor | null, stats, grads] as tf.TensorContainer);
+      if (batch !== x0) batch.dispose();
+    }
+  }
+
+  private modelParams(): Map<string, tf.Variable> {
+    const m = new Map(this.named);
+    m.delete(SCHEDULE_PARAM);
+    return m;
+  }
+
+  /** Frees the optimizer moments and the EMA (the model and schedule are the caller's). */
+  dispose(): void {
+    this.optimizer.dispose();
+    this.ema?.dispose();
+  }
+}
+
+export function createTrainer(options: TrainerOptions): Trainer {
+  return new Trainer(options);
+}
+
+function isStateDependent(s: MaskingSchedule | StateDependentSchedule): s is StateDependentSchedule {
+  return (s as StateDependentSchedule).rawExponents != null;
+}
+
+function batchTensor(rows: Int32Array[]): tf.Tensor2D {
+  if (rows.length === 0) throw new RangeError('trainer: the batch is empty');
+  const L = rows[0]!.length;
+  const flat = new Int32Array(rows.length * L);
+  rows.forEach((r, i) => {
+    if (r.length !== L) throw new RangeError(`trainer: sequence ${i} has length ${r.length}, expected ${L}`);
+    flat.set(r, i * L);
+  });
+  return tf.tensor2d(flat, [rows.length, L], 'int32');
+}

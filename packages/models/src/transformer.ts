@@ -1,0 +1,239 @@
+import type { Denoiser, Rng } from '@md4/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { adaLNParams, modulate } from './adaln-zero';
+import { attention } from './attention';
+import { embed } from './embedding';
+import { gatedMlp } from './gated-mlp';
+import { initialWeights } from './initial-weights';
+import { wasmKernelsActive } from './kernels/wasm-kernels';
+import { layerNorm } from './layer-norm';
+import { linear } from './linear-layer';
+import { type ParameterSpec, parameterLayout } from './parameter-layout';
+import { rmsNorm } from './rms-norm';
+import { timeConditioning } from './time-embedding';
+import {
+  type PresetName,
+  PRESETS,
+  preset,
+  type ResolvedTransformerConfig,
+  resolveConfig,
+  type TransformerConfig,
+} from './transformer-config';
+
+/** Named parameters of a transformer (names from `parameterLayout`). */
+export type ParameterMap = Readonly<Record<string, tf.Variable>>;
+
+/**
+ * Which implementation the hot ops use: 'auto' picks the custom wasm kernels on the wasm backend
+ * and ordinary tfjs ops elsewhere; 'reference' always uses ordinary tfjs ops (slow on wasm; tests
+ * compare the two).
+ */
+export type KernelMode = 'auto' | 'reference';
+
+export interface TransformerOptions {
+  /** Seed of the initial weights (default 0). Ignored when `weights` is given. */
+  seed?: number;
+  /** Initial values by parameter name (e.g. from a checkpoint); every parameter must be present. */
+  weights?: ReadonlyMap<string, Float32Array> | Readonly<Record<string, Float32Array>>;
+  /** Default 'auto'. */
+  kernels?: KernelMode;
+}
+
+/** Options of one forward pass. */
+export interface ForwardOptions {
+  /** Apply dropout (training); needs `rng` when the config's dropout > 0. */
+  training?: boolean;
+  /** Source of dropout seeds. */
+  rng?: Rng;
+}
+
+/**
+ * The MD4 denoising transformer (DESIGN.md section 2): token embedding with V + 1 rows (mask
+ * included), n pre-norm blocks of bidirectional multi-head attention with RoPE and a gated MLP,
+ * no biases; optional adaLN-Zero time conditioning on a sinusoidal embedding of 1000 t; final norm
+ * and a zero-initialised output layer to V logits, so an untrained model predicts the uniform
+ * distribution. Implements `Denoiser`.
+ */
+export class Transformer implements Denoiser {
+  readonly config: ResolvedTransformerConfig;
+  readonly vocabSize: number;
+  readonly timeConditioned: boolean;
+  readonly params: ParameterMap;
+  readonly kernels: KernelMode;
+  readonly layout: readonly ParameterSpec[];
+  private readonly owned: boolean;
+  private disposed = false;
+
+  /** Use `createTransformer`; this wraps existing variables (not owned unless `owned`). */
+  constructor(config: ResolvedTransformerConfig, params: ParameterMap, kernels: KernelMode, owned: boolean) {
+    this.config = config;
+    this.vocabSize = config.vocabSize;
+    this.timeConditioned = config.timeConditioned;
+    this.layout = parameterLayout(config);
+    for (const spec of this.layout) {
+      const p = params[spec.name];
+      if (p == null) throw new Error(`transformer: parameter "${spec.name}" is missing`);
+      if (!shapesEqual(p.shape, spec.shape)) {
+        throw new Error(`transformer: parameter "${spec.name}" has shape [${p.shape}], expected [${spec.shape}]`);
+      }
+    }
+    this.params = params;
+    this.kernels = kernels;
+    this.owned = owned;
+  }
+
+  /** Logits [B, L, V] for tokens xt [B, L] (int32, V = MASK) at times t [B]. Eval mode (no dropout). */
+  logits(xt: tf.Tensor2D, t: tf.Tensor1D): tf.Tensor3D {
+    return this.forward(xt, t);
+  }
+
+  /** The forward pass; `training` turns dropout on. */
+  forward(xt: tf.Tensor2D, t: tf.Tensor1D, options: ForwardOptions = {}): tf.Tensor3D {
+    if (this.disposed) throw new Error('transformer: this model has been disposed');
+    const c = this.config;
+    if (xt.rank !== 2 || xt.dtype !== 'int32') {
+      throw new TypeError(`logits: xt must be an int32 [B, L] tensor, got ${xt.dtype} [${xt.shape}]`);
+    }
+    const [B, L] = xt.shape;
+    if (L > c.seqLen || L % c.tokensPerPosition !== 0) {
+      throw new RangeError(
+        `logits: sequence length ${L} must be <= ${c.seqLen}` +
+          (c.tokensPerPosition > 1 ? ` and a multiple of ${c.tokensPerPosition}` : ''),
+      );
+    }
+    if (t.rank !== 1 || t.shape[0] !== B) {
+      throw new RangeError(`logits: t must have shape [${B}] (one time per sequence), got [${t.shape}]`);
+    }
+    const dropout = options.training ? c.dropout : 0;
+    if (dropout > 0 && options.rng == null) throw new Error('forward: training with dropout needs an rng');
+    const fast = this.kernels === 'auto' && wasmKernelsActive();
+    const p = this.params as Record<string, tf.Tensor>;
+    const mat = (name: string) => p[name] as tf.Tensor2D;
+    const vec = (name: string) => p[name] as tf.Tensor1D;
+    const drop = (x: tf.Tensor2D): tf.Tensor2D =>
+      dropout > 0 ? tf.dropout(x, dropout, undefined, Math.floor(options.rng!.uniform() * 2 ** 31)) : x;
+
+    return tf.tidy(() => {
+      const g = c.tokensPerPosition;
+      const P = L / g;
+      const N = B * P;
+      const d = c.dModel;
+      const eps = c.normEps;
+      const tokens = embed(tf.reshape(xt, [B * L]) as tf.Tensor1D, mat('embed.embedding'), fast);
+      let x = g > 1 ? linear(tf.reshape(tokens, [N, g * c.tokenEmbedDim]), mat('embed.proj.kernel'), fast) : tokens;
+      const cond = c.timeConditioned
+        ? timeConditioning(
+            tf.cast(t, 'float32'),
+            { w1: mat('time.mlp1.kernel'), b1: vec('time.mlp1.bias'), w2: mat('time.mlp2.kernel'), b2: vec('time.mlp2.bias') },
+            fast,
+          )
+        : null;
+      const shape = { batch: B, seqLen: P, heads: c.heads, headDim: d / c.heads, ropeTheta: c.ropeTheta };
+      const as3d = (v: tf.Tensor2D) => tf.reshape(v, [B, P, d]) as tf.Tensor3D;
+      const as2d = (v: tf.Tensor) => tf.reshape(v, [N, d]) as tf.Tensor2D;
+      for (let i = 0; i < c.layers; i++) {
+        const pre = `blocks.${i}`;
+        const attnIn = (h: tf.Tensor2D) => linear(attention(linear(h, mat(`${pre}.attn.qkv.kernel`), fast), shape, fast), mat(`${pre}.attn.out.kernel`), fast);
+        const mlp = { gate: mat(`${pre}.mlp.gate.kernel`), up: mat(`${pre}.mlp.up.kernel`), down: mat(`${pre}.mlp.down.kernel`) };
+        if (cond != null) {
+          const [sa, ca, ga, sm, cm, gm] = adaLNParams(cond, mat(`${pre}.ada.kernel`), vec(`${pre}.ada.bias`), 6, fast) as [
+            tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D,
+          ];
+          const h1 = as2d(modulate(as3d(layerNorm(x, eps)), sa, ca));
+          x = as2d(tf.add(as3d(x), tf.mul(ga, as3d(drop(attnIn(h1))))));
+          const h2 = as2d(modulate(as3d(layerNorm(x, eps)), sm, cm));
+          x = as2d(tf.add(as3d(x), tf.mul(gm, as3d(drop(gatedMlp(h2, mlp, fast))))));
+        } else {
+          x = tf.add(x, drop(attnIn(rmsNorm(x, vec(`${pre}.norm1.scale`), eps))));
+          x = tf.add(x, drop(gatedMlp(rmsNorm(x, vec(`${pre}.norm2.scale`), eps), mlp, fast)));
+        }
+      }
+      if (cond != null) {
+        const [shift, scale] = adaLNParams(cond, mat('final.ada.kernel'), vec('final.ada.bias'), 2, fast) as [
+          tf.Tensor3D, tf.Tensor3D,
+        ];
+        x = as2d(modulate(as3d(layerNorm(x, eps)), shift, scale));
+      } else {
+        x = rmsNorm(x, vec('final.norm.scale'), eps);
+      }
+      return tf.reshape(linear(x, mat('out.kernel'), fast), [B, L, c.vocabSize]) as tf.Tensor3D;
+    });
+  }
+
+  /** A `Denoiser` view that applies dropout with seeds drawn from `rng` (for training losses). */
+  training(rng: Rng): Denoiser {
+    return {
+      vocabSize: this.vocabSize,
+      timeConditioned: this.timeConditioned,
+      logits: (xt, t) => this.forward(xt, t, { training: true, rng }),
+    };
+  }
+
+  /** The same architecture over other variables of the same shapes (e.g. the EMA weights). Not owned. */
+  withParams(params: ParameterMap): Transformer {
+    return new Transformer(this.config, params, this.kernels, false);
+  }
+
+  /** The trainable variables in layout order. */
+  variables(): tf.Variable[] {
+    return this.layout.map((s) => this.params[s.name]!);
+  }
+
+  /** Total number of parameters. */
+  parameterCount(): number {
+    return this.layout.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+  }
+
+  /** Frees the variables if this model owns them (views from `withParams` free nothing). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.owned) for (const v of Object.values(this.params)) v.dispose();
+  }
+}
+
+/**
+ * Builds a transformer from a config or preset name. Weights come from `options.weights` or are
+ * drawn from `options.seed` (same seed, same weights, on any backend).
+ */
+export function createTransformer(
+  config: TransformerConfig | PresetName,
+  options: TransformerOptions = {},
+): Transformer {
+  const resolved = resolveConfig(typeof config === 'string' ? presetOrThrow(config) : config);
+  const layout = parameterLayout(resolved);
+  const given = options.weights;
+  const values =
+    given == null
+      ? initialWeights(layout, options.seed ?? 0)
+      : given instanceof Map
+        ? given
+        : new Map(Object.entries(given as Record<string, Float32Array>));
+  const params: Record<string, tf.Variable> = {};
+  try {
+    for (const spec of layout) {
+      const v = values.get(spec.name);
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      if (v == null) throw new Error(`transformer weights: "${spec.name}" is missing`);
+      if (v.length !== size) {
+        throw new Error(`transformer weights: "${spec.name}" has ${v.length} values, expected ${size} for [${spec.shape}]`);
+      }
+      params[spec.name] = tf.tidy(() => tf.variable(tf.tensor(v, spec.shape, 'float32'), true));
+    }
+  } catch (error) {
+    for (const v of Object.values(params)) v.dispose();
+    throw error;
+  }
+  return new Transformer(resolved, params, options.kernels ?? 'auto', true);
+}
+
+function presetOrThrow(name: string): TransformerConfig {
+  if (!(name in PRESETS)) {
+    throw new RangeError(`unknown preset "${name}"; expected one of ${Object.keys(PRESETS).join(', ')}`);
+  }
+  return preset(name as PresetName);
+}
+
+function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

@@ -1,0 +1,79 @@
+import type { Rng } from '@md4/core';
+import { sampleCategorical } from '@md4/core';
+import type { RowLogits } from './predictor';
+import type { RowPlan, StepContext, StepKernel } from './step-kernel';
+import { argmax } from './token-distribution';
+
+/** A reveal plan: `positions` to fill, with `sampled[k]` = 1 where a draw from mu fills position k, 0 where argmax. */
+export interface RevealPlan extends RowPlan {
+  sampled: Uint8Array;
+}
+
+/**
+ * The MD4 reverse-step unmasking probability p = (alpha_s - alpha_t) / (1 - alpha_t) (paper eq. 6,
+ * Alg. 2): a token masked at t is unmasked at s < t with this probability.
+ */
+export function unmaskProbability(alphaT: number, alphaS: number): number {
+  const denominator = 1 - alphaT;
+  if (!(denominator > 0)) return 1;
+  return Math.min(1, Math.max(0, (alphaS - alphaT) / denominator));
+}
+
+/**
+ * Draws which masked positions unmask in a step (each independently with probability p; one
+ * uniform per masked position, in order). On the last step the others are added as leftovers.
+ */
+export function planReveals(
+  row: number,
+  masked: Int32Array,
+  p: number,
+  last: boolean,
+  rng: Rng,
+  leftoversSampled: boolean,
+): RevealPlan | null {
+  const positions = new Int32Array(masked.length);
+  const sampled = new Uint8Array(masked.length);
+  let count = 0;
+  for (const n of masked) {
+    const unmask = rng.uniform() < p;
+    if (unmask || last) {
+      positions[count] = n;
+      sampled[count] = unmask || leftoversSampled ? 1 : 0;
+      count++;
+    }
+  }
+  if (count === 0) return null;
+  return { row, positions: positions.subarray(0, count), sampled: sampled.subarray(0, count) };
+}
+
+/** Fills a reveal plan: sampled positions draw v ~ mu (float64, from the seeded Rng), the rest take argmax mu. */
+export function applyReveals(context: StepContext, plan: RevealPlan, logits: RowLogits): void {
+  const V = context.vocabSize;
+  for (let k = 0; k < plan.positions.length; k++) {
+    const n = plan.positions[k]!;
+    const offset = logits.slot[n]! * V;
+    const value = plan.sampled[k]
+      ? sampleCategorical(context.distribution.at(logits.data, offset), context.rng)
+      : argmax(logits.data, offset, V);
+    context.reveal(plan.row, n, value);
+  }
+}
+
+/**
+ * Ancestral sampling (MD4 paper Alg. 2): in a step t -> s each masked token becomes v with
+ * probability p * mu_v, p = (alpha_s - alpha_t)/(1 - alpha_t), and stays masked with 1 - p.
+ * Drawn as "unmask with probability p" (before the network call, so idle sequences can skip it)
+ * then "v ~ mu". Tokens still masked after the last step (alpha(0) = 1 - eps < 1) take argmax mu.
+ */
+export function ancestralKernel(context: StepContext, alpha: (t: number) => number): StepKernel<RevealPlan> {
+  let p = 0;
+  let last = false;
+  return {
+    begin(t, s, isLast) {
+      p = unmaskProbability(alpha(t), alpha(s));
+      last = isLast;
+    },
+    plan: (row, masked) => planReveals(row, masked, p, last, context.rng, false),
+    apply: (plan, logits) => applyReveals(context, plan, logits),
+  };
+}

@@ -1,0 +1,13 @@
+export { unmaskProbability } from './ancestral-step';
+export { maskedTarget } from './confidence-step';
+export { stayProbabilities } from './genmd4-step';
+export { nextHittingTime } from './hitting-time';
+export { truncateTopP } from './nucleus';
+export { sample, sampleWithStats } from './sample';
+export type { SampleMethod, SampleOptions } from './sample-options';
+export type { SampleResult } from './sample-steps';
+export { sampleSteps } from './sample-steps';
+export type { SampleStats } from './sampler-state';
+export type { BlockStepEvent, SampleLongOptions } from './semi-autoregressive';
+export { sampleLong } from './semi-autoregressive';
+export type { StepEvent } from './step-event';

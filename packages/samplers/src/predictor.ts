@@ -1,0 +1,153 @@
+import type { Denoiser } from '@md4/core';
+import * as tf from '@tensorflow/tfjs-core';
+
+/** One sequence's need for predictions: at `positions` (masked, ascending), with the network at time `t`. */
+export interface PredictionRequest {
+  row: number;
+  t: number;
+  positions: Int32Array;
+}
+
+/** Logits of one sequence at some positions: position n's V logits start at `slot[n] * V` in `data`. */
+export interface RowLogits {
+  data: Float32Array;
+  /** Length L; -1 where this row's logits were not read. */
+  slot: Int32Array;
+}
+
+/**
+ * Calls the denoiser for the sequences that need predictions (one batched call per step, with a
+ * per-sequence time), reads back only the requested positions (a gather on the device when that is
+ * fewer than all), counts the calls, and, when `caching` is on (only valid for networks that ignore
+ * t), reuses a sequence's last prediction while its tokens have not changed. Holds no tensors
+ * between calls.
+ */
+export class Predictor {
+  /** Denoiser invocations so far (a batched call counts once). */
+  networkCalls = 0;
+  /** Sequences passed through the network so far (the sum of the calls' batch sizes). */
+  sequencesEvaluated = 0;
+  /** Requests served from the cache. */
+  cacheHits = 0;
+  private readonly cache: Array<RowLogits | null>;
+
+  constructor(
+    private readonly denoiser: Denoiser,
+    private readonly length: number,
+    batch: number,
+    readonly caching: boolean,
+  ) {
+    this.cache = new Array<RowLogits | null>(batch).fill(null);
+  }
+
+  /** Forgets a sequence's cached prediction: call whenever its tokens change. */
+  invalidate(row: number): void {
+    this.cache[row] = null;
+  }
+
+  /** Predictions for each request, in order. `tokens` are all sequences' current tokens (borrowed). */
+  async predict(tokens: Int32Array[], requests: PredictionRequest[]): Promise<RowLogits[]> {
+    const results = new Array<RowLogits>(requests.length);
+    const misses: Array<{ index: number; request: PredictionRequest }> = [];
+    for (let i = 0; i < requests.length; i++) {
+      const request = requests[i]!;
+      const cached = this.caching ? this.cache[request.row] : null;
+      if (cached != null && covers(cached, request.positions)) {
+        results[i] = cached;
+        this.cacheHits++;
+      } else {
+        // A cached row serves later requests for any masked position, so read them all.
+        const positions = this.caching ? maskedPositions(tokens[request.row]!, this.denoiser.vocabSize) : null;
+        misses.push({ index: i, request: positions ? { ...request, positions } : request });
+      }
+    }
+    if (misses.length === 0) return results;
+    const rows = await this.call(
+      tokens,
+      misses.map((m) => m.request),
+    );
+    for (let k = 0; k < misses.length; k++) {
+      const { index, request } = misses[k]!;
+      results[index] = rows[k]!;
+      if (this.caching) this.cache[request.row] = rows[k]!;
+    }
+    return results;
+  }
+
+  private async call(tokens: Int32Array[], requests: PredictionRequest[]): Promise<RowLogits[]> {
+    const L = this.length;
+    const V = this.denoiser.vocabSize;
+    const B = requests.length;
+    const xt = new Int32Array(B * L);
+    const times = new Float32Array(B);
+    let total = 0;
+    for (let b = 0; b < B; b++) {
+      xt.set(tokens[requests[b]!.row]!, b * L);
+      times[b] = requests[b]!.t;
+      total += requests[b]!.positions.length;
+    }
+    const everything = total === B * L;
+    const indices = new Int32Array(total);
+    if (!everything) {
+      let k = 0;
+      for (let b = 0; b < B; b++) for (const n of requests[b]!.positions) indices[k++] = b * L + n;
+    }
+    let xtTensor: tf.Tensor2D | null = null;
+    let tTensor: tf.Tensor1D | null = null;
+    let logits: tf.Tensor | null = null;
+    let picked: tf.Tensor | null = null;
+    let data: Float32Array;
+    try {
+      xtTensor = tf.tensor2d(xt, [B, L], 'int32');
+      tTensor = tf.tensor1d(times, 'float32');
+      logits = this.denoiser.logits(xtTensor, tTensor);
+      this.networkCalls++;
+      this.sequencesEvaluated += B;
+      const shape = logits.shape;
+      if (shape.length !== 3 || shape[0] !== B || shape[1] !== L || shape[2] !== V) {
+        throw new RangeError(
+          `denoiser returned logits of shape [${shape.join(', ')}], expected [${B}, ${L}, ${V}] ` +
+            '(batch, length, vocabSize)',
+        );
+      }
+      if (logits.dtype !== 'float32') throw new TypeError(`denoiser returned ${logits.dtype} logits, expected float32`);
+      const source = logits;
+      picked = everything
+        ? null
+        : tf.tidy(() => tf.gather(tf.reshape(source, [B * L, V]), tf.tensor1d(indices, 'int32')));
+      data = (await (picked ?? logits).data()) as Float32Array;
+    } finally {
+      if (xtTensor) xtTensor.dispose();
+      if (tTensor) tTensor.dispose();
+      if (logits) logits.dispose();
+      if (picked) picked.dispose();
+    }
+    const rows: RowLogits[] = [];
+    let start = 0;
+    for (let b = 0; b < B; b++) {
+      const positions = everything ? null : requests[b]!.positions;
+      const count = positions ? positions.length : L;
+      const slot = new Int32Array(L).fill(-1);
+      if (positions) for (let k = 0; k < count; k++) slot[positions[k]!] = k;
+      else for (let n = 0; n < L; n++) slot[n] = n;
+      rows.push({ data: data.subarray(start * V, (start + count) * V), slot });
+      start += count;
+    }
+    return rows;
+  }
+}
+
+function covers(row: RowLogits, positions: Int32Array): boolean {
+  for (const n of positions) if (row.slot[n]! < 0) return false;
+  return true;
+}
+
+/** Ascending positions of `tokens` that hold MASK (= V). */
+export function maskedPositions(tokens: Int32Array, vocabSize: number): Int32Array {
+  let count = 0;
+  for (const token of tokens) if (token === vocabSize) count++;
+  const out = new Int32Array(count);
+  let k = 0;
+  for (let n = 0; n < tokens.length; n++) if (tokens[n] === vocabSize) out[k++] = n;
+  return out;
+}

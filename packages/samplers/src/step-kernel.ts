@@ -1,0 +1,34 @@
+import type { Rng } from '@md4/core';
+import type { RowLogits } from './predictor';
+import type { TokenDistribution } from './token-distribution';
+
+/** What a step kernel reads and writes: the sequences, the draws, and the reveal log. */
+export interface StepContext {
+  readonly tokens: Int32Array[];
+  readonly vocabSize: number;
+  readonly rng: Rng;
+  readonly distribution: TokenDistribution;
+  /** Sets tokens[row][position] = value (a real token) and records the reveal. */
+  reveal(row: number, position: number, value: number): void;
+}
+
+/** One sequence's part in a step: the positions whose predictions the step needs (ascending). */
+export interface RowPlan {
+  row: number;
+  positions: Int32Array;
+}
+
+/**
+ * One reverse step t -> s of a grid sampler, split so that draws that do not need the network
+ * happen first: `plan` every sequence (in order), call the network once for the plans that need
+ * it, then `apply` them (in order). The random stream is consumed in the same order whichever
+ * sequences the network call includes, so lazy and cached runs give identical samples.
+ */
+export interface StepKernel<P extends RowPlan = RowPlan> {
+  /** Called once per step before any plan; `last` is true for the step that reaches s = 0. */
+  begin(t: number, s: number, last: boolean): void;
+  /** Draws what the step can draw without mu; null when the sequence does nothing this step. */
+  plan(row: number, masked: Int32Array): P | null;
+  /** Completes the step for one sequence from its logits at `plan.positions`. */
+  apply(plan: P, logits: RowLogits): void;
+}
