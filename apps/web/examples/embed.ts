@@ -11,7 +11,7 @@ const button = document.getElementById('go') as HTMLButtonElement;
 const client = new Md4Client();
 const backend = await client.setBackend('auto');
 const model = await client.loadCheckpoint({
-  url: new URL('../checkpoints/demo.safetensors', document.baseURI).href,
+  url: new URL('../checkpoints/demo/', document.baseURI).href,
 });
 status.textContent = `${model.name} on ${backend.backend}`;
 

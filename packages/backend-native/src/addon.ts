@@ -16,18 +16,12 @@ export interface AddonInfo {
   core: string;
   config: string;
   minBatchSplitFlops: number;
-  poolForAll: boolean;
 }
 
 /** The N-API addon built from native/md4_native.cc. */
 export interface NativeAddon {
-  init(
-    libraries: string[],
-    threads: number,
-    minBatchSplitFlops: number,
-    poolForAll: boolean,
-    tuneCoreType: boolean,
-  ): void;
+  /** Opens the first BLAS of `libraries` that loads; sizes the thread pool. Throws when none loads. */
+  init(libraries: string[], threads: number, minBatchSplitFlops: number, tuneCoreType: boolean): void;
   info(): AddonInfo;
   /**
    * Row-major C[i] = act(op(A[i]) op(B[i]) + bias) for i < batch, on `heap`, in place. Offsets in
@@ -50,6 +44,11 @@ export interface NativeAddon {
     activation: number,
     activationAlpha: number,
   ): void;
+  /**
+   * dst[i0..ir] (contiguous, row-major over the shape) = src[sum_d i_d * strides[d]] on `heap`;
+   * `layout` is [...shape, ...strides], strides in elements (any sign). Offsets in bytes.
+   */
+  copy(heap: ArrayBufferLike, srcOffset: number, dstOffset: number, elementBytes: number, layout: Float64Array): void;
 }
 
 /** Where `pnpm install` (scripts/build-addon.mjs, node-gyp) puts the addon. */

@@ -1,20 +1,13 @@
 import {
   _FusedMatMul,
   BatchMatMul,
-  type DataType,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
-
-/** The parts of tfjs-backend-wasm's BackendWasm that the kernels use. */
-export interface WasmHeapBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
-}
+import { heapOffset as offsetOf, type WasmHeapBackend } from './wasm-heap-backend';
 
 /** Activation codes of the addon's gemm, by tfjs fused activation name. */
 const activationCodes: Record<string, number> = {
@@ -34,12 +27,6 @@ interface MatMulOperands {
   bias?: TensorInfo | null;
   activation?: number;
   activationAlpha?: number;
-}
-
-function offsetOf(backend: WasmHeapBackend, t: TensorInfo): number {
-  const data = backend.dataIdMap.get(t.dataId);
-  if (data == null) throw new Error('native matMul: a tensor is not on this backend');
-  return data.memoryOffset;
 }
 
 /** Broadcast of two batch shapes (numpy rules), or null when they do not broadcast. */
@@ -188,11 +175,9 @@ export function fusedMatMulKernel(addon: NativeAddon, fallback: KernelFunc): Ker
 }
 
 /** The native kernels, as overrides of the wasm kernels of the same names. */
-export function nativeKernelOverrides(
-  addon: NativeAddon,
-): Record<string, (fallback: KernelConfig) => Pick<KernelConfig, 'kernelFunc'>> {
+export function matMulKernelOverrides(addon: NativeAddon): Record<string, (wasm: KernelConfig) => KernelFunc> {
   return {
-    [BatchMatMul]: (w) => ({ kernelFunc: batchMatMulKernel(addon, w.kernelFunc) }),
-    [_FusedMatMul]: (w) => ({ kernelFunc: fusedMatMulKernel(addon, w.kernelFunc) }),
+    [BatchMatMul]: (w) => batchMatMulKernel(addon, w.kernelFunc),
+    [_FusedMatMul]: (w) => fusedMatMulKernel(addon, w.kernelFunc),
   };
 }

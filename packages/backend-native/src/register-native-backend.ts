@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { type AddonInfo, loadAddon, type NativeAddon } from './addon';
 import { blasInstallHint, blasLibraryCandidates } from './blas-libraries';
-import { nativeKernelOverrides } from './matmul-kernels';
+import { copyKernelOverrides } from './copy-kernels';
+import { matMulKernelOverrides } from './matmul-kernels';
 
 /** The tfjs backend name this package registers. */
 export const NATIVE_BACKEND = 'native';
@@ -58,7 +59,7 @@ function startAddon(opts: NativeBackendOptions, threads: number): { addon: Nativ
   const fromEnv = process.env.MD4_BLAS_LIBRARY;
   const libraries = opts.libraries ?? (fromEnv ? [fromEnv] : blasLibraryCandidates());
   try {
-    loaded.addon.init(libraries, threads, opts.minBatchSplitFlops ?? 2 ** 26, false, opts.tuneCoreType ?? true);
+    loaded.addon.init(libraries, threads, opts.minBatchSplitFlops ?? 2 ** 26, opts.tuneCoreType ?? true);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { error: `${message}; install one: ${blasInstallHint()}` };
@@ -106,11 +107,11 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
   // Every wasm kernel, registered again for 'native'; matrix products replaced. Each backend has
   // its own wasm module; tfjs re-runs the kernels' setup (binding them to the active backend's
   // module) on every setBackend, so 'wasm' and 'native' can both be used in one process.
-  const overrides = nativeKernelOverrides(addon);
+  const overrides = { ...matMulKernelOverrides(addon), ...copyKernelOverrides(addon) };
   for (const config of tf.getKernelsForBackend('wasm')) {
     if (tf.getKernel(config.kernelName, NATIVE_BACKEND) != null) continue;
-    const override = overrides[config.kernelName]?.(config);
-    tf.registerKernel({ ...config, ...override, backendName: NATIVE_BACKEND });
+    const kernelFunc = overrides[config.kernelName]?.(config) ?? config.kernelFunc;
+    tf.registerKernel({ ...config, kernelFunc, backendName: NATIVE_BACKEND });
   }
   if (tf.findBackendFactory(NATIVE_BACKEND) == null) {
     tf.registerBackend(NATIVE_BACKEND, async () => await wasmFactory(), opts.priority ?? 3);

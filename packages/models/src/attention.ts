@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { customOp } from './custom-gradient';
 import { type AttentionKernelAttrs, WASM_KERNELS } from './kernels/wasm-kernels';
 import { applyRope, ropeTables } from './rotary-embedding';
 
@@ -37,18 +38,18 @@ function kernelAttrs(shape: AttentionShape): AttentionKernelAttrs {
 
 function fastAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
   const attrs = kernelAttrs(shape) as unknown as tf.NamedAttrMap;
-  const scores = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([x]);
+  const scores = customOp(([x], save) => {
+    save([x!]);
     return {
-      value: tf.engine().runKernel(WASM_KERNELS.scores, { qkv: x }, attrs) as tf.Tensor,
+      value: tf.engine().runKernel(WASM_KERNELS.scores, { qkv: x! }, attrs) as tf.Tensor,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.engine().runKernel(WASM_KERNELS.scoresGrad, { dy, qkv: saved[0]! }, attrs) as tf.Tensor,
     };
   });
-  const mix = tf.customGrad((p: tf.Tensor, x: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([p, x]);
+  const mix = customOp(([p, x], save) => {
+    save([p!, x!]);
     return {
-      value: tf.engine().runKernel(WASM_KERNELS.mix, { p, qkv: x }, attrs) as tf.Tensor,
+      value: tf.engine().runKernel(WASM_KERNELS.mix, { p: p!, qkv: x! }, attrs) as tf.Tensor,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.engine().runKernel(WASM_KERNELS.mixGrad, { dy, p: saved[0]!, qkv: saved[1]! }, attrs) as tf.Tensor[],
     };

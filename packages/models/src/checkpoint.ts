@@ -88,7 +88,7 @@ export class CheckpointError extends Error {
 
 async function readFloat32(v: tf.Tensor): Promise<Float32Array> {
   const data = await v.data();
-  return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+  return data instanceof Float32Array ? data : Float32Array.from(data as unknown as ArrayLike<number>);
 }
 
 function assertFinite(name: string, data: Float32Array): void {
@@ -149,7 +149,7 @@ export async function checkpointFromTrainer(
     schedule: trainer.schedule.toJSON(),
     tokenizer: opts.tokenizer ?? null,
     training: {
-      step: trainer.step,
+      step: trainer.completedSteps,
       loss: trainer.loss,
       steps: trainer.steps,
       optimizer: { ...trainer.optimizer.config },
@@ -294,7 +294,8 @@ export async function loadCheckpoint(
     const configText = await fetchOk(doFetch, configUrl).then((r) => r.text());
     const config = parseConfig(configText);
     const weightsUrl = new URL(config.weights.file, configUrl);
-    const weights = new Uint8Array(await fetchOk(doFetch, weightsUrl).then((r) => r.arrayBuffer()));
+    const response = await fetchOk(doFetch, weightsUrl);
+    const weights = new Uint8Array((await response.arrayBuffer()) as ArrayBuffer);
     return parseCheckpoint(config, weights);
   }
   const { config, weights } = source;

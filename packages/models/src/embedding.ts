@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { customOp } from './custom-gradient';
 import { matMulT } from './transposed-matmul';
 
 /**
@@ -10,8 +11,9 @@ import { matMulT } from './transposed-matmul';
 export function embed(ids: tf.Tensor1D, table: tf.Tensor2D, fast: boolean): tf.Tensor2D {
   if (ids.dtype !== 'int32') throw new TypeError(`embedding ids must be int32, got ${ids.dtype}`);
   const rows = table.shape[0];
-  const op = tf.customGrad((tableIn: tf.Tensor, save: tf.GradSaveFunc) => {
-    const oneHot = tf.oneHot(ids, rows, 1, 0, 'float32') as tf.Tensor2D;
+  const op = customOp(([tableIn], save) => {
+    // int32 one-hot then cast: the wasm OneHot kernel writes int32 bits into float32 outputs (tfjs 4.22).
+    const oneHot = tf.cast(tf.oneHot(ids, rows), 'float32') as tf.Tensor2D;
     save([oneHot]);
     return {
       value: tf.matMul(oneHot, tableIn as tf.Tensor2D),

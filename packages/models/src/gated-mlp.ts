@@ -13,6 +13,6 @@ export function gatedMlp(
 ): tf.Tensor2D {
   return tf.tidy(() => {
     const hidden = tf.mul(tf.sigmoid(linear(x, p.gate, fast)), linear(x, p.up, fast));
-    return linear(hidden, p.down, fast);
+    return linear(hidden as tf.Tensor2D, p.down, fast);
   });
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { customOp } from './custom-gradient';
 import { matMulT } from './transposed-matmul';
 
 /**
@@ -11,8 +12,8 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, fast: boolean): tf.Tensor
   if (x.shape[1] !== w.shape[0]) {
     throw new RangeError(`linear: input has ${x.shape[1]} features but the kernel expects ${w.shape[0]}`);
   }
-  const op = tf.customGrad((xIn: tf.Tensor, wIn: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([xIn, wIn]);
+  const op = customOp(([xIn, wIn], save) => {
+    save([xIn!, wIn!]);
     return {
       value: tf.matMul(xIn as tf.Tensor2D, wIn as tf.Tensor2D),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {

@@ -189,7 +189,9 @@ export function decodeSafetensors(buffer: Uint8Array | ArrayBuffer): DecodedSafe
   }
   const tensors = new Map<string, SafetensorsTensor>();
   for (const e of entries) {
-    const chunk = bytes.slice(dataStart + e.begin, dataStart + e.end);
+    // An explicit copy (a Node Buffer's slice() is a view into a shared pool): aligned and owned.
+    const chunk = new Uint8Array(e.end - e.begin);
+    chunk.set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
     if (!littleEndian && BYTES[e.dtype] > 1) {
       const w = BYTES[e.dtype];
       for (let i = 0; i < chunk.length; i += w) chunk.subarray(i, i + w).reverse();

@@ -79,7 +79,7 @@ export class Trainer {
   }
 
   /** Updates applied so far. */
-  get step(): number {
+  get completedSteps(): number {
     return this.optimizer.step;
   }
 
@@ -132,7 +132,7 @@ export class Trainer {
       gradNormT.dispose();
       const [loss, gradNorm, nelboValue] = Array.from(await stats.data());
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-        throw new NonFiniteLossError(this.step + 1, loss!, gradNorm!);
+        throw new NonFiniteLossError(this.completedSteps + 1, loss!, gradNorm!);
       }
       const clipNorm = this.optimizer.config.clipNorm;
       const gradScale = clipNorm != null ? Math.min(1, clipNorm / (gradNorm! + 1e-6)) : 1;
@@ -148,7 +148,7 @@ export class Trainer {
         decay: (name) => name !== SCHEDULE_PARAM && (!matricesOnly || this.named.get(name)!.rank >= 2),
       });
       if (this.ema != null) this.ema.update(this.modelParams());
-      return { step: this.step, loss: loss!, nelbo: nelboValue!, gradNorm: gradNorm!, lr };
+      return { step: this.completedSteps, loss: loss!, nelbo: nelboValue!, gradNorm: gradNorm!, lr };
     } finally {
       tf.dispose([value as tf.Tensor | null, nelbo as tf.Tensor | null, stats, grads] as tf.TensorContainer);
       if (batch !== x0) batch.dispose();

@@ -111,7 +111,7 @@ export class Transformer implements Denoiser {
     const mat = (name: string) => p[name] as tf.Tensor2D;
     const vec = (name: string) => p[name] as tf.Tensor1D;
     const drop = (x: tf.Tensor2D): tf.Tensor2D =>
-      dropout > 0 ? tf.dropout(x, dropout, undefined, Math.floor(options.rng!.uniform() * 2 ** 31)) : x;
+      dropout > 0 ? (tf.dropout(x, dropout, undefined, Math.floor(options.rng!.uniform() * 2 ** 31)) as tf.Tensor2D) : x;
 
     return tf.tidy(() => {
       const g = c.tokensPerPosition;
@@ -144,7 +144,7 @@ export class Transformer implements Denoiser {
           const h2 = as2d(modulate(as3d(layerNorm(x, eps)), sm, cm));
           x = as2d(tf.add(as3d(x), tf.mul(gm, as3d(drop(gatedMlp(h2, mlp, fast))))));
         } else {
-          x = tf.add(x, drop(attnIn(rmsNorm(x, vec(`${pre}.norm1.scale`), eps))));
+          x = tf.add(x, drop(attnIn(rmsNorm(x, vec(`${pre}.norm1.scale`), eps)))) as tf.Tensor2D;
           x = tf.add(x, drop(gatedMlp(rmsNorm(x, vec(`${pre}.norm2.scale`), eps), mlp, fast)));
         }
       }

@@ -1,12 +1,13 @@
 import type { Rng } from '@md4/core';
 import { sampleCategorical } from '@md4/core';
 import type { RowLogits } from './predictor';
+import { logitsOffset } from './predictor';
 import type { RowPlan, StepContext, StepKernel } from './step-kernel';
 import { argmax } from './token-distribution';
 
-/** A reveal plan: `positions` to fill, with `sampled[k]` = 1 where a draw from mu fills position k, 0 where argmax. */
+/** A reveal plan: `positions` to fill, with `sampled[k]` true where a draw from mu fills position k, false where argmax. */
 export interface RevealPlan extends RowPlan {
-  sampled: Uint8Array;
+  sampled: boolean[];
 }
 
 /**
@@ -25,25 +26,26 @@ export function unmaskProbability(alphaT: number, alphaS: number): number {
  */
 export function planReveals(
   row: number,
-  masked: Int32Array,
+  masked: readonly number[],
   p: number,
   last: boolean,
   rng: Rng,
   leftoversSampled: boolean,
 ): RevealPlan | null {
-  const positions = new Int32Array(masked.length);
-  const sampled = new Uint8Array(masked.length);
-  let count = 0;
+  // Allocated at the first reveal: with many steps most sequences reveal nothing in a step.
+  let positions: number[] | null = null;
+  let sampled: boolean[] | null = null;
   for (const n of masked) {
     const unmask = rng.uniform() < p;
     if (unmask || last) {
-      positions[count] = n;
-      sampled[count] = unmask || leftoversSampled ? 1 : 0;
-      count++;
+      positions ??= [];
+      sampled ??= [];
+      positions.push(n);
+      sampled.push(unmask || leftoversSampled);
     }
   }
-  if (count === 0) return null;
-  return { row, positions: positions.subarray(0, count), sampled: sampled.subarray(0, count) };
+  if (positions === null || sampled === null) return null;
+  return { row, positions, sampled };
 }
 
 /** Fills a reveal plan: sampled positions draw v ~ mu (float64, from the seeded Rng), the rest take argmax mu. */
@@ -51,7 +53,7 @@ export function applyReveals(context: StepContext, plan: RevealPlan, logits: Row
   const V = context.vocabSize;
   for (let k = 0; k < plan.positions.length; k++) {
     const n = plan.positions[k]!;
-    const offset = logits.slot[n]! * V;
+    const offset = logitsOffset(logits, n, V);
     const value = plan.sampled[k]
       ? sampleCategorical(context.distribution.at(logits.data, offset), context.rng)
       : argmax(logits.data, offset, V);

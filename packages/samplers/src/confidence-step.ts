@@ -1,4 +1,5 @@
 import { sampleCategorical } from '@md4/core';
+import { logitsOffset } from './predictor';
 import type { RowPlan, StepContext, StepKernel } from './step-kernel';
 import { logProbability } from './token-distribution';
 
@@ -52,7 +53,7 @@ export function confidenceKernel(
       const candidates = new Int32Array(m);
       const scores = new Float64Array(m);
       for (let k = 0; k < m; k++) {
-        const offset = logits.slot[plan.positions[k]!]! * V;
+        const offset = logitsOffset(logits, plan.positions[k]!, V);
         const value = sampleCategorical(context.distribution.at(logits.data, offset), context.rng);
         candidates[k] = value;
         scores[k] = logProbability(logits.data, offset, V, value);

@@ -88,7 +88,7 @@ describe('first-hitting sampler', () => {
       events.push(event);
     }
     expect(events).toHaveLength(L);
-    let previous = Float64Array.of(1, 1, 1);
+    let previous: Float64Array = Float64Array.of(1, 1, 1);
     events.forEach((event, i) => {
       const times = event.times!;
       for (let b = 0; b < 3; b++) {

@@ -3,7 +3,7 @@ import { sampleCategorical } from '@md4/core';
 import { throwIfAborted } from './abort';
 import { nextHittingTime } from './hitting-time';
 import type { PredictionRequest } from './predictor';
-import { maskedPositions } from './predictor';
+import { logitsOffset, maskedPositions } from './predictor';
 import type { ResolvedOptions } from './sample-options';
 import type { Sampler } from './sampler-state';
 import { SamplerState } from './sampler-state';
@@ -58,7 +58,7 @@ export class FirstHittingSampler implements Sampler {
       next[row] = s;
       tMax = Math.max(tMax, t);
       sMax = Math.max(sMax, s);
-      requests.push({ row, t: s, positions: Int32Array.of(position) });
+      requests.push({ row, t: s, positions: [position] });
     }
     const logits = await state.predictor.predict(state.tokens, requests);
     throwIfAborted(options.signal);
@@ -68,7 +68,7 @@ export class FirstHittingSampler implements Sampler {
       const { row, positions } = requests[i]!;
       const n = positions[0]!;
       const rowLogits = logits[i]!;
-      const mu = state.context.distribution.at(rowLogits.data, rowLogits.slot[n]! * V);
+      const mu = state.context.distribution.at(rowLogits.data, logitsOffset(rowLogits, n, V));
       state.context.reveal(row, n, sampleCategorical(mu, rng));
     }
     times.set(next);

@@ -1,4 +1,5 @@
 import { sampleCategorical } from '@md4/core';
+import { logitsOffset } from './predictor';
 import type { RowPlan, StepContext, StepKernel } from './step-kernel';
 
 /**
@@ -29,7 +30,7 @@ export function genmd4Kernel(context: StepContext, exponents: Float64Array): Ste
     plan: (row, masked) => ({ row, positions: masked }),
     apply(plan, logits) {
       for (const n of plan.positions) {
-        const mu = context.distribution.at(logits.data, logits.slot[n]! * V);
+        const mu = context.distribution.at(logits.data, logitsOffset(logits, n, V));
         let stayMass = 0;
         for (let v = 0; v < V; v++) {
           weights[v] = (1 - stay[v]!) * mu[v]!;

@@ -5,14 +5,25 @@ import * as tf from '@tensorflow/tfjs-core';
 export interface PredictionRequest {
   row: number;
   t: number;
-  positions: Int32Array;
+  positions: readonly number[];
 }
 
-/** Logits of one sequence at some positions: position n's V logits start at `slot[n] * V` in `data`. */
+/**
+ * Logits of one sequence at some positions: position n's V logits start at
+ * `slots[base + n] * V` in `data` (the whole call's buffer; -1 where not read). Plain objects over
+ * shared buffers: no typed-array view per sequence (V8 makes those costly in large batches).
+ */
 export interface RowLogits {
   data: Float32Array;
-  /** Length L; -1 where this row's logits were not read. */
-  slot: Int32Array;
+  slots: Int32Array;
+  base: number;
+}
+
+/** Where position n's V logits start in `logits.data`. */
+export function logitsOffset(logits: RowLogits, n: number, vocabSize: number): number {
+  const slot = logits.slots[logits.base + n]!;
+  if (slot < 0) throw new Error(`internal: no logits were read for position ${n}`);
+  return slot * vocabSize;
 }
 
 /**
@@ -123,31 +134,31 @@ export class Predictor {
       if (picked) picked.dispose();
     }
     const rows: RowLogits[] = [];
+    const slots = new Int32Array(B * L).fill(-1);
     let start = 0;
     for (let b = 0; b < B; b++) {
-      const positions = everything ? null : requests[b]!.positions;
-      const count = positions ? positions.length : L;
-      const slot = new Int32Array(L).fill(-1);
-      if (positions) for (let k = 0; k < count; k++) slot[positions[k]!] = k;
-      else for (let n = 0; n < L; n++) slot[n] = n;
-      rows.push({ data: data.subarray(start * V, (start + count) * V), slot });
-      start += count;
+      const base = b * L;
+      if (everything) {
+        for (let n = 0; n < L; n++) slots[base + n] = base + n;
+      } else {
+        const positions = requests[b]!.positions;
+        for (let k = 0; k < positions.length; k++) slots[base + positions[k]!] = start + k;
+        start += positions.length;
+      }
+      rows.push({ data, slots, base });
     }
     return rows;
   }
 }
 
-function covers(row: RowLogits, positions: Int32Array): boolean {
-  for (const n of positions) if (row.slot[n]! < 0) return false;
+function covers(row: RowLogits, positions: readonly number[]): boolean {
+  for (const n of positions) if (row.slots[row.base + n]! < 0) return false;
   return true;
 }
 
 /** Ascending positions of `tokens` that hold MASK (= V). */
-export function maskedPositions(tokens: Int32Array, vocabSize: number): Int32Array {
-  let count = 0;
-  for (const token of tokens) if (token === vocabSize) count++;
-  const out = new Int32Array(count);
-  let k = 0;
-  for (let n = 0; n < tokens.length; n++) if (tokens[n] === vocabSize) out[k++] = n;
+export function maskedPositions(tokens: Int32Array, vocabSize: number): number[] {
+  const out: number[] = [];
+  for (let n = 0; n < tokens.length; n++) if (tokens[n] === vocabSize) out.push(n);
   return out;
 }

@@ -15,7 +15,7 @@ export interface StepContext {
 /** One sequence's part in a step: the positions whose predictions the step needs (ascending). */
 export interface RowPlan {
   row: number;
-  positions: Int32Array;
+  positions: number[];
 }
 
 /**
@@ -28,7 +28,7 @@ export interface StepKernel<P extends RowPlan = RowPlan> {
   /** Called once per step before any plan; `last` is true for the step that reaches s = 0. */
   begin(t: number, s: number, last: boolean): void;
   /** Draws what the step can draw without mu; null when the sequence does nothing this step. */
-  plan(row: number, masked: Int32Array): P | null;
+  plan(row: number, masked: number[]): P | null;
   /** Completes the step for one sequence from its logits at `plan.positions`. */
   apply(plan: P, logits: RowLogits): void;
 }

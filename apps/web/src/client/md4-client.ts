@@ -56,9 +56,9 @@ export class Md4Client {
     return this.call({ type: 'setBackend', choice });
   }
 
-  /** Loads a checkpoint from a URL or from bytes (a File's arrayBuffer()). */
+  /** Loads a checkpoint from a URL or from local files (see `CheckpointSource`). */
   loadCheckpoint(source: CheckpointSource): Promise<ModelInfo> {
-    const transfer = 'bytes' in source ? [source.bytes] : [];
+    const transfer = 'files' in source ? source.files.map((f) => f.bytes) : [];
     return this.call({ type: 'load', source }, undefined, transfer);
   }
 
@@ -72,7 +72,10 @@ export class Md4Client {
     return this.call({ type: 'train', settings }, opts);
   }
 
-  /** The current model as a checkpoint file (loadable by the CLI and by `loadCheckpoint`). */
+  /**
+   * The current model as a .zip of its checkpoint directory (config.json and the safetensors weights):
+   * unzip it for the CLI, or load the .zip itself with `loadCheckpoint`.
+   */
   saveCheckpoint(): Promise<WorkerResults['save']> {
     return this.call({ type: 'save' });
   }

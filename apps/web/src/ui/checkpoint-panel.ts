@@ -3,7 +3,7 @@ import type { AppState } from './app-state';
 import { byId, messageOf } from './dom';
 
 /** Where the bundled demo checkpoint is served (public/checkpoints/, copied into the build). */
-export const DEMO_CHECKPOINT = 'checkpoints/demo.safetensors';
+export const DEMO_CHECKPOINT = 'checkpoints/demo/';
 
 export function setupCheckpointPanel(state: AppState): { loadDemo(): Promise<void> } {
   const error = byId('checkpoint-error', HTMLElement);
@@ -39,9 +39,10 @@ export function setupCheckpointPanel(state: AppState): { loadDemo(): Promise<voi
     void load({ url: url.href }, url.href);
   });
   fileInput.addEventListener('change', async () => {
-    const file = fileInput.files?.[0];
-    if (!file) return;
-    await load({ bytes: await file.arrayBuffer(), name: file.name }, file.name);
+    const files = [...(fileInput.files ?? [])];
+    if (files.length === 0) return;
+    const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+    await load({ files: read }, files.map((f) => f.name).join(' + '));
     fileInput.value = '';
   });
   const loadDemo = () => load({ url: new URL(DEMO_CHECKPOINT, document.baseURI).href }, 'the demo model');

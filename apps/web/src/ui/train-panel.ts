@@ -3,6 +3,9 @@ import type { AppState } from './app-state';
 import { byId, choiceField, frameThrottle, isAbort, messageOf, numberField } from './dom';
 import { lineChart } from './svg-chart';
 
+/** The bundled training text (public/corpus/, made by scripts/make-corpus.ts). */
+export const BUNDLED_CORPUS = 'corpus/sotu-text8.txt';
+
 function readTrainSettings(form: HTMLFormElement): TrainSettings {
   const [layers, width] = choiceField(form, 'size').split('x').map(Number) as [number, number];
   const source = choiceField(form, 'source');
@@ -11,7 +14,7 @@ function readTrainSettings(form: HTMLFormElement): TrainSettings {
     throw new RangeError('Paste some text to train on, or choose the bundled corpus.');
   }
   return {
-    text: source === 'pasted' ? text : undefined,
+    data: source === 'pasted' ? { text } : { url: new URL(BUNDLED_CORPUS, document.baseURI).href },
     steps: numberField(form, 'steps'),
     batchSize: numberField(form, 'batchSize'),
     seqLength: numberField(form, 'seqLength'),
@@ -81,7 +84,7 @@ export function setupTrainPanel(state: AppState): void {
       );
       state.setModel(result.model);
       state.setSpeed(result.steps / Math.max(result.elapsedMs / 1000, 1e-3), 'train steps');
-      status.textContent = `Trained ${result.steps} steps, final loss ${result.finalLoss.toFixed(3)} bits/char. Generate and Infill now use this model; download it under Checkpoint.`;
+      status.textContent = `Trained ${result.steps} steps${result.stopped ? ' (stopped early)' : ''}, final loss ${result.finalLoss.toFixed(3)} bits/char. Generate and Infill now use this model; download it under Checkpoint.`;
       form.dataset.done = 'true';
     } catch (error) {
       status.textContent = isAbort(error) ? 'Stopped.' : `Training failed: ${messageOf(error)}`;

@@ -83,9 +83,11 @@ export interface ModelSize {
   heads: number;
 }
 
+/** What to train on: pasted text (any characters: it is cleaned to text8 first) or a text8 file's URL. */
+export type TrainingText = { text: string } | { url: string };
+
 export interface TrainSettings {
-  /** Text to train on (any characters: it is cleaned to text8 first); absent: the bundled corpus. */
-  text?: string;
+  data: TrainingText;
   steps: number;
   batchSize: number;
   seqLength: number;
@@ -105,12 +107,18 @@ export interface TrainStep {
 
 export interface TrainResult {
   steps: number;
+  /** True when the visitor stopped training early (the model trained so far is kept). */
+  stopped: boolean;
   finalLoss: number;
   model: ModelInfo;
   elapsedMs: number;
 }
 
-export type CheckpointSource = { url: string } | { bytes: ArrayBuffer; name: string };
+/**
+ * A checkpoint to load: the URL of a checkpoint directory (or of its config.json), or local files:
+ * config.json with the weights file it names, or one .zip holding both (what this app downloads).
+ */
+export type CheckpointSource = { url: string } | { files: Array<{ name: string; bytes: ArrayBuffer }> };
 
 export type WorkerRequest =
   | { id: number; type: 'setBackend'; choice: BackendChoice }

@@ -1,7 +1,6 @@
 #include "gemm.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 
 #include "blas-loader.h"
@@ -59,12 +58,10 @@ static void gemmOne(const Gemm& g, int i) {
 void runGemm(const Gemm& g) {
   const GemmSettings& s = gemmSettings();
   const double flops = 2.0 * g.m * g.n * g.k;
-  ThreadPool& pool = threadPool();
-  if (pool.size() > 1 && g.batch >= 2 && flops < s.minBatchSplitFlops) {
+  if (threadPool().size() > 1 && g.batch >= 2 && flops < s.minBatchSplitFlops) {
     setBlasThreads(1);
-    std::atomic<int> next{0};
-    pool.run([&](int) {
-      for (int i = next.fetch_add(1); i < g.batch; i = next.fetch_add(1)) gemmOne(g, i);
+    parallelFor(g.batch, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; i++) gemmOne(g, static_cast<int>(i));
     });
     setBlasThreads(s.threads);
     return;

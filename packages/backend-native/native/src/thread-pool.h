@@ -1,47 +1,62 @@
-// A fixed pool of worker threads; the calling thread takes part as thread 0. Workers sleep on a
-// condition variable between tasks, so an idle pool costs no CPU (and never competes with the
-// BLAS's own threads or with Node's).
+// The addon's worker threads and its one parallel loop.
+//
+// parallelFor hands out chunks of work dynamically (an atomic counter): the calling thread takes
+// chunks too, and never waits for a worker that has not woken up yet; it waits only for chunks a
+// worker has already claimed. So on a busy machine (more runnable threads than cores) a
+// descheduled worker costs at most one chunk of delay, not a scheduler time slice per call.
+// Idle workers sleep on a condition variable and cost no CPU.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 namespace md4 {
 
+using RangeBody = std::function<void(int64_t begin, int64_t end)>;
+
 class ThreadPool {
  public:
   ~ThreadPool() { stopAll(); }
 
-  // Restarts the pool with `threads` threads in all (threads - 1 workers).
+  // Restarts the pool with `threads` threads in all (threads - 1 workers plus the caller).
   void resize(int threads);
 
-  // Runs task(t) for t = 0..size()-1 at once; returns when all have finished.
-  void run(const std::function<void(int)>& task);
+  int size() const { return static_cast<int>(workers_.size()) + 1; }
 
-  int size() const { return static_cast<int>(threads_.size()) + 1; }
+  // Runs body over [0, count) in chunks of at least `grain` items, on all threads; returns when
+  // every item is done. Runs inline when count < 2 * grain or the pool has one thread.
+  void parallelFor(int64_t count, int64_t grain, const RangeBody& body);
 
  private:
-  void loop(int id);
+  struct Job {
+    const RangeBody* body;
+    int64_t count, chunk, chunks;
+    std::atomic<int64_t> next{0};
+    std::atomic<int64_t> done{0};
+  };
+  static void work(Job& job);
+  void loop();
   void stopAll();
 
-  std::vector<std::thread> threads_;
+  std::vector<std::thread> workers_;
   std::mutex mu_;
-  std::condition_variable wake_, done_;
-  const std::function<void(int)>* task_ = nullptr;
+  std::condition_variable wake_;
+  std::shared_ptr<Job> current_;
   uint64_t generation_ = 0;
-  int pending_ = 0;
   bool stop_ = false;
 };
 
 // The addon's one pool.
 ThreadPool& threadPool();
 
-// Splits [0, count) into size() nearly equal ranges and runs body(begin, end) on each in
-// parallel; runs inline when count < 2 * grain or the pool has one thread.
-void parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body);
+inline void parallelFor(int64_t count, int64_t grain, const RangeBody& body) {
+  threadPool().parallelFor(count, grain, body);
+}
 
 }  // namespace md4

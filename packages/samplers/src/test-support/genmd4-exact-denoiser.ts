@@ -29,10 +29,14 @@ export function createGenmd4ExactDenoiser(joint: JointDistribution, exponents: F
       const tokens = xt.dataSync();
       const times = t.dataSync();
       const out = new Float32Array(B * L * V);
-      const memo = new Map<string, Float32Array>();
+      const memo = new Map<number, Float32Array>();
+      const timeIndex = new Map<number, number>();
       for (let b = 0; b < B; b++) {
         const row = tokens.subarray(b * L, (b + 1) * L);
-        const key = `${times[b]} ${row.join(',')}`;
+        // rows with the same (t, x_t) share a result
+        if (!timeIndex.has(times[b]!)) timeIndex.set(times[b]!, timeIndex.size);
+        let key = timeIndex.get(times[b]!)!;
+        for (let n = 0; n < L; n++) key = key * (V + 1) + row[n]!;
         const known = memo.get(key);
         if (known) {
           out.set(known, b * L * V);

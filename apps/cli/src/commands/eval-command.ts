@@ -1,0 +1,97 @@
+import { tokenizerFromId } from '@md4/datasets';
+import type { ElboEstimate } from '@md4/elbo';
+import { setupBackend } from '../backend-setup';
+import { InputError, UsageError } from '../cli-errors';
+import { openData } from '../data-source';
+import { evaluateSplit } from '../evaluation';
+import { openCheckpoint } from '../checkpoint-access';
+
+export interface EvalOptions {
+  split: 'train' | 'valid' | 'test';
+  data?: string;
+  batch: number;
+  maxBatches?: number;
+  steps: string;
+  samples: number;
+  seed: number;
+  backend: string;
+  json: boolean;
+}
+
+/** What to call a token when reporting bits per token. */
+function unitOf(tokenizerId: string): string {
+  if (tokenizerId === 'text8') return 'bits/char';
+  if (tokenizerId.startsWith('pixels')) return 'bits/dim';
+  return 'bits/token';
+}
+
+/** Parses `--steps 100,1000,inf` into finite T values and `undefined` for continuous time. */
+export function parseStepList(spec: string): Array<number | undefined> {
+  return spec.split(',').map((part) => {
+    const p = part.trim().toLowerCase();
+    if (p === 'inf' || p === 'continuous') return undefined;
+    const T = Number(p);
+    if (!Number.isInteger(T) || T < 1) {
+      throw new UsageError(`--steps: "${part}" is not a positive integer or "inf" (e.g. --steps 100,1000,inf)`);
+    }
+    return T;
+  });
+}
+
+/**
+ * `md4 eval`: the ELBO of a checkpoint's EMA model on a data split: bits per token (char, dim),
+ * perplexity, standard error and token count; several `--steps` give the discretisation table of
+ * the paper's Table 7.
+ */
+export async function evalCommand(checkpointPath: string, opts: EvalOptions): Promise<void> {
+  const stepList = parseStepList(opts.steps);
+  const { notice } = await setupBackend(opts.backend);
+  if (notice && !opts.json) process.stderr.write(`${notice}\n`);
+  const opened = await openCheckpoint(checkpointPath);
+  const { model, schedule, config } = opened;
+  const dataSpec = opts.data ?? String(config.metadata.data ?? 'bundled');
+  const tokenizerId = config.tokenizer ?? '';
+  const tokenizer = tokenizerFromId(tokenizerId);
+  const data = await openData(dataSpec, {
+    length: config.model.seqLen,
+    tokenizer: tokenizer.id === 'gpt2' ? 'gpt2' : 'text8',
+  });
+  try {
+    if (data.tokenizer.id !== tokenizerId || data.tokenizer.vocabSize !== model.vocabSize) {
+      throw new InputError(
+        `vocabulary mismatch: the checkpoint uses "${tokenizerId}" (V=${model.vocabSize}) but ${dataSpec} gives ` +
+          `"${data.tokenizer.id}" (V=${data.tokenizer.vocabSize}); evaluate on data with the checkpoint's tokenizer`,
+      );
+    }
+    const split = opts.split === 'test' ? data.test : opts.split === 'train' ? data.train : data.valid;
+    if (split == null) throw new UsageError(`--split test: ${data.description} has no test split`);
+    const rows: Array<{ steps: number | 'inf' } & ElboEstimate> = [];
+    for (const steps of stepList) {
+      const estimate = await evaluateSplit(model, split, {
+        schedule,
+        batchSize: opts.batch,
+        ...(opts.maxBatches != null ? { maxBatches: opts.maxBatches } : {}),
+        ...(steps != null ? { steps } : {}),
+        samples: opts.samples,
+        seed: opts.seed,
+      });
+      rows.push({ steps: steps ?? 'inf', ...estimate });
+    }
+    const unit = unitOf(tokenizerId);
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ checkpoint: checkpointPath, split: opts.split, unit, results: rows })}\n`);
+      return;
+    }
+    process.stdout.write(`${data.description}, ${opts.split} split, ${rows[0]!.tokens.toLocaleString()} tokens\n`);
+    process.stdout.write(`${'T'.padStart(8)}  ${unit.padStart(10)}  ${'stderr'.padStart(8)}  ${'perplexity'.padStart(10)}\n`);
+    for (const r of rows) {
+      process.stdout.write(
+        `${String(r.steps).padStart(8)}  ${r.bitsPerToken.toFixed(4).padStart(10)}  ${r.stderr.toFixed(4).padStart(8)}  ` +
+          `${r.perplexity.toFixed(3).padStart(10)}\n`,
+      );
+    }
+  } finally {
+    data.close();
+    opened.dispose();
+  }
+}

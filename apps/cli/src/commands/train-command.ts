@@ -1,0 +1,198 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createRng } from '@md4/core';
+import { batches, type BatchCursor } from '@md4/datasets';
+import { type Checkpoint, checkpointFromTrainer, restoreTrainer, type Trainer } from '@md4/models';
+import { loadCheckpointDir, saveCheckpoint } from '@md4/models/node';
+import { sample } from '@md4/samplers';
+import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
+import { setupBackend } from '../backend-setup';
+import { InputError, UsageError } from '../cli-errors';
+import { openData } from '../data-source';
+import { evaluateSplit } from '../evaluation';
+import { MetricsLog } from '../metrics-log';
+import { architectureOf, freshTrainer } from '../model-setup';
+import { TrainingProgress } from '../progress-bar';
+import { decodeForPeople } from '../render-tokens';
+import type { TrainConfig } from '../train-config';
+
+/** Where a run keeps its files inside `--out`. */
+export const RUN_FILES = { checkpoint: 'checkpoint', metrics: 'metrics.jsonl', config: 'train-config.json' } as const;
+
+export interface TrainOptions {
+  resume: boolean;
+  json: boolean;
+  quiet: boolean;
+}
+
+/**
+ * `md4 train`: trains a model on the configured data, with periodic validation ELBO, samples and
+ * checkpoints, a checkpoint at the end and on Ctrl-C, and exact resumption (`--resume`).
+ */
+export async function trainCommand(config: TrainConfig, opts: TrainOptions): Promise<void> {
+  const { backend, notice } = await setupBackend(config.backend);
+  const say = (line: string) => {
+    if (!opts.quiet) process.stderr.write(`${line}\n`);
+  };
+  if (notice) say(notice);
+
+  const checkpointDir = join(config.out, RUN_FILES.checkpoint);
+  const hasCheckpoint = existsSync(join(checkpointDir, 'config.json'));
+  if (hasCheckpoint && !opts.resume) {
+    throw new UsageError(
+      `${config.out} already holds a checkpoint; pass --resume to continue it, or choose another --out`,
+    );
+  }
+  if (opts.resume && !hasCheckpoint) {
+    throw new InputError(`--resume: no checkpoint in ${checkpointDir} to resume from`);
+  }
+  await mkdir(config.out, { recursive: true }).catch((error: Error) => {
+    throw new InputError(`cannot create output folder ${config.out}: ${error.message}`);
+  });
+
+  const previous: Checkpoint | null = opts.resume ? await loadCheckpointDir(checkpointDir) : null;
+  const modelConfig = previous?.config.model;
+  const data = await openData(config.data, {
+    length: modelConfig?.seqLen ?? config.seqLength ?? defaultSeqLen(config),
+    tokenizer: config.tokenizer,
+  });
+  let run: { trainer: Trainer; dispose(): void; cursor: BatchCursor | undefined };
+  if (previous) {
+    if (previous.config.tokenizer !== data.tokenizer.id) {
+      throw new InputError(
+        `the checkpoint in ${checkpointDir} was trained on tokenizer "${previous.config.tokenizer}", ` +
+          `but --data ${config.data} gives "${data.tokenizer.id}"; resume with the same data`,
+      );
+    }
+    const restored = restoreTrainer(previous);
+    run = {
+      trainer: restored.trainer,
+      dispose: restored.disposeAll,
+      cursor: restored.dataCursor as BatchCursor | undefined,
+    };
+  } else {
+    const imageLength = data.tokenizer.kind === 'image' ? data.train.length : undefined;
+    const architecture = architectureOf(config, data.tokenizer.vocabSize, imageLength);
+    run = { ...freshTrainer(config, architecture), cursor: undefined };
+    await writeFile(join(config.out, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+  }
+  const { trainer } = run;
+  const model = trainer.model;
+  const seqLen = model.config.seqLen;
+  const metrics = new MetricsLog(join(config.out, RUN_FILES.metrics));
+  const stream = batches(data.train, {
+    batchSize: config.batch,
+    seed: config.seed,
+    steps: config.steps,
+    ...(run.cursor ? { start: run.cursor } : {}),
+  });
+  say(
+    `md4 train: ${model.parameterCount().toLocaleString()} parameters (${model.config.layers} layers x ${model.config.dModel}), ` +
+      `${data.description}, schedule ${trainer.schedule.name}, backend ${backend}, ` +
+      `${previous ? `resuming at step ${trainer.completedSteps}` : 'from scratch'} -> ${config.steps} steps`,
+  );
+
+  const progress = new TrainingProgress(config.steps, trainer.completedSteps, opts.quiet);
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    progress.log('interrupted: finishing this step and writing a checkpoint (Ctrl-C again to quit now)');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const save = async () => {
+    const serialized = await checkpointFromTrainer(trainer, {
+      tokenizer: data.tokenizer.id,
+      dataCursor: stream.cursor,
+      metadata: { data: config.data, backend },
+    });
+    await saveCheckpoint(checkpointDir, serialized);
+  };
+  const validate = async (step: number) => {
+    const evalModel = trainer.evalModel();
+    const estimate = await evaluateSplit(evalModel, data.valid, {
+      schedule: trainer.schedule,
+      batchSize: config.batch,
+      maxBatches: config.evalBatches,
+      seed: config.seed + 1,
+    });
+    await metrics.append({ step, split: 'valid', bitsPerToken: estimate.bitsPerToken, stderr: estimate.stderr });
+    progress.log(`step ${step}: valid ${estimate.bitsPerToken.toFixed(4)} ± ${estimate.stderr.toFixed(4)} bits/token`);
+    return estimate;
+  };
+  const showSample = async (step: number) => {
+    if (data.tokenizer.kind !== 'text') return;
+    const [tokens] = await sample(trainer.evalModel(), {
+      length: seqLen,
+      steps: Math.min(seqLen, 128),
+      schedule: trainer.schedule as MaskingSchedule | StateDependentSchedule,
+      rng: createRng(config.seed + step),
+    });
+    progress.log(`step ${step} sample: ${decodeForPeople(data.tokenizer, tokens!)}`);
+  };
+
+  const started = Date.now();
+  const startStep = trainer.completedSteps;
+  let last = { loss: Number.NaN };
+  try {
+    for (const batch of stream) {
+      const result = await trainer.step(batch);
+      last = result;
+      const seconds = (Date.now() - started) / 1000;
+      const tokensPerSecond = ((result.step - startStep) * config.batch * seqLen) / seconds;
+      progress.update(result.step, result.loss, tokensPerSecond);
+      await metrics.append({
+        step: result.step,
+        split: 'train',
+        bitsPerToken: result.nelbo,
+        loss: result.loss,
+        gradNorm: result.gradNorm,
+        lr: result.lr,
+        tokensPerSecond,
+      });
+      const every = (n: number) => n > 0 && result.step % n === 0;
+      if (every(config.evalEvery)) await validate(result.step);
+      if (every(config.sampleEvery)) await showSample(result.step);
+      if (every(config.checkpointEvery)) await save();
+      if (interrupted) break;
+      if (config.timeLimit != null && seconds > config.timeLimit) {
+        progress.log(`time limit of ${config.timeLimit} s reached at step ${result.step}`);
+        break;
+      }
+    }
+    progress.stop();
+    await save();
+    const seconds = (Date.now() - started) / 1000;
+    const summary = {
+      step: trainer.completedSteps,
+      trainBitsPerToken: last.loss,
+      seconds,
+      tokensPerSecond: ((trainer.completedSteps - startStep) * config.batch * seqLen) / seconds,
+      checkpoint: checkpointDir,
+      interrupted,
+    };
+    if (interrupted) {
+      say(`checkpoint written to ${checkpointDir} at step ${trainer.completedSteps}; continue with --resume`);
+      process.exitCode = 130;
+    } else {
+      const valid = await validate(trainer.completedSteps);
+      Object.assign(summary, { validBitsPerToken: valid.bitsPerToken, validStderr: valid.stderr });
+      await showSample(trainer.completedSteps);
+    }
+    if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else say(`done: step ${summary.step}, ${summary.tokensPerSecond.toFixed(0)} tokens/s, checkpoint ${checkpointDir}`);
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    run.dispose();
+    data.close();
+  }
+}
+
+function defaultSeqLen(config: TrainConfig): number {
+  return config.preset === 'tiny' ? 128 : 256;
+}

@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import {
+  bundledCorpus,
+  fashionMnist,
+  loadMnist,
+  loadText8,
+  type TokenDataset,
+  type Tokenizer,
+  textCorpus,
+} from '@md4/datasets';
+import { InputError, UsageError } from './cli-errors';
+
+/** Train and evaluation splits of one data source, with the tokenizer its ids come from. */
+export interface DataSplits {
+  tokenizer: Tokenizer;
+  /** What the data is, for people. */
+  description: string;
+  train: TokenDataset;
+  valid: TokenDataset;
+  test?: TokenDataset;
+  close(): void;
+}
+
+export const DATA_SPECS =
+  '"bundled" (State of the Union, default), "text8:<path to text8 or text8.zip>", ' +
+  '"corpus:<files, folders or globs of .txt/.jsonl>", "fashion-mnist" or "mnist:<dir of IDX files>"';
+
+/**
+ * Opens the data named by `spec` with sequences of `length` tokens (ignored for images, whose
+ * length is the pixel count). `tokenizer` applies to text sources.
+ */
+export async function openData(spec: string, opts: { length: number; tokenizer: 'text8' | 'gpt2' }): Promise<DataSplits> {
+  const [kind, ...rest] = spec.split(':');
+  const arg = rest.join(':');
+  try {
+    switch (kind) {
+      case 'bundled': {
+        const train = bundledCorpus({ tokenizer: opts.tokenizer, split: 'train', length: opts.length });
+        const valid = bundledCorpus({ tokenizer: opts.tokenizer, split: 'valid', length: opts.length });
+        return {
+          tokenizer: train.tokenizer,
+          description: `bundled State of the Union corpus (${opts.tokenizer})`,
+          train,
+          valid,
+          close() {},
+        };
+      }
+      case 'text8': {
+        if (opts.tokenizer !== 'text8') throw new UsageError('text8 data needs --tokenizer text8');
+        requireFile(arg, 'text8');
+        const splits = loadText8(arg, { length: opts.length });
+        return { tokenizer: splits.train.tokenizer, description: `text8 (${arg})`, ...splits, close() {} };
+      }
+      case 'corpus': {
+        if (arg === '') throw new UsageError('corpus data needs files: --data corpus:<path or glob>');
+        const corpus = await textCorpus({ inputs: arg.split(','), tokenizer: opts.tokenizer, length: opts.length });
+        if (corpus.valid == null) throw new InputError(`corpus ${arg} has no validation documents`);
+        return {
+          tokenizer: corpus.train.tokenizer,
+          description: `corpus ${arg} (${opts.tokenizer})`,
+          train: corpus.train,
+          valid: corpus.valid,
+          close: () => corpus.close(),
+        };
+      }
+      case 'fashion-mnist':
+      case 'mnist': {
+        const train = kind === 'mnist' ? loadMnist({ dir: arg, split: 'train' }) : fashionMnist({ split: 'train' });
+        const valid = kind === 'mnist' ? loadMnist({ dir: arg, split: 'test' }) : fashionMnist({ split: 'test' });
+        return { tokenizer: train.tokenizer, description: kind, train, valid, close() {} };
+      }
+      default:
+        throw new UsageError(`unknown data "${spec}"; expected ${DATA_SPECS}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof InputError) throw error;
+    throw new InputError((error as Error).message);
+  }
+}
+
+function requireFile(path: string, what: string): void {
+  if (path === '') throw new UsageError(`${what} data needs a path: --data ${what}:<path>`);
+  if (!existsSync(path)) throw new InputError(`${what} file ${path} does not exist`);
+}

@@ -1,0 +1,34 @@
+import { createRng, type Denoiser } from '@md4/core';
+import { evalBatches, type TokenDataset } from '@md4/datasets';
+import { type ElboEstimate, estimateElbo } from '@md4/elbo';
+import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
+
+/** Options of `evaluateSplit`. */
+export interface EvaluationOptions {
+  schedule: MaskingSchedule | StateDependentSchedule;
+  batchSize: number;
+  /** Evaluate at most this many batches (default: the whole split). */
+  maxBatches?: number;
+  /** Finite T, or undefined for continuous time. */
+  steps?: number;
+  samples?: number;
+  seed: number;
+}
+
+/** The ELBO of a split in bits/token, over its non-overlapping chunks in order. */
+export async function evaluateSplit(
+  denoiser: Denoiser,
+  dataset: TokenDataset,
+  opts: EvaluationOptions,
+): Promise<ElboEstimate> {
+  const batches = evalBatches(dataset, {
+    batchSize: opts.batchSize,
+    ...(opts.maxBatches != null ? { maxChunks: opts.maxBatches * opts.batchSize } : {}),
+  });
+  return estimateElbo(denoiser, batches, {
+    schedule: opts.schedule,
+    rng: createRng(opts.seed),
+    ...(opts.steps != null ? { steps: opts.steps } : {}),
+    ...(opts.samples != null ? { samples: opts.samples } : {}),
+  } as Parameters<typeof estimateElbo>[2]);
+}

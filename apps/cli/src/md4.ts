@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { exitCodeOf, EXIT_USAGE } from './cli-errors';
+import { type EvalOptions, evalCommand } from './commands/eval-command';
+import { infoCommand } from './commands/info-command';
+import { plotMetricsCommand, plotSchedulesCommand } from './commands/plot-command';
+import { type SampleCommandOptions, sampleCommand } from './commands/sample-command';
+import { trainCommand } from './commands/train-command';
+import { readConfigFile, resolveTrainConfig } from './train-config';
+
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
+function integer(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got "${value}"`);
+    return n;
+  };
+}
+function number(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${value}"`);
+    return n;
+  };
+}
+
+/** The flags of `md4 train`, one per config key (kebab-case of the key). */
+function addTrainFlags(command: Command): Command {
+  return command
+    .option('--config <file>', 'a JSON or YAML file of settings (flags override it)')
+    .option('--preset <name>', 'model preset: tiny, small-cpu, small, medium (default tiny)')
+    .option('--layers <n>', 'transformer layers', integer('--layers'))
+    .option('--dim <n>', 'model width', integer('--dim'))
+    .option('--heads <n>', 'attention heads', integer('--heads'))
+    .option('--seq-length <n>', 'sequence length L', integer('--seq-length'))
+    .option('--dropout <p>', 'dropout rate', number('--dropout'))
+    .option('--time-conditioned', 'condition the network on t (adaLN-Zero)')
+    .option('--no-time-conditioned', 'a network that ignores t (enables sampler caching)')
+    .option('--data <spec>', 'bundled | text8:<file> | corpus:<paths> | fashion-mnist | mnist:<dir> (default bundled)')
+    .option('--tokenizer <id>', 'text8 or gpt2 for text data (default text8)')
+    .option('--schedule <spec>', 'linear | cosine | polyK | geometric (default linear)')
+    .option('--genmd4', 'GenMD4: learn a state-dependent schedule')
+    .option('--steps <n>', 'training steps', integer('--steps'))
+    .option('--batch <n>', 'sequences per step', integer('--batch'))
+    .option('--lr <x>', 'peak learning rate', number('--lr'))
+    .option('--warmup <n>', 'linear warmup steps', integer('--warmup'))
+    .option('--weight-decay <x>', 'AdamW decoupled weight decay', number('--weight-decay'))
+    .option('--clip <x>', 'clip gradients to this global norm', number('--clip'))
+    .option('--ema <x>', 'EMA decay of the weights used for eval and sampling', number('--ema'))
+    .option('--seed <n>', 'seed for weights, data order, times and masks', integer('--seed'))
+    .option('--backend <name>', 'auto | native | wasm | cpu (default auto)')
+    .option('--out <dir>', 'run folder: checkpoint/, metrics.jsonl (default runs/md4)')
+    .option('--eval-every <n>', 'validation ELBO every n steps (0: only at the end)', integer('--eval-every'))
+    .option('--eval-batches <n>', 'validation batches per evaluation', integer('--eval-batches'))
+    .option('--sample-every <n>', 'print a sample every n steps (0: only at the end)', integer('--sample-every'))
+    .option('--checkpoint-every <n>', 'checkpoint every n steps (0: only at the end and on Ctrl-C)', integer('--checkpoint-every'))
+    .option('--time-limit <seconds>', 'stop (and checkpoint) after this many seconds of training', number('--time-limit'))
+    .option('--resume', 'continue the checkpoint in --out exactly where it stopped');
+}
+
+const CONFIG_KEYS = [
+  'preset', 'layers', 'dim', 'heads', 'seqLength', 'dropout', 'timeConditioned', 'data', 'tokenizer', 'schedule',
+  'genmd4', 'steps', 'batch', 'lr', 'warmup', 'weightDecay', 'clip', 'ema', 'seed', 'backend', 'out', 'evalEvery',
+  'evalBatches', 'sampleEvery', 'checkpointEvery', 'timeLimit',
+] as const;
+
+export function buildProgram(): Command {
+  const program = new Command('md4')
+    .description('Masked diffusion (MD4/GenMD4) for discrete data: train, evaluate, sample, plot')
+    .version(version)
+    .option('--json', 'machine-readable output on stdout')
+    .option('-q, --quiet', 'no progress output')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  addTrainFlags(program.command('train').description('train a model (default: tiny transformer on the bundled corpus)'))
+    .action(async (flags: Record<string, unknown>, command: Command) => {
+      const globals = command.optsWithGlobals() as { json?: boolean; quiet?: boolean };
+      const fromFile = typeof flags.config === 'string' ? await readConfigFile(flags.config) : {};
+      const fromFlags: Record<string, unknown> = {};
+      for (const key of CONFIG_KEYS) {
+        if (command.getOptionValueSource(key) === 'cli') fromFlags[key] = flags[key];
+      }
+      const config = resolveTrainConfig(fromFile, fromFlags, typeof flags.config === 'string' ? flags.config : 'flags');
+      await trainCommand(config, { resume: Boolean(flags.resume), json: Boolean(globals.json), quiet: Boolean(globals.quiet) });
+    });
+
+  program
+    .command('eval')
+    .description("the ELBO of a checkpoint's model on a data split (bits/token, perplexity)")
+    .argument('<checkpoint>', 'a run folder or checkpoint folder')
+    .option('--data <spec>', "data to evaluate on (default: the checkpoint's training data)")
+    .addOption(new Option('--split <name>', 'split').choices(['train', 'valid', 'test']).default('valid'))
+    .option('--steps <list>', 'comma-separated T values and/or inf (continuous), e.g. 100,1000,inf', 'inf')
+    .option('--batch <n>', 'sequences per batch', integer('--batch'), 32)
+    .option('--max-batches <n>', 'evaluate only the first n batches', integer('--max-batches'))
+    .option('--samples <n>', '(t, mask) draws per sequence', integer('--samples'), 1)
+    .option('--seed <n>', 'seed of the times and masks', integer('--seed'), 0)
+    .option('--backend <name>', 'auto | native | wasm | cpu', 'auto')
+    .action(async (checkpoint: string, flags: Record<string, unknown>, command: Command) => {
+      const { json } = command.optsWithGlobals() as { json?: boolean };
+      await evalCommand(checkpoint, { ...(flags as unknown as EvalOptions), json: Boolean(json) });
+    });
+
+  program
+    .command('sample')
+    .description('generate from a checkpoint; --prompt with placeholders infills; --watch shows unmasking')
+    .argument('<checkpoint>', 'a run folder or checkpoint folder')
+    .option('--count <n>', 'sequences to generate', integer('--count'), 1)
+    .option('--length <n>', "sequence length (the model's)", integer('--length'))
+    .option('--steps <n>', 'reverse steps T', integer('--steps'), 256)
+    .addOption(
+      new Option('--method <name>', 'sampler').choices(['ancestral', 'mean', 'confidence', 'first-hitting']).default('ancestral'),
+    )
+    .addOption(new Option('--grid <kind>', 'time grid').choices(['uniform', 'cosine']).default('cosine'))
+    .option('--top-p <p>', 'nucleus truncation in (0, 1]', number('--top-p'), 1)
+    .option('--temperature <x>', 'softmax temperature (0: greedy)', number('--temperature'), 1)
+    .option('--seed <n>', 'sampling seed', integer('--seed'), 0)
+    .option('--prompt <text>', 'fixed text; each --mask-char is a position to generate; the rest after it too')
+    .option('--mask-char <c>', 'placeholder for masked positions in --prompt', '_')
+    .option('--watch', 'show the unmasking step by step')
+    .option('--out <file.png>', 'image models: where to write the PNG grid (default samples.png)')
+    .option('--backend <name>', 'auto | native | wasm | cpu', 'auto')
+    .action(async (checkpoint: string, flags: Record<string, unknown>, command: Command) => {
+      const { json } = command.optsWithGlobals() as { json?: boolean };
+      await sampleCommand(checkpoint, {
+        ...(flags as unknown as SampleCommandOptions),
+        watch: Boolean(flags.watch),
+        json: Boolean(json),
+      });
+    });
+
+  const plot = program.command('plot').description('plots as SVG or PNG (by the --out extension)');
+  plot
+    .command('schedules')
+    .description("alpha(t) and ELBO weights of masking schedules (the paper's Figure 1)")
+    .option('--schedules <list>', 'comma-separated schedules', 'linear,cosine,poly2,poly0.5,geometric')
+    .option('--out <file>', 'output .svg or .png', 'schedules.svg')
+    .action(async (flags: { schedules: string; out: string }, command: Command) => {
+      const out = await plotSchedulesCommand(flags);
+      report(command, { out });
+    });
+  plot
+    .command('metrics')
+    .description('training and validation loss curves from a run')
+    .argument('<metrics>', 'metrics.jsonl (or a run folder holding it)')
+    .option('--out <file>', 'output .svg or .png', 'training.svg')
+    .action(async (path: string, flags: { out: string }, command: Command) => {
+      const file = /\.jsonl$/.test(path) ? path : `${path.replace(/\/$/, '')}/metrics.jsonl`;
+      const out = await plotMetricsCommand(file, flags);
+      report(command, { out });
+    });
+
+  program
+    .command('info')
+    .description('architecture, parameters, schedule, tokenizer, step and data seen of a checkpoint')
+    .argument('<checkpoint>', 'a run folder or checkpoint folder')
+    .action(async (checkpoint: string, _flags: unknown, command: Command) => {
+      const { json } = command.optsWithGlobals() as { json?: boolean };
+      await infoCommand(checkpoint, { json: Boolean(json) });
+    });
+
+  return program;
+}
+
+function report(command: Command, value: { out: string }): void {
+  const { json } = command.optsWithGlobals() as { json?: boolean };
+  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `wrote ${value.out}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has printed the message; help and version exit 0
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`md4: ${message}\n`);
+    if (process.env.MD4_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,187 @@
+import {
+  backend_util,
+  Identity,
+  type KernelConfig,
+  type KernelFunc,
+  Slice,
+  SplitV,
+  slice_util,
+  StridedSlice,
+  type TensorInfo,
+  Transpose,
+  Unpack,
+  util,
+} from '@tensorflow/tfjs-core';
+import type { NativeAddon } from './addon';
+import { heapOffset, type WasmHeapBackend } from './wasm-heap-backend';
+
+/** Bytes per element on the wasm heap, or 0 for dtypes these kernels leave to wasm. */
+function elementBytes(dtype: string): number {
+  return dtype === 'float32' || dtype === 'int32' ? 4 : dtype === 'bool' ? 1 : 0;
+}
+
+/**
+ * out[i0..ir] = x[offset + sum_d i_d * strides[d]] into a new tensor of shape `shape` (the
+ * addon's strided copy). `offset` and `strides` count elements of x.
+ */
+function stridedCopy(
+  addon: NativeAddon,
+  backend: WasmHeapBackend,
+  x: TensorInfo,
+  shape: number[],
+  offset: number,
+  strides: number[],
+): TensorInfo {
+  const bytes = elementBytes(x.dtype);
+  const out = backend.makeOutput(shape, x.dtype);
+  if (util.sizeFromShape(shape) === 0) return out;
+  const src = heapOffset(backend, x) + offset * bytes;
+  const dst = heapOffset(backend, out);
+  addon.copy(backend.wasm.HEAPU8.buffer, src, dst, bytes, Float64Array.from([...shape, ...strides]));
+  return out;
+}
+
+/** x[begin : begin + size] (all axes). */
+function nativeSlice(
+  addon: NativeAddon,
+  backend: WasmHeapBackend,
+  x: TensorInfo,
+  begin: number[],
+  size: number[],
+): TensorInfo {
+  const strides = x.shape.length === 0 ? [] : [...util.computeStrides(x.shape), 1];
+  const offset = begin.reduce((acc, b, d) => acc + b * strides[d]!, 0);
+  return stridedCopy(addon, backend, x, size, offset, strides);
+}
+
+interface KernelArgs {
+  inputs: Record<string, TensorInfo>;
+  backend: WasmHeapBackend;
+  attrs: Record<string, unknown>;
+}
+
+function transposeKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const x = inputs.x!;
+    const perm = attrs.perm as number[];
+    if (elementBytes(x.dtype) === 0) return fallback(args);
+    const strides = x.shape.length === 0 ? [] : [...util.computeStrides(x.shape), 1];
+    return stridedCopy(
+      addon,
+      backend,
+      x,
+      perm.map((p) => x.shape[p]!),
+      0,
+      perm.map((p) => strides[p]!),
+    );
+  };
+}
+
+function sliceKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const x = inputs.x!;
+    if (elementBytes(x.dtype) === 0) return fallback(args);
+    const [begin, size] = slice_util.parseSliceParams(
+      x as unknown as Parameters<typeof slice_util.parseSliceParams>[0],
+      attrs.begin as number | number[],
+      attrs.size as number | number[],
+    );
+    slice_util.assertParamsValid(x as unknown as Parameters<typeof slice_util.assertParamsValid>[0], begin!, size!);
+    return nativeSlice(addon, backend, x, begin!, size!);
+  };
+}
+
+function unpackKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const x = inputs.value!;
+    if (elementBytes(x.dtype) === 0) return fallback(args);
+    const rank = x.shape.length;
+    const axis = (attrs.axis as number) < 0 ? (attrs.axis as number) + rank : (attrs.axis as number);
+    const outShape = x.shape.filter((_, d) => d !== axis);
+    const begin = new Array<number>(rank).fill(0);
+    const size = x.shape.slice();
+    size[axis] = 1;
+    const outs: TensorInfo[] = [];
+    for (let i = 0; i < x.shape[axis]!; i++) {
+      begin[axis] = i;
+      const part = nativeSlice(addon, backend, x, begin, size);
+      outs.push({ dataId: part.dataId, dtype: part.dtype, shape: outShape });
+    }
+    return outs;
+  };
+}
+
+function splitVKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const x = inputs.x!;
+    if (elementBytes(x.dtype) === 0) return fallback(args);
+    const axis = util.parseAxisParam(attrs.axis as number, x.shape)[0]!;
+    const sizes = backend_util.prepareSplitSize(
+      x as unknown as Parameters<typeof backend_util.prepareSplitSize>[0],
+      attrs.numOrSizeSplits as number | number[],
+      axis,
+    );
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = x.shape.slice();
+      size[axis] = s;
+      const part = nativeSlice(addon, backend, x, begin, size);
+      begin[axis]! += s;
+      return part;
+    });
+  };
+}
+
+function stridedSliceKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const x = inputs.x!;
+    if (elementBytes(x.dtype) === 0) return fallback(args);
+    const info = slice_util.sliceInfo(
+      x.shape,
+      attrs.begin as number[],
+      attrs.end as number[],
+      attrs.strides as number[],
+      attrs.beginMask as number,
+      attrs.endMask as number,
+      attrs.ellipsisMask as number,
+      attrs.newAxisMask as number,
+      attrs.shrinkAxisMask as number,
+    );
+    if (info.isIdentity) return fallback(args); // a reshape: no copy to speed up
+    // Any begin/end/strides (negative steps too): out[i] = x[begin + i * step] per axis.
+    const sizes = slice_util.computeOutShape(info.begin, info.end, info.strides);
+    const xStrides = x.shape.length === 0 ? [] : [...util.computeStrides(x.shape), 1];
+    const offset = info.begin.reduce((acc, b, d) => acc + b * xStrides[d]!, 0);
+    const steps = info.strides.map((s, d) => s * xStrides[d]!);
+    const out = stridedCopy(addon, backend, x, sizes, offset, steps);
+    return { dataId: out.dataId, dtype: out.dtype, shape: info.finalShape };
+  };
+}
+
+function identityKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend } = args as unknown as KernelArgs;
+    const x = inputs.x!;
+    if (elementBytes(x.dtype) === 0) return fallback(args);
+    const n = util.sizeFromShape(x.shape);
+    const out = stridedCopy(addon, backend, x, [n], 0, [1]);
+    return { dataId: out.dataId, dtype: out.dtype, shape: x.shape };
+  };
+}
+
+/** Native data-movement kernels (multi-threaded strided copies), as overrides of wasm's. */
+export function copyKernelOverrides(addon: NativeAddon): Record<string, (wasm: KernelConfig) => KernelFunc> {
+  return {
+    [Transpose]: (w) => transposeKernel(addon, w.kernelFunc),
+    [Slice]: (w) => sliceKernel(addon, w.kernelFunc),
+    [Unpack]: (w) => unpackKernel(addon, w.kernelFunc),
+    [SplitV]: (w) => splitVKernel(addon, w.kernelFunc),
+    [StridedSlice]: (w) => stridedSliceKernel(addon, w.kernelFunc),
+    [Identity]: (w) => identityKernel(addon, w.kernelFunc),
+  };
+}
