@@ -5,7 +5,7 @@ export function packageTestConfig(opts: { tensors?: boolean } = {}) {
   return defineConfig({
     resolve: { conditions: ['source'] },
     // Tests run as SSR in vitest 4: the condition must reach the SSR resolver too.
-    ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
+    ssr: { resolve: { conditions: ['source'] } },
     test: {
       include: ['src/**/*.test.ts'],
       setupFiles: opts.tensors ? [new URL('./vitest.tensor-setup.ts', import.meta.url).pathname] : [],

@@ -28,8 +28,8 @@ const BASE_FLAGS = [
 const WEBGL_FLAGS = ['--use-gl=angle', '--use-angle=gl-egl', '--ignore-gpu-blocklist'];
 /** WebGPU on SwiftShader (software Vulkan). */
 const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
-/** No WebGL and no WebGPU at all. */
-const NO_GPU_FLAGS = ['--disable-3d-apis'];
+/** No GPU process at all: neither WebGL (not even in workers) nor WebGPU. */
+const NO_GPU_FLAGS = ['--disable-gpu', '--disable-software-rasterizer'];
 
 /**
  * What the browser offers: 'webgpu' (WebGPU and WebGL), 'webgl' (WebGL only: WebGPU finds no adapter

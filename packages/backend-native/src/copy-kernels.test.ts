@@ -125,9 +125,22 @@ describe.runIf(process.env.MD4_NATIVE !== '0')('native copy kernels (Transpose, 
     await expectSame([x], (t) => tf.stridedSlice(t!, [0], [5], [1]));
   });
 
-  it('clones (Identity) like cpu, also for large tensors', async () => {
+  it('clones and same-dtype casts share data safely; other casts convert like cpu', async () => {
     await expectSame([randomInput([7, 3], 'int32', 13)], (t) => tf.clone(t!));
-    await expectSame([randomInput([512, 1025], 'float32', 14)], (t) => tf.clone(t!));
+    await expectSame([randomInput([5, 3], 'float32', 14)], (t) => [tf.cast(t!, 'float32'), tf.cast(t!, 'int32')]);
+    await expectSame([randomInput([5, 3], 'bool', 14)], (t) => [tf.cast(t!, 'bool'), tf.cast(t!, 'float32')]);
+    await tf.setBackend(NATIVE_BACKEND);
+    const before = tf.memory().numTensors;
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = tf.clone(x);
+    x.dispose(); // the clone keeps the shared data alive
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    const v = tf.variable(y);
+    const next = tf.tensor1d([4, 5, 6]);
+    v.assign(next);
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    tf.dispose([y, v, next]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('gradients through transpose, slice, split and unstack agree with cpu', async () => {

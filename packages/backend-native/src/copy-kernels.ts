@@ -1,5 +1,6 @@
 import {
   backend_util,
+  Cast,
   Identity,
   type KernelConfig,
   type KernelFunc,
@@ -163,18 +164,21 @@ function stridedSliceKernel(addon: NativeAddon, fallback: KernelFunc): KernelFun
   };
 }
 
-function identityKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+/**
+ * Identity, and Cast to the same dtype, share the input's data (a reference count, no copy), as
+ * the cpu backend's kernels do: tfjs never writes into a tensor's memory after creating it.
+ */
+function shareKernel(fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const { inputs, backend } = args as unknown as KernelArgs;
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
     const x = inputs.x!;
-    if (elementBytes(x.dtype) === 0) return fallback(args);
-    const n = util.sizeFromShape(x.shape);
-    const out = stridedCopy(addon, backend, x, [n], 0, [1]);
-    return { dataId: out.dataId, dtype: out.dtype, shape: x.shape };
+    if (x.dtype === 'string' || (attrs?.dtype != null && attrs.dtype !== x.dtype)) return fallback(args);
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, dtype: x.dtype, shape: x.shape };
   };
 }
 
-/** Native data-movement kernels (multi-threaded strided copies), as overrides of wasm's. */
+/** Native data-movement kernels (multi-threaded strided copies, shared data), as overrides of wasm's. */
 export function copyKernelOverrides(addon: NativeAddon): Record<string, (wasm: KernelConfig) => KernelFunc> {
   return {
     [Transpose]: (w) => transposeKernel(addon, w.kernelFunc),
@@ -182,6 +186,7 @@ export function copyKernelOverrides(addon: NativeAddon): Record<string, (wasm: K
     [Unpack]: (w) => unpackKernel(addon, w.kernelFunc),
     [SplitV]: (w) => splitVKernel(addon, w.kernelFunc),
     [StridedSlice]: (w) => stridedSliceKernel(addon, w.kernelFunc),
-    [Identity]: (w) => identityKernel(addon, w.kernelFunc),
+    [Identity]: (w) => shareKernel(w.kernelFunc),
+    [Cast]: (w) => shareKernel(w.kernelFunc),
   };
 }

@@ -9,6 +9,7 @@ export interface WasmHeapBackend {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  incRef(dataId: object): void;
 }
 
 /** Byte offset of a tensor's data on the heap. */

@@ -1,12 +1,14 @@
 import { assertTokenRange, type Denoiser, type Rng } from '@md4/core';
-import type { MaskingSchedule } from '@md4/schedules';
+import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
+import { genmd4Loss } from './genmd4-loss';
 import { md4SequenceNelbo } from './md4-loss';
 import { checkDenoiser, checkRng, checkSteps } from './validate-input';
 
 /** Options of `estimateElbo`. */
 export interface EstimateElboOptions {
-  schedule: MaskingSchedule;
+  /** A scalar schedule (MD4 ELBO) or GenMD4's state-dependent schedule (GenMD4 ELBO, continuous time only). */
+  schedule: MaskingSchedule | StateDependentSchedule;
   rng: Rng;
   /** A finite number of steps T; omitted: the continuous-time ELBO. */
   steps?: number;
@@ -55,10 +57,14 @@ export async function estimateElbo(
   const V = checkDenoiser(denoiser, what);
   checkRng(opts?.rng, what);
   checkSteps(opts.steps, what);
+  const genmd4 = isStateDependent(opts.schedule);
   if (typeof opts.schedule?.alpha !== 'function') {
     throw new TypeError(
-      `${what}: opts.schedule must be a MaskingSchedule (e.g. linear() from @md4/schedules)`,
+      `${what}: opts.schedule must be a MaskingSchedule (e.g. linear() from @md4/schedules) or a GenMD4 schedule`,
     );
+  }
+  if (genmd4 && opts.steps != null) {
+    throw new RangeError(`${what}: the GenMD4 ELBO is continuous-time; omit steps`);
   }
   const samples = opts.samples ?? 1;
   if (!Number.isInteger(samples) || samples < 1) {
@@ -75,6 +81,7 @@ export async function estimateElbo(
   }
   const nats: number[] = [];
   const lengths: number[] = [];
+  const reconstruction = { bits: 0, batches: 0 };
   let batchIndex = 0;
   for await (const batch of data) {
     const x0Data = flattenBatch(batch, V, `${what}: batch ${batchIndex}`);
@@ -84,13 +91,20 @@ export async function estimateElbo(
     try {
       const sums = new Float64Array(B);
       for (let s = 0; s < samples; s++) {
-        const { nelbo } = md4SequenceNelbo(
-          denoiser,
-          x0,
-          x0Data,
-          { schedule: opts.schedule, rng: opts.rng, steps: opts.steps, antithetic: opts.antithetic ?? true },
-          what,
-        );
+        const nelbo = genmd4
+          ? genmd4SequenceNelbo(denoiser, x0, opts.schedule as StateDependentSchedule, opts, reconstruction)
+          : md4SequenceNelbo(
+              denoiser,
+              x0,
+              x0Data,
+              {
+                schedule: opts.schedule as MaskingSchedule,
+                rng: opts.rng,
+                steps: opts.steps,
+                antithetic: opts.antithetic ?? true,
+              },
+              what,
+            ).nelbo;
         try {
           const values = await nelbo.data();
           for (let b = 0; b < B; b++) sums[b]! += values[b]!;
@@ -108,7 +122,10 @@ export async function estimateElbo(
     batchIndex++;
   }
   if (nats.length === 0) throw new RangeError(`${what}: data holds no batches`);
-  return summarise(nats, lengths, opts.schedule, V);
+  const reconstructionBits = genmd4
+    ? reconstruction.bits / reconstruction.batches
+    : ((1 - (opts.schedule as MaskingSchedule).alpha(0)) * Math.log(V)) / Math.LN2;
+  return summarise(nats, lengths, reconstructionBits);
 }
 
 function flattenBatch(batch: ReadonlyArray<ArrayLike<number>>, V: number, what: string): Int32Array {
@@ -130,7 +147,29 @@ function flattenBatch(batch: ReadonlyArray<ArrayLike<number>>, V: number, what: 
   return flat;
 }
 
-function summarise(nats: number[], lengths: number[], schedule: MaskingSchedule, V: number): ElboEstimate {
+function isStateDependent(schedule: MaskingSchedule | StateDependentSchedule): boolean {
+  return schedule?.name === 'genmd4' && typeof (schedule as StateDependentSchedule).exponents === 'function';
+}
+
+/**
+ * Per-sequence GenMD4 NELBO in nats (the mean of its two masks' pathwise losses plus the
+ * reconstruction term; see `genmd4Loss`). Accumulates the batch's reconstruction bits per token.
+ */
+function genmd4SequenceNelbo(
+  denoiser: Denoiser,
+  x0: tf.Tensor2D,
+  schedule: StateDependentSchedule,
+  opts: EstimateElboOptions,
+  reconstruction: { bits: number; batches: number },
+): tf.Tensor1D {
+  const result = genmd4Loss(denoiser, x0, { schedule, rng: opts.rng, antithetic: opts.antithetic ?? true });
+  reconstruction.bits += result.reconstruction.dataSync()[0]!;
+  reconstruction.batches += 1;
+  tf.dispose([result.loss, result.nelbo, result.reconstruction]);
+  return result.perSequence;
+}
+
+function summarise(nats: number[], lengths: number[], reconstructionBits: number): ElboEstimate {
   const n = nats.length;
   let totalNats = 0;
   let tokens = 0;
@@ -149,6 +188,6 @@ function summarise(nats: number[], lengths: number[], schedule: MaskingSchedule,
     tokens,
     sequences: n,
     perplexity: 2 ** bitsPerToken,
-    reconstruction: ((1 - schedule.alpha(0)) * Math.log(V)) / Math.LN2,
+    reconstruction: reconstructionBits,
   };
 }

@@ -45,7 +45,8 @@ export function setupCheckpointPanel(state: AppState): { loadDemo(): Promise<voi
     await load({ files: read }, files.map((f) => f.name).join(' + '));
     fileInput.value = '';
   });
-  const loadDemo = () => load({ url: new URL(DEMO_CHECKPOINT, document.baseURI).href }, 'the demo model');
+  const loadDemo = () =>
+    load({ url: new URL(DEMO_CHECKPOINT, document.baseURI).href, name: 'the demo model' }, 'the demo model');
   demo.addEventListener('click', () => void loadDemo());
   download.addEventListener('click', async () => {
     error.textContent = '';

@@ -55,7 +55,7 @@ function pickFiles(files: Array<{ name: string; bytes: Uint8Array }>): { config:
 export async function readCheckpoint(source: CheckpointSource): Promise<{ checkpoint: Checkpoint; name: string }> {
   if ('url' in source) {
     try {
-      return { checkpoint: await loadCheckpoint(source.url), name: source.url };
+      return { checkpoint: await loadCheckpoint(source.url), name: source.name ?? source.url };
     } catch (error) {
       if (error instanceof TypeError) {
         // fetch rejects with a TypeError for network failures and blocked cross-origin requests.

@@ -118,7 +118,9 @@ export interface TrainResult {
  * A checkpoint to load: the URL of a checkpoint directory (or of its config.json), or local files:
  * config.json with the weights file it names, or one .zip holding both (what this app downloads).
  */
-export type CheckpointSource = { url: string } | { files: Array<{ name: string; bytes: ArrayBuffer }> };
+export type CheckpointSource =
+  | { url: string; /** How to call it in the page (default: the URL). */ name?: string }
+  | { files: Array<{ name: string; bytes: ArrayBuffer }> };
 
 export type WorkerRequest =
   | { id: number; type: 'setBackend'; choice: BackendChoice }
