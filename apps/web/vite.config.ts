@@ -1,5 +1,6 @@
 import { defaultClientConditions, defineConfig } from 'vite';
 import { contentSecurityPolicy } from './src/build/content-security-policy.ts';
+import { devNodeOnlyStubs } from './src/build/dev-node-only-stubs.ts';
 
 /**
  * Cross-origin isolation: lets the wasm backend use threads (SharedArrayBuffer). Static hosts need
@@ -28,7 +29,7 @@ export default defineConfig({
     // identifiers breaks those threads ("_scriptDir is not defined").
     rolldownOptions: { checks, output: { minify: { mangle: false, compress: false } } },
   },
-  plugins: [contentSecurityPolicy()],
+  plugins: [contentSecurityPolicy(), devNodeOnlyStubs()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   build: {

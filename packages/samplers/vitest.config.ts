@@ -1,6 +1,3 @@
-import { mergeConfig } from 'vitest/config';
 import { packageTestConfig } from '../../vitest.shared';
 
-export default mergeConfig(packageTestConfig({ tensors: true }), {
-  ssr: { resolve: { conditions: ['source'] } },
-});
+export default packageTestConfig({ tensors: true });

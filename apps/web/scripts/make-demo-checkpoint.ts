@@ -29,7 +29,8 @@ export const DEMO_SETTINGS = {
 
 export async function main(args: string[]): Promise<void> {
   const steps = Number(args[0] ?? 1500);
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be a positive integer, got ${args[0]}`);
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new RangeError(`steps must be a positive integer, got ${args[0]}`);
   const s = DEMO_SETTINGS;
   await selectBackend(['wasm']);
   const dataset = bundledCorpus({ tokenizer: 'text8', split: 'train', length: s.model.seqLen });
@@ -50,7 +51,9 @@ export async function main(args: string[]): Promise<void> {
     if (r.step % 50 === 0 || r.step === steps) {
       const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
       const secs = (performance.now() - t0) / 1000;
-      console.log(`step ${r.step}/${steps}  loss ${mean.toFixed(3)} bits/char  ${(r.step / secs).toFixed(2)} steps/s`);
+      console.log(
+        `step ${r.step}/${steps}  loss ${mean.toFixed(3)} bits/char  ${(r.step / secs).toFixed(2)} steps/s`,
+      );
       recent = [];
     }
   }
@@ -70,7 +73,14 @@ export async function main(args: string[]): Promise<void> {
   writeFileSync(new URL('config.json', DEMO_DIR), ckpt.configJson);
   writeFileSync(new URL(ckpt.config.weights.file, DEMO_DIR), ckpt.weights);
   console.log(`wrote ${DEMO_DIR.pathname} (${(ckpt.weights.length / 1024).toFixed(0)} KiB of weights)`);
-  const samples = await sample(model, { length: 128, steps: 64, schedule, grid: 'cosine', batch: 3, rng: createRng(1) });
+  const samples = await sample(model, {
+    length: 128,
+    steps: 64,
+    schedule,
+    grid: 'cosine',
+    batch: 3,
+    rng: createRng(1),
+  });
   for (const x of samples) console.log(`sample: ${text8Tokenizer.decode(x)}`);
   trainer.dispose();
   model.dispose();

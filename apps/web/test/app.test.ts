@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Browser, launchBrowser, openApp } from './browser';
@@ -38,6 +39,18 @@ describe('the app in Chromium with WebGPU', () => {
     expect(browser.errors).toEqual([]);
   });
 
+  it('the Stop button stops a run (on WebGPU, between steps)', async () => {
+    await setSampleControls(page, { length: 128, steps: 1000, seed: 1 });
+    await page.click('#sample-run');
+    await page.waitForFunction(() =>
+      /^Step \d+ of 1000/.test(document.querySelector('#sample-status')?.textContent ?? ''),
+    );
+    await page.click('#sample-stop');
+    await page.waitForFunction(() => document.querySelector('#sample-status')?.textContent === 'Stopped.');
+    expect(await page.isDisabled('#sample-stop')).toBe(true);
+    expect(await page.isEnabled('#sample-run')).toBe(true);
+  });
+
   it('infill keeps the fixed text and fills every marked position', async () => {
     expect(await switchBackend(page, 'wasm')).toBe('wasm');
     const template = 'the president ____ the congress on the ______ of the union';
@@ -52,10 +65,32 @@ describe('the app in Chromium with WebGPU', () => {
     }
   });
 
+  it('every sampling method completes (ancestral, mean, confidence, first-hitting)', async () => {
+    const texts = await page.evaluate(async () => {
+      const out: Record<string, string> = {};
+      for (const method of ['ancestral', 'mean', 'confidence', 'first-hitting'] as const) {
+        const settings = {
+          length: 24,
+          steps: 6,
+          method,
+          grid: 'uniform' as const,
+          topP: 1,
+          temperature: 1,
+          seed: 2,
+        };
+        out[method] = (await window.md4!.client.sample(settings)).text;
+      }
+      return out;
+    });
+    for (const text of Object.values(texts)) expect(text).toMatch(/^[a-z ]{24}$/);
+  });
+
   it('marks the selected text as a span to fill (keyboard: Alt+M)', async () => {
     await page.fill('#infill-text', 'abc def ghi');
     await page.focus('#infill-text');
-    await page.evaluate(() => document.querySelector<HTMLTextAreaElement>('#infill-text')!.setSelectionRange(4, 7));
+    await page.evaluate(() =>
+      document.querySelector<HTMLTextAreaElement>('#infill-text')!.setSelectionRange(4, 7),
+    );
     await page.keyboard.press('Alt+m');
     expect(await page.inputValue('#infill-text')).toBe('abc ___ ghi');
   });
@@ -73,6 +108,25 @@ describe('the app in Chromium with WebGPU', () => {
     expect(await page.textContent('#model-info')).toMatch(/^Model: the demo model/);
   });
 
+  it('names a corrupted weights file (CRC-32 mismatch) when loading config.json + weights', async () => {
+    const base = inject('baseUrl');
+    const configText = await (await fetch(`${base}checkpoints/demo/config.json`)).text();
+    const file = JSON.parse(configText).weights.file as string;
+    const weights = Buffer.from(await (await fetch(`${base}checkpoints/demo/${file}`)).arrayBuffer());
+    weights[weights.length - 5]! ^= 0xff;
+    await page.setInputFiles('#checkpoint-file', [
+      { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(configText) },
+      { name: file, mimeType: 'application/octet-stream', buffer: weights },
+    ]);
+    await page.waitForFunction(() =>
+      /CRC-32/.test(document.querySelector('#checkpoint-error')?.textContent ?? ''),
+    );
+    expect(await page.textContent('#checkpoint-error')).toMatch(
+      /is corrupted or belongs to another checkpoint: CRC-32/,
+    );
+    expect(await page.textContent('#model-info')).toMatch(/^Model: the demo model/);
+  });
+
   it('a few training steps lower the loss, and the new model samples', async () => {
     await page.fill('#train-form [name="steps"]', '40');
     await page.fill('#train-form [name="batchSize"]', '8');
@@ -83,19 +137,40 @@ describe('the app in Chromium with WebGPU', () => {
     await page.waitForFunction(
       () => {
         const form = document.querySelector<HTMLElement>('#train-form');
-        return form?.dataset.done === 'true' || /failed/.test(document.querySelector('#train-status')?.textContent ?? '');
+        return (
+          form?.dataset.done === 'true' ||
+          /failed/.test(document.querySelector('#train-status')?.textContent ?? '')
+        );
       },
       undefined,
       { timeout: 60_000 },
     );
     expect(await page.textContent('#train-status')).toMatch(/^Trained 40 steps/);
     const summary = (await page.getAttribute('#loss-chart svg', 'aria-label')) ?? '';
-    const [, first, last] = /mean of the first steps ([\d.]+), of the last steps ([\d.]+)/.exec(summary) ?? [];
+    const [, first, last] =
+      /mean of the first steps ([\d.]+), of the last steps ([\d.]+)/.exec(summary) ?? [];
     expect(Number(last)).toBeLessThan(Number(first) - 0.2);
     expect(await page.textContent('#model-info')).toMatch(/^Model: trained in this browser/);
     await setSampleControls(page, { length: 32, steps: 8 });
     const { text } = await runAndWait(page, '#sample-run', '#sample-output', '#sample-status');
     expect(text).toMatch(/^[a-z ]{32}$/);
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('downloads the trained model as a .zip that loads back', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#checkpoint-download')]);
+    expect(download.suggestedFilename()).toBe('md4-checkpoint.zip');
+    const buffer = await readFile(await download.path());
+    await page.setInputFiles('#checkpoint-file', {
+      name: 'md4-checkpoint.zip',
+      mimeType: 'application/zip',
+      buffer,
+    });
+    await page.waitForFunction(() =>
+      /^Loaded /.test(document.querySelector('#checkpoint-status')?.textContent ?? ''),
+    );
+    expect(await page.textContent('#checkpoint-error')).toBe('');
+    expect(await page.textContent('#model-info')).toMatch(/1 layer × 32/);
     expect(browser.errors).toEqual([]);
   });
 });

@@ -45,7 +45,8 @@ describe('backends agree', () => {
       expect(r.backend).toBe(name);
       expect(r.shape).toEqual(ref.shape);
       let max = 0;
-      for (let i = 0; i < ref.logits.length; i++) max = Math.max(max, Math.abs(r.logits[i]! - ref.logits[i]!));
+      for (let i = 0; i < ref.logits.length; i++)
+        max = Math.max(max, Math.abs(r.logits[i]! - ref.logits[i]!));
       report[name] = max;
     }
     console.log('max |logit - cpu logit|:', JSON.stringify(report));

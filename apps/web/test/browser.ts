@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, type ConsoleMessage, chromium, type Page } from 'playwright-core';
 
 /** Debian's chromium package (never `playwright install`); override with CHROMIUM_PATH. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -61,11 +61,14 @@ export async function launchBrowser(gpu: GpuMode): Promise<Browser> {
     viewport: { width: 1280, height: 900 },
   });
   const errors: string[] = [];
+  const onConsole = (m: ConsoleMessage) => {
+    if (m.type() === 'error') errors.push(m.text());
+  };
   const watch = (page: Page) => {
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
+    page.on('console', onConsole);
     page.on('pageerror', (e) => errors.push(String(e)));
+    // The model runs in a Web Worker: its console counts too.
+    page.on('worker', (w) => w.on('console', onConsole));
   };
   context.pages().forEach(watch);
   context.on('page', watch);

@@ -10,6 +10,18 @@ describe('the automatic backend choice without WebGPU', () => {
       expect(await page.textContent('#backend-note')).toMatch(/^Skipped WebGPU: /);
       expect(await page.textContent('#checkpoint-error')).toBe('');
       expect(browser.errors).toEqual([]);
+
+      // The embedding example streams a sample from the same worker client.
+      await page.goto(`${inject('baseUrl')}examples/embed.html`);
+      await page.waitForFunction(
+        () => / steps in /.test(document.querySelector('#status')?.textContent ?? ''),
+        undefined,
+        {
+          timeout: 60_000,
+        },
+      );
+      expect(await page.textContent('#out')).toMatch(/^[a-z ]{96}$/);
+      expect(browser.errors).toEqual([]);
     } finally {
       await browser.close();
     }

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { TestProject } from 'vitest/node';
 import { build, type PreviewServer, preview } from 'vite';
+import type { TestProject } from 'vitest/node';
 import { assertChromium } from './browser';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -20,13 +20,23 @@ export async function switchBackend(page: Page, backend: string): Promise<string
   await page.selectOption('#backend', backend);
   await page.waitForFunction(() => {
     const badge = document.querySelector<HTMLElement>('#backend-active');
-    return badge?.dataset.backend != null && badge.textContent !== 'switching…' && !document.querySelector<HTMLSelectElement>('#backend')?.disabled;
+    return (
+      badge?.dataset.backend != null &&
+      badge.textContent !== 'switching…' &&
+      !document.querySelector<HTMLSelectElement>('#backend')?.disabled
+    );
   });
   return (await page.getAttribute('#backend-active', 'data-backend')) ?? '';
 }
 
 /** Clicks `button` and waits until `output` is marked done (or the status reports a failure). */
-export async function runAndWait(page: Page, button: string, output: string, status: string, timeout = 60_000) {
+export async function runAndWait(
+  page: Page,
+  button: string,
+  output: string,
+  status: string,
+  timeout = 60_000,
+) {
   await page.click(button);
   await page.waitForFunction(
     ({ output, status }) => {

@@ -1,6 +1,7 @@
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from '@tensorflow/tfjs-core';
+
 function gluHidden(d) {
-  return 32 * Math.ceil(Math.floor(8 * d / 3) / 32);
+  return 32 * Math.ceil(Math.floor((8 * d) / 3) / 32);
 }
 function forwardFlops(c) {
   const tokens = c.batch * c.seq;
@@ -18,15 +19,16 @@ function makeTrainingStep(c, seed = 1) {
   const h = gluHidden(d);
   const hd = d / c.heads;
   const tokens = c.batch * c.seq;
-  const init = (shape, fanIn, s) => tf.mul(tf.randomNormal(shape, 0, 1, "float32", seed + s), 1 / Math.sqrt(fanIn));
+  const init = (shape, fanIn, s) =>
+    tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed + s), 1 / Math.sqrt(fanIn));
   const weights = [];
   for (let l = 0; l < c.layers; l++) {
     weights.push(init([d, 3 * d], d, 10 * l), init([d, d], d, 10 * l + 1));
     weights.push(init([d, 2 * h], d, 10 * l + 2), init([h, d], h, 10 * l + 3));
   }
   weights.push(init([d, c.vocab], d, 999));
-  const x0 = tf.randomNormal([tokens, d], 0, 1, "float32", seed + 1e3);
-  const labels = tf.oneHot(tf.randomUniform([tokens], 0, c.vocab, "int32", seed + 1001), c.vocab);
+  const x0 = tf.randomNormal([tokens, d], 0, 1, 'float32', seed + 1e3);
+  const labels = tf.oneHot(tf.randomUniform([tokens], 0, c.vocab, 'int32', seed + 1001), c.vocab);
   const loss = (...w) => {
     let x = x0;
     for (let l = 0; l < c.layers; l++) {
@@ -45,17 +47,15 @@ function makeTrainingStep(c, seed = 1) {
   };
   const grads = tf.valueAndGrads(loss);
   return {
-    step: () => tf.tidy(() => {
-      const { value, grads: g } = grads(weights);
-      const out = value.dataSync()[0];
-      tf.dispose(g);
-      return out;
-    }),
-    dispose: () => tf.dispose([...weights, x0, labels])
+    step: () =>
+      tf.tidy(() => {
+        const { value, grads: g } = grads(weights);
+        const out = value.dataSync()[0];
+        tf.dispose(g);
+        return out;
+      }),
+    dispose: () => tf.dispose([...weights, x0, labels]),
   };
 }
-export {
-  forwardFlops,
-  gluHidden,
-  makeTrainingStep
-};
+
+export { forwardFlops, gluHidden, makeTrainingStep };

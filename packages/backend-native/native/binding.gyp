@@ -2,15 +2,15 @@
   "targets": [
     {
       "target_name": "md4_native",
-      "sources": ["src/addon.cc", "src/blas-loader.cc", "src/gemm.cc", "src/strided-copy.cc", "src/thread-pool.cc"],
+      "sources": ["src/addon.cc", "src/blas-loader.cc", "src/elementwise.cc", "src/gemm.cc", "src/strided-copy.cc", "src/thread-pool.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
-      "cflags_cc": ["-O3", "-std=c++17", "-pthread"],
+      "cflags_cc": ["-O3", "-std=c++17", "-pthread", "-fno-math-errno"],
       "cflags_cc!": ["-fno-exceptions"],
       "ldflags": ["-pthread"],
       "libraries": ["-ldl"],
       "xcode_settings": {
-        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17"],
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17", "-fno-math-errno"],
         "MACOSX_DEPLOYMENT_TARGET": "11.0"
       }
     }

@@ -5,9 +5,10 @@
 //
 // Node's headers are taken from the running Node's own prefix (<prefix>/include/node, present
 // in Debian's nodejs and in the official tarballs), so nothing is downloaded.
-// MD4_NATIVE_SKIP_BUILD=1 skips the build; --verbose prints the compiler's output.
+// An addon newer than all its sources is kept (N-API addons do not depend on the Node version);
+// --force rebuilds. MD4_NATIVE_SKIP_BUILD=1 skips the build; --verbose prints the compiler's output.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,14 +16,30 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const nativeDir = resolve(here, '..', 'native');
 const verbose = process.argv.includes('--verbose');
+const built = join(nativeDir, 'build', 'Release', 'md4_native.node');
 
 function notice(reason) {
-  console.log(`@md4/backend-native: addon not built (${reason}); the 'native' backend will fall back to wasm.`);
+  console.log(
+    `@md4/backend-native: addon not built (${reason}); the 'native' backend will fall back to wasm.`,
+  );
   process.exit(0);
 }
 
 if (process.env.MD4_NATIVE_SKIP_BUILD === '1') notice('MD4_NATIVE_SKIP_BUILD=1');
-if (process.platform !== 'linux' && process.platform !== 'darwin') notice(`unsupported platform ${process.platform}`);
+if (process.platform !== 'linux' && process.platform !== 'darwin')
+  notice(`unsupported platform ${process.platform}`);
+
+const sources = [
+  join(nativeDir, 'binding.gyp'),
+  ...readdirSync(join(nativeDir, 'src')).map((f) => join(nativeDir, 'src', f)),
+];
+if (!process.argv.includes('--force') && existsSync(built)) {
+  const builtAt = statSync(built).mtimeMs;
+  if (sources.every((f) => statSync(f).mtimeMs < builtAt)) {
+    if (verbose) console.log(`@md4/backend-native: addon up to date (${built})`);
+    process.exit(0);
+  }
+}
 
 let nodeGyp;
 try {
@@ -50,6 +67,5 @@ if (run.status !== 0) {
   const firstError = output.split('\n').find((l) => /error|not found|No such/i.test(l));
   notice(`node-gyp failed${firstError ? `: ${firstError.trim().slice(0, 160)}` : ''}`);
 }
-const built = join(nativeDir, 'build', 'Release', 'md4_native.node');
 if (!existsSync(built)) notice('node-gyp finished without producing md4_native.node');
 console.log(`@md4/backend-native: addon built in ${((Date.now() - started) / 1000).toFixed(1)} s (${built})`);

@@ -16,12 +16,24 @@ export interface AddonInfo {
   core: string;
   config: string;
   minBatchSplitFlops: number;
+  /** True when one product is cut in panels over the addon's threads (BLAS single-threaded). */
+  poolSplit: boolean;
 }
 
 /** The N-API addon built from native/md4_native.cc. */
 export interface NativeAddon {
-  /** Opens the first BLAS of `libraries` that loads; sizes the thread pool. Throws when none loads. */
-  init(libraries: string[], threads: number, minBatchSplitFlops: number, tuneCoreType: boolean): void;
+  /**
+   * Opens the first BLAS of `libraries` that loads and sizes the thread pool; `poolSplit` -1
+   * (auto), 0 (the BLAS's own threads) or 1 (the pool cuts products in panels). Throws when no
+   * BLAS loads.
+   */
+  init(
+    libraries: string[],
+    threads: number,
+    minBatchSplitFlops: number,
+    tuneCoreType: boolean,
+    poolSplit: number,
+  ): void;
   info(): AddonInfo;
   /**
    * Row-major C[i] = act(op(A[i]) op(B[i]) + bias) for i < batch, on `heap`, in place. Offsets in
@@ -48,7 +60,44 @@ export interface NativeAddon {
    * dst[i0..ir] (contiguous, row-major over the shape) = src[sum_d i_d * strides[d]] on `heap`;
    * `layout` is [...shape, ...strides], strides in elements (any sign). Offsets in bytes.
    */
-  copy(heap: ArrayBufferLike, srcOffset: number, dstOffset: number, elementBytes: number, layout: Float64Array): void;
+  copy(
+    heap: ArrayBufferLike,
+    srcOffset: number,
+    dstOffset: number,
+    elementBytes: number,
+    layout: Float64Array,
+  ): void;
+  /** Concatenation: per row o < outer, `parts` = [srcOffset, inner, ...] blocks side by side at dstOffset. */
+  concat(
+    heap: ArrayBufferLike,
+    dstOffset: number,
+    elementBytes: number,
+    outer: number,
+    parts: Float64Array,
+  ): void;
+  /** out[i] = op(x[i]) for n float32 values (op codes: src/elementwise-kernels.ts). */
+  unary(heap: ArrayBufferLike, op: number, xOffset: number, outOffset: number, n: number): void;
+  /** out = op(a, b) over `layout` = [...shape, ...aStrides, ...bStrides] (0 broadcasts). */
+  binary(
+    heap: ArrayBufferLike,
+    op: number,
+    aOffset: number,
+    bOffset: number,
+    outOffset: number,
+    layout: Float64Array,
+  ): void;
+  /** Softmax of each row of a [rows, n] float32 matrix. */
+  softmax(heap: ArrayBufferLike, xOffset: number, outOffset: number, rows: number, n: number): void;
+  /** out[o, i] = reduce_k x[o, k, i] over a [outer, r, inner] float32 array. */
+  reduce(
+    heap: ArrayBufferLike,
+    op: number,
+    xOffset: number,
+    outOffset: number,
+    outer: number,
+    r: number,
+    inner: number,
+  ): void;
 }
 
 /** Where `pnpm install` (scripts/build-addon.mjs, node-gyp) puts the addon. */
@@ -59,7 +108,9 @@ export const defaultAddonPath = fileURLToPath(
 /** Loads the compiled addon, or says in one phrase why it cannot. */
 export function loadAddon(path: string = defaultAddonPath): { addon: NativeAddon } | { error: string } {
   if (!existsSync(path)) {
-    return { error: `the addon is not built (${path} missing; run \`pnpm --filter @md4/backend-native build:addon\`)` };
+    return {
+      error: `the addon is not built (${path} missing; run \`pnpm --filter @md4/backend-native build:addon\`)`,
+    };
   }
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;

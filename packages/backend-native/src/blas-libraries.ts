@@ -1,7 +1,8 @@
 /**
  * BLAS libraries to try, in order, for this platform. The first that opens and has
- * `cblas_sgemm` wins. On Debian/Ubuntu `libopenblas.so.0` is the alternatives link to whichever
- * OpenBLAS build is installed (`libopenblas0-openmp` or `libopenblas0-pthread`).
+ * `cblas_sgemm` wins. On Debian/Ubuntu the pthreads OpenBLAS (`libopenblas0-pthread`) comes
+ * first: it can be called from the addon's threads concurrently, the OpenMP build cannot with
+ * any speed. Then `libopenblas.so.0`, the alternatives link to whichever build is installed.
  */
 export function blasLibraryCandidates(
   platform: NodeJS.Platform = process.platform,
@@ -16,9 +17,9 @@ export function blasLibraryCandidates(
   }
   const triplet = arch === 'arm64' ? 'aarch64-linux-gnu' : 'x86_64-linux-gnu';
   return [
+    `/usr/lib/${triplet}/openblas-pthread/libopenblas.so.0`,
     'libopenblas.so.0',
     `/usr/lib/${triplet}/openblas-openmp/libopenblas.so.0`,
-    `/usr/lib/${triplet}/openblas-pthread/libopenblas.so.0`,
     'libopenblas.so',
     '/usr/lib64/libopenblas.so.0',
     '/usr/lib64/libopenblasp.so.0',

@@ -62,95 +62,132 @@ async function expectSame(
   }
 }
 
-describe.runIf(process.env.MD4_NATIVE !== '0')('native copy kernels (Transpose, Slice, Unpack, SplitV, StridedSlice, Identity)', () => {
-  beforeAll(async () => {
-    const status = await registerNativeBackend({ log: null });
-    if (!status.ok) throw new Error(`native backend unavailable: ${status.notice}`);
-  });
-  afterAll(async () => {
-    await tf.setBackend('wasm');
-  });
+describe.runIf(process.env.MD4_NATIVE !== '0')(
+  'native copy kernels (Transpose, Slice, Unpack, SplitV, StridedSlice, Identity)',
+  () => {
+    beforeAll(async () => {
+      const status = await registerNativeBackend({ log: null });
+      if (!status.ok) throw new Error(`native backend unavailable: ${status.notice}`);
+    });
+    afterAll(async () => {
+      await tf.setBackend('wasm');
+    });
 
-  it('transposes every rank 1-6 with random permutations, odd sizes and all dtypes like cpu', async () => {
-    const next = lcg(42);
-    for (let c = 0; c < 40; c++) {
-      const rank = 1 + (c % 6);
-      const shape = Array.from({ length: rank }, () => 1 + next(rank > 3 ? 5 : 9));
-      const perm = Array.from({ length: rank }, (_, i) => i);
-      for (let i = rank - 1; i > 0; i--) {
-        const j = next(i + 1);
-        [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+    it('transposes every rank 1-6 with random permutations, odd sizes and all dtypes like cpu', async () => {
+      const next = lcg(42);
+      for (let c = 0; c < 40; c++) {
+        const rank = 1 + (c % 6);
+        const shape = Array.from({ length: rank }, () => 1 + next(rank > 3 ? 5 : 9));
+        const perm = Array.from({ length: rank }, (_, i) => i);
+        for (let i = rank - 1; i > 0; i--) {
+          const j = next(i + 1);
+          [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+        }
+        const dtype = (['float32', 'int32', 'bool'] as const)[c % 3]!;
+        await expectSame([randomInput(shape, dtype, c)], (x) => tf.transpose(x!, perm));
       }
-      const dtype = (['float32', 'int32', 'bool'] as const)[c % 3]!;
-      await expectSame([randomInput(shape, dtype, c)], (x) => tf.transpose(x!, perm));
-    }
-  });
+    });
 
-  it('transposes large tensors (the tiled, multi-threaded paths) like cpu', async () => {
-    await expectSame([randomInput([301, 257], 'float32', 1)], (x) => tf.transpose(x!));
-    await expectSame([randomInput([3, 2, 67, 5, 64], 'float32', 2)], (x) => tf.transpose(x!, [2, 0, 3, 1, 4]));
-    await expectSame([randomInput([4, 130, 3, 4, 33], 'int32', 3)], (x) => tf.transpose(x!, [2, 0, 3, 1, 4]));
-    await expectSame([randomInput([2, 4, 129, 65], 'float32', 4)], (x) => tf.transpose(x!, [0, 2, 1, 3]));
-  });
+    it('transposes large tensors (the tiled, multi-threaded paths) like cpu', async () => {
+      await expectSame([randomInput([301, 257], 'float32', 1)], (x) => tf.transpose(x!));
+      await expectSame([randomInput([3, 2, 67, 5, 64], 'float32', 2)], (x) =>
+        tf.transpose(x!, [2, 0, 3, 1, 4]),
+      );
+      await expectSame([randomInput([4, 130, 3, 4, 33], 'int32', 3)], (x) =>
+        tf.transpose(x!, [2, 0, 3, 1, 4]),
+      );
+      await expectSame([randomInput([2, 4, 129, 65], 'float32', 4)], (x) => tf.transpose(x!, [0, 2, 1, 3]));
+    });
 
-  it('slices (contiguous, strided, empty, large) like cpu', async () => {
-    const next = lcg(7);
-    for (let c = 0; c < 30; c++) {
-      const rank = 1 + (c % 5);
-      const shape = Array.from({ length: rank }, () => 1 + next(7));
-      const begin = shape.map((s) => next(s));
-      const size = shape.map((s, d) => next(s - begin[d]! + 1));
-      const dtype = (['float32', 'int32', 'bool'] as const)[c % 3]!;
-      await expectSame([randomInput(shape, dtype, 100 + c)], (x) => tf.slice(x!, begin, size));
-    }
-    await expectSame([randomInput([513, 300], 'float32', 5)], (x) => tf.slice(x!, [3, 7], [500, 290]));
-    await expectSame([randomInput([200, 700], 'float32', 6)], (x) => tf.slice(x!, [10, 0], [150, -1]));
-  });
+    it('slices (contiguous, strided, empty, large) like cpu', async () => {
+      const next = lcg(7);
+      for (let c = 0; c < 30; c++) {
+        const rank = 1 + (c % 5);
+        const shape = Array.from({ length: rank }, () => 1 + next(7));
+        const begin = shape.map((s) => next(s));
+        const size = shape.map((s, d) => next(s - begin[d]! + 1));
+        const dtype = (['float32', 'int32', 'bool'] as const)[c % 3]!;
+        await expectSame([randomInput(shape, dtype, 100 + c)], (x) => tf.slice(x!, begin, size));
+      }
+      await expectSame([randomInput([513, 300], 'float32', 5)], (x) => tf.slice(x!, [3, 7], [500, 290]));
+      await expectSame([randomInput([200, 700], 'float32', 6)], (x) => tf.slice(x!, [10, 0], [150, -1]));
+    });
 
-  it('unpacks and splits along every axis like cpu', async () => {
-    const x = randomInput([3, 4, 5, 6], 'float32', 9);
-    for (const axis of [0, 1, 2, 3, -1]) await expectSame([x], (t) => tf.unstack(t!, axis));
-    for (const axis of [0, 1, 3]) await expectSame([x], (t) => tf.split(t!, [1, x.shape[axis]! - 1], axis));
-    await expectSame([randomInput([6, 1408 * 64], 'float32', 10)], (t) => tf.split(t!, 2, 1));
-    await expectSame([randomInput([6, 4, 10], 'int32', 11)], (t) => tf.split(t!, [3, -1, 2], 2));
-  });
+    it('unpacks and splits along every axis like cpu', async () => {
+      const x = randomInput([3, 4, 5, 6], 'float32', 9);
+      for (const axis of [0, 1, 2, 3, -1]) await expectSame([x], (t) => tf.unstack(t!, axis));
+      for (const axis of [0, 1, 3]) await expectSame([x], (t) => tf.split(t!, [1, x.shape[axis]! - 1], axis));
+      await expectSame([randomInput([6, 1408 * 64], 'float32', 10)], (t) => tf.split(t!, 2, 1));
+      await expectSame([randomInput([6, 4, 10], 'int32', 11)], (t) => tf.split(t!, [3, -1, 2], 2));
+    });
 
-  it('strided slices (steps, negative steps, masks, shrink and new axes) like cpu', async () => {
-    const x = randomInput([5, 6, 7], 'float32', 12);
-    await expectSame([x], (t) => tf.stridedSlice(t!, [0, 1, 0], [5, 6, 7], [2, 2, 3]));
-    await expectSame([x], (t) => tf.stridedSlice(t!, [4, 5, 6], [-6, -7, -8], [-1, -2, -3]));
-    await expectSame([x], (t) => tf.stridedSlice(t!, [1, 0, 2], [3, 0, 5], [1, 1, 1], 0b010, 0b010));
-    await expectSame([x], (t) => tf.stridedSlice(t!, [2, 0, 0], [3, 6, 7], [1, 1, 1], 0, 0, 0, 0, 0b001));
-    await expectSame([x], (t) => tf.stridedSlice(t!, [0, 0], [5, 6], [1, 1], 0, 0, 0, 0b001));
-    await expectSame([x], (t) => tf.stridedSlice(t!, [0], [5], [1]));
-  });
+    it('concatenates and stacks along every axis (empty parts, bool, int32) like cpu', async () => {
+      const a = randomInput([3, 4, 5], 'float32', 20);
+      const b = randomInput([3, 2, 5], 'float32', 21);
+      const c = randomInput([3, 0, 5], 'float32', 22);
+      await expectSame([a, b, c], (x, y, z) => tf.concat([x!, y!, z!], 1));
+      await expectSame([a, a], (x, y) => [
+        tf.concat([x!, y!], 0),
+        tf.concat([x!, y!], 2),
+        tf.concat([x!, y!], -1),
+      ]);
+      await expectSame(
+        [randomInput([700, 300], 'float32', 23), randomInput([700, 100], 'float32', 24)],
+        (x, y) => tf.concat([x!, y!], 1),
+      );
+      const i = randomInput([2, 3], 'int32', 25);
+      const q = randomInput([2, 3], 'bool', 26);
+      await expectSame([i, i, i], (x, y, z) => [
+        tf.stack([x!, y!, z!], 0),
+        tf.stack([x!, y!, z!], 1),
+        tf.stack([x!, y!, z!], 2),
+      ]);
+      await expectSame([q, q], (x, y) => [tf.stack([x!, y!], 1), tf.concat([x!, y!], 0)]);
+    });
 
-  it('clones and same-dtype casts share data safely; other casts convert like cpu', async () => {
-    await expectSame([randomInput([7, 3], 'int32', 13)], (t) => tf.clone(t!));
-    await expectSame([randomInput([5, 3], 'float32', 14)], (t) => [tf.cast(t!, 'float32'), tf.cast(t!, 'int32')]);
-    await expectSame([randomInput([5, 3], 'bool', 14)], (t) => [tf.cast(t!, 'bool'), tf.cast(t!, 'float32')]);
-    await tf.setBackend(NATIVE_BACKEND);
-    const before = tf.memory().numTensors;
-    const x = tf.tensor1d([1, 2, 3]);
-    const y = tf.clone(x);
-    x.dispose(); // the clone keeps the shared data alive
-    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
-    const v = tf.variable(y);
-    const next = tf.tensor1d([4, 5, 6]);
-    v.assign(next);
-    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
-    tf.dispose([y, v, next]);
-    expect(tf.memory().numTensors).toBe(before);
-  });
+    it('strided slices (steps, negative steps, masks, shrink and new axes) like cpu', async () => {
+      const x = randomInput([5, 6, 7], 'float32', 12);
+      await expectSame([x], (t) => tf.stridedSlice(t!, [0, 1, 0], [5, 6, 7], [2, 2, 3]));
+      await expectSame([x], (t) => tf.stridedSlice(t!, [4, 5, 6], [-6, -7, -8], [-1, -2, -3]));
+      await expectSame([x], (t) => tf.stridedSlice(t!, [1, 0, 2], [3, 0, 5], [1, 1, 1], 0b010, 0b010));
+      await expectSame([x], (t) => tf.stridedSlice(t!, [2, 0, 0], [3, 6, 7], [1, 1, 1], 0, 0, 0, 0, 0b001));
+      await expectSame([x], (t) => tf.stridedSlice(t!, [0, 0], [5, 6], [1, 1], 0, 0, 0, 0b001));
+      await expectSame([x], (t) => tf.stridedSlice(t!, [0], [5], [1]));
+    });
 
-  it('gradients through transpose, slice, split and unstack agree with cpu', async () => {
-    const x = randomInput([4, 6, 5], 'float32', 15);
-    const w = randomInput([5, 4, 6], 'float32', 16);
-    const f = (t: tf.Tensor, v: tf.Tensor) => {
-      const [a, b] = tf.split(tf.mul(tf.transpose(t, [2, 0, 1]), v), [2, 3], 0);
-      const rows = tf.unstack(tf.slice(t, [1, 0, 1], [2, 6, 3]), 1);
-      return tf.add(tf.sum(tf.square(a!)), tf.add(tf.sum(b!), tf.sum(tf.mul(rows[2]!, rows[4]!))));
-    };
-    await expectSame([x, w], (t, v) => tf.grad((y: tf.Tensor) => f(y, v!))(t!));
-  });
-});
+    it('clones and same-dtype casts share data safely; other casts convert like cpu', async () => {
+      await expectSame([randomInput([7, 3], 'int32', 13)], (t) => tf.clone(t!));
+      await expectSame([randomInput([5, 3], 'float32', 14)], (t) => [
+        tf.cast(t!, 'float32'),
+        tf.cast(t!, 'int32'),
+      ]);
+      await expectSame([randomInput([5, 3], 'bool', 14)], (t) => [
+        tf.cast(t!, 'bool'),
+        tf.cast(t!, 'float32'),
+      ]);
+      await tf.setBackend(NATIVE_BACKEND);
+      const before = tf.memory().numTensors;
+      const x = tf.tensor1d([1, 2, 3]);
+      const y = tf.clone(x);
+      x.dispose(); // the clone keeps the shared data alive
+      expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+      const v = tf.variable(y);
+      const next = tf.tensor1d([4, 5, 6]);
+      v.assign(next);
+      expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+      tf.dispose([y, v, next]);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('gradients through transpose, slice, split and unstack agree with cpu', async () => {
+      const x = randomInput([4, 6, 5], 'float32', 15);
+      const w = randomInput([5, 4, 6], 'float32', 16);
+      const f = (t: tf.Tensor, v: tf.Tensor) => {
+        const [a, b] = tf.split(tf.mul(tf.transpose(t, [2, 0, 1]), v), [2, 3], 0);
+        const rows = tf.unstack(tf.slice(t, [1, 0, 1], [2, 6, 3]), 1);
+        return tf.add(tf.sum(tf.square(a!)), tf.add(tf.sum(b!), tf.sum(tf.mul(rows[2]!, rows[4]!))));
+      };
+      await expectSame([x, w], (t, v) => tf.grad((y: tf.Tensor) => f(y, v!))(t!));
+    });
+  },
+);

@@ -1,13 +1,15 @@
 import {
   backend_util,
   Cast,
+  Concat,
   Identity,
   type KernelConfig,
   type KernelFunc,
+  Pack,
   Slice,
   SplitV,
-  slice_util,
   StridedSlice,
+  slice_util,
   type TensorInfo,
   Transpose,
   Unpack,
@@ -89,7 +91,11 @@ function sliceKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
       attrs.begin as number | number[],
       attrs.size as number | number[],
     );
-    slice_util.assertParamsValid(x as unknown as Parameters<typeof slice_util.assertParamsValid>[0], begin!, size!);
+    slice_util.assertParamsValid(
+      x as unknown as Parameters<typeof slice_util.assertParamsValid>[0],
+      begin!,
+      size!,
+    );
     return nativeSlice(addon, backend, x, begin!, size!);
   };
 }
@@ -165,6 +171,62 @@ function stridedSliceKernel(addon: NativeAddon, fallback: KernelFunc): KernelFun
 }
 
 /**
+ * Concatenation along `axis` of tensors that agree elsewhere: [outer, inner_i] blocks laid side
+ * by side per row. Empty inputs are skipped.
+ */
+function nativeConcat(
+  addon: NativeAddon,
+  backend: WasmHeapBackend,
+  inputs: TensorInfo[],
+  axis: number,
+  outShape: number[],
+): TensorInfo {
+  const dtype = inputs[0]!.dtype;
+  const out = backend.makeOutput(outShape, dtype);
+  const nonEmpty = inputs.filter((t) => util.sizeFromShape(t.shape) > 0);
+  if (util.sizeFromShape(outShape) === 0 || nonEmpty.length === 0) return out;
+  const outer = util.sizeFromShape(outShape.slice(0, axis));
+  const parts = new Float64Array(2 * nonEmpty.length);
+  nonEmpty.forEach((t, i) => {
+    parts[2 * i] = heapOffset(backend, t);
+    parts[2 * i + 1] = util.sizeFromShape(t.shape) / outer;
+  });
+  const bytes = elementBytes(dtype);
+  addon.concat(backend.wasm.HEAPU8.buffer, heapOffset(backend, out), bytes, outer, parts);
+  return out;
+}
+
+function concatKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { backend, attrs } = args as unknown as KernelArgs;
+    const inputs = (args as unknown as { inputs: TensorInfo[] }).inputs;
+    const dtype = inputs[0]?.dtype ?? 'string';
+    if (elementBytes(dtype) === 0 || inputs.some((t) => t.dtype !== dtype)) return fallback(args);
+    const axis = util.parseAxisParam(attrs.axis as number, inputs[0]!.shape)[0]!;
+    const shapes = inputs.map((t) => t.shape);
+    backend_util.assertParamsConsistent(shapes, axis);
+    return nativeConcat(addon, backend, inputs, axis, backend_util.computeOutShape(shapes, axis));
+  };
+}
+
+function packKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { backend, attrs } = args as unknown as KernelArgs;
+    const inputs = (args as unknown as { inputs: TensorInfo[] }).inputs;
+    const first = inputs[0];
+    if (first == null || elementBytes(first.dtype) === 0) return fallback(args);
+    const rank = first.shape.length;
+    const axis = (attrs.axis as number) < 0 ? (attrs.axis as number) + rank + 1 : (attrs.axis as number);
+    for (const t of inputs) {
+      util.assertShapesMatch(first.shape, t.shape, 'All tensors passed to stack must have matching shapes');
+      util.assert(first.dtype === t.dtype, () => 'All tensors passed to stack must have matching dtypes');
+    }
+    const outShape = [...first.shape.slice(0, axis), inputs.length, ...first.shape.slice(axis)];
+    return nativeConcat(addon, backend, inputs, axis, outShape);
+  };
+}
+
+/**
  * Identity, and Cast to the same dtype, share the input's data (a reference count, no copy), as
  * the cpu backend's kernels do: tfjs never writes into a tensor's memory after creating it.
  */
@@ -186,6 +248,8 @@ export function copyKernelOverrides(addon: NativeAddon): Record<string, (wasm: K
     [Unpack]: (w) => unpackKernel(addon, w.kernelFunc),
     [SplitV]: (w) => splitVKernel(addon, w.kernelFunc),
     [StridedSlice]: (w) => stridedSliceKernel(addon, w.kernelFunc),
+    [Concat]: (w) => concatKernel(addon, w.kernelFunc),
+    [Pack]: (w) => packKernel(addon, w.kernelFunc),
     [Identity]: (w) => shareKernel(w.kernelFunc),
     [Cast]: (w) => shareKernel(w.kernelFunc),
   };

@@ -2,6 +2,7 @@ export type { AddonInfo, NativeAddon } from './addon';
 export { defaultAddonPath, loadAddon } from './addon';
 export { blasInstallHint, blasLibraryCandidates } from './blas-libraries';
 export { copyKernelOverrides } from './copy-kernels';
+export { elementwiseKernelOverrides } from './elementwise-kernels';
 export { batchMatMulKernel, fusedMatMulKernel, matMulKernelOverrides } from './matmul-kernels';
 export type { NativeBackendOptions, NativeBackendStatus } from './register-native-backend';
 export { NATIVE_BACKEND, registerNativeBackend } from './register-native-backend';

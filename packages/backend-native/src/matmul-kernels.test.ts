@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadAddon } from './addon';
+import { blasLibraryCandidates } from './blas-libraries';
 import { NATIVE_BACKEND, type NativeBackendStatus, registerNativeBackend } from './register-native-backend';
 
 // Seeded uniform(-1, 1) values (mulberry32), so every run checks the same numbers.
@@ -27,7 +29,11 @@ interface Case {
  * Float64 reference of matMul with numpy batch broadcasting, and for each output the bound
  * k * 2^-24 * sum_p |a_ip b_pj| on the error of any float32 summation order (Higham's gamma_k).
  */
-function reference(c: Case, a: Float32Array, b: Float32Array): { shape: number[]; values: Float64Array; bound: Float64Array } {
+function reference(
+  c: Case,
+  a: Float32Array,
+  b: Float32Array,
+): { shape: number[]; values: Float64Array; bound: Float64Array } {
   const ra = c.aShape.length;
   const rb = c.bShape.length;
   const m = c.transposeA ? c.aShape[ra - 1]! : c.aShape[ra - 2]!;
@@ -90,10 +96,31 @@ for (const [m, n, k] of [
 ]) {
   for (const transposeA of [false, true]) {
     for (const transposeB of [false, true]) {
-      cases.push({ aShape: shape2(m!, k!, transposeA), bShape: shape2(k!, n!, transposeB), transposeA, transposeB });
+      cases.push({
+        aShape: shape2(m!, k!, transposeA),
+        bShape: shape2(k!, n!, transposeB),
+        transposeA,
+        transposeB,
+      });
       cases.push({
         aShape: [3, ...shape2(m!, k!, transposeA)],
         bShape: [3, ...shape2(k!, n!, transposeB)],
+        transposeA,
+        transposeB,
+      });
+    }
+  }
+}
+// Products big enough (> 4 Mflop) to be cut in panels over the threads: by rows and by columns.
+for (const [m, n, k] of [
+  [301, 67, 129],
+  [70, 300, 129],
+]) {
+  for (const transposeA of [false, true]) {
+    for (const transposeB of [false, true]) {
+      cases.push({
+        aShape: shape2(m!, k!, transposeA),
+        bShape: shape2(k!, n!, transposeB),
         transposeA,
         transposeB,
       });
@@ -141,8 +168,14 @@ describe.runIf(process.env.MD4_NATIVE !== '0')('native matMul kernels', () => {
   it.each(cases.map((c, i) => [i, c] as const))(
     'case %i matches a float64 reference within the float32 summation bound',
     (i, c) => {
-      const av = randomValues(c.aShape.reduce((x, y) => x * y, 1), 1000 + i);
-      const bv = randomValues(c.bShape.reduce((x, y) => x * y, 1), 2000 + i);
+      const av = randomValues(
+        c.aShape.reduce((x, y) => x * y, 1),
+        1000 + i,
+      );
+      const bv = randomValues(
+        c.bShape.reduce((x, y) => x * y, 1),
+        2000 + i,
+      );
       const ref = reference(c, av, bv);
       const before = tf.memory().numTensors;
       const a = tf.tensor(av, c.aShape);
@@ -151,12 +184,38 @@ describe.runIf(process.env.MD4_NATIVE !== '0')('native matMul kernels', () => {
       expect(out.shape).toEqual(ref.shape);
       const got = out.dataSync();
       let worst = 0;
-      for (let j = 0; j < got.length; j++) worst = Math.max(worst, Math.abs(got[j]! - ref.values[j]!) / ref.bound[j]!);
+      for (let j = 0; j < got.length; j++)
+        worst = Math.max(worst, Math.abs(got[j]! - ref.values[j]!) / ref.bound[j]!);
       expect(worst).toBeLessThanOrEqual(1);
       tf.dispose([a, b, out]);
       expect(tf.memory().numTensors).toBe(before);
     },
   );
+
+  it('splits products the same way with the BLAS threads and with the addon pool (both modes)', () => {
+    const loaded = loadAddon();
+    if ('error' in loaded) throw new Error(loaded.error);
+    const { addon } = loaded;
+    const c: Case = { aShape: [2, 160, 133], bShape: [2, 133, 97], transposeA: false, transposeB: false };
+    const av = randomValues(2 * 160 * 133, 5);
+    const bv = randomValues(2 * 133 * 97, 6);
+    const ref = reference(c, av, bv);
+    const { poolSplit } = addon.info();
+    try {
+      for (const mode of [0, 1]) {
+        // threads 2, batches never split (so each product is cut in panels in mode 1)
+        addon.init(blasLibraryCandidates(), 2, 0, true, mode);
+        expect(addon.info().poolSplit).toBe(mode === 1);
+        const got = tf.tidy(() =>
+          tf.matMul(tf.tensor3d(av, [2, 160, 133]), tf.tensor3d(bv, [2, 133, 97])).dataSync(),
+        );
+        for (let j = 0; j < got.length; j++)
+          expect(Math.abs(got[j]! - ref.values[j]!)).toBeLessThanOrEqual(ref.bound[j]!);
+      }
+    } finally {
+      addon.init(blasLibraryCandidates(), status.threads, 2 ** 26, true, poolSplit ? 1 : 0);
+    }
+  });
 
   it('gives zeros for an empty inner dimension and an empty output for an empty outer one', () => {
     const z = tf.matMul(tf.zeros([3, 0]), tf.zeros([0, 2]));

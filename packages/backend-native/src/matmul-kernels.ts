@@ -107,7 +107,23 @@ function nativeMatMul(addon: NativeAddon, backend: WasmHeapBackend, o: MatMulOpe
   if ((batchA === batch || batchA === 1) && (batchB === batch || batchB === 1)) {
     const sa = batchA === 1 ? 0 : mk;
     const sb = batchB === 1 ? 0 : kn;
-    addon.gemm(heap, transposeA, transposeB, batch, m, n, k, aOffset, sa, bOffset, sb, cOffset, biasOffset, act, alpha);
+    addon.gemm(
+      heap,
+      transposeA,
+      transposeB,
+      batch,
+      m,
+      n,
+      k,
+      aOffset,
+      sa,
+      bOffset,
+      sb,
+      cOffset,
+      biasOffset,
+      act,
+      alpha,
+    );
   } else {
     // General broadcast, e.g. [2,1] x [1,3]: one product per output matrix.
     for (let i = 0; i < batch; i++) {
@@ -175,7 +191,9 @@ export function fusedMatMulKernel(addon: NativeAddon, fallback: KernelFunc): Ker
 }
 
 /** The native kernels, as overrides of the wasm kernels of the same names. */
-export function matMulKernelOverrides(addon: NativeAddon): Record<string, (wasm: KernelConfig) => KernelFunc> {
+export function matMulKernelOverrides(
+  addon: NativeAddon,
+): Record<string, (wasm: KernelConfig) => KernelFunc> {
   return {
     [BatchMatMul]: (w) => batchMatMulKernel(addon, w.kernelFunc),
     [_FusedMatMul]: (w) => fusedMatMulKernel(addon, w.kernelFunc),

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type AddonInfo, loadAddon, type NativeAddon } from './addon';
 import { blasInstallHint, blasLibraryCandidates } from './blas-libraries';
 import { copyKernelOverrides } from './copy-kernels';
+import { elementwiseKernelOverrides } from './elementwise-kernels';
 import { matMulKernelOverrides } from './matmul-kernels';
 
 /** The tfjs backend name this package registers. */
@@ -21,6 +22,14 @@ export interface NativeBackendOptions {
    * Default 2^26 (≈ a 256x256x512 product): attention's per-head products go to the pool.
    */
   minBatchSplitFlops?: number;
+  /**
+   * Who parallelises one large product: 'pool' cuts it in panels that the addon's threads take
+   * dynamically (the BLAS single-threaded; degrades gracefully when other processes take the
+   * cores), 'blas' uses the BLAS's own threads, 'auto' (default) picks 'pool' except with an
+   * OpenMP OpenBLAS, which is slow when called from several threads at once.
+   * Default: MD4_NATIVE_GEMM_THREADS or 'auto'.
+   */
+  gemmThreads?: 'auto' | 'pool' | 'blas';
   /** Pick OpenBLAS's AVX-512 kernels on AMD cores that OpenBLAS 0.3.21 misdetects (default true). */
   tuneCoreType?: boolean;
   /** tfjs backend priority (default 3, above wasm's 2). */
@@ -38,7 +47,7 @@ export interface NativeBackendStatus {
   /** Threads the native kernels use (1 when not ok). */
   threads: number;
   /** The BLAS in use (when ok). */
-  blas?: Pick<AddonInfo, 'library' | 'core' | 'config' | 'blasParallel'>;
+  blas?: Pick<AddonInfo, 'library' | 'core' | 'config' | 'blasParallel' | 'poolSplit'>;
 }
 
 let registered: NativeBackendStatus | null = null;
@@ -59,7 +68,18 @@ function startAddon(opts: NativeBackendOptions, threads: number): { addon: Nativ
   const fromEnv = process.env.MD4_BLAS_LIBRARY;
   const libraries = opts.libraries ?? (fromEnv ? [fromEnv] : blasLibraryCandidates());
   try {
-    loaded.addon.init(libraries, threads, opts.minBatchSplitFlops ?? 2 ** 26, opts.tuneCoreType ?? true);
+    const split = opts.gemmThreads ?? process.env.MD4_NATIVE_GEMM_THREADS ?? 'auto';
+    if (split !== 'auto' && split !== 'pool' && split !== 'blas') {
+      throw new RangeError(`gemmThreads must be 'auto', 'pool' or 'blas' (got "${split}")`);
+    }
+    const poolSplit = split === 'auto' ? -1 : split === 'pool' ? 1 : 0;
+    loaded.addon.init(
+      libraries,
+      threads,
+      opts.minBatchSplitFlops ?? 2 ** 26,
+      opts.tuneCoreType ?? true,
+      poolSplit,
+    );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { error: `${message}; install one: ${blasInstallHint()}` };
@@ -87,7 +107,8 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
     return { ok: false, notice, threads: 1 };
   };
   const threads = opts.threads ?? envNumber('MD4_NATIVE_THREADS') ?? availableParallelism();
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer (got ${threads})`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RangeError(`threads must be a positive integer (got ${threads})`);
   if (typeof process === 'undefined' || process.versions?.node == null) return fail('not running in Node');
 
   const started = startAddon(opts, threads);
@@ -107,7 +128,11 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
   // Every wasm kernel, registered again for 'native'; matrix products replaced. Each backend has
   // its own wasm module; tfjs re-runs the kernels' setup (binding them to the active backend's
   // module) on every setBackend, so 'wasm' and 'native' can both be used in one process.
-  const overrides = { ...matMulKernelOverrides(addon), ...copyKernelOverrides(addon) };
+  const overrides = {
+    ...matMulKernelOverrides(addon),
+    ...copyKernelOverrides(addon),
+    ...(process.env.MD4_NATIVE_ELEMENTWISE === '0' ? {} : elementwiseKernelOverrides(addon)),
+  };
   for (const config of tf.getKernelsForBackend('wasm')) {
     if (tf.getKernel(config.kernelName, NATIVE_BACKEND) != null) continue;
     const kernelFunc = overrides[config.kernelName]?.(config) ?? config.kernelFunc;
@@ -120,7 +145,13 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
   registered = {
     ok: true,
     threads: info.threads,
-    blas: { library: info.library, core: info.core, config: info.config, blasParallel: info.blasParallel },
+    blas: {
+      library: info.library,
+      core: info.core,
+      config: info.config,
+      blasParallel: info.blasParallel,
+      poolSplit: info.poolSplit,
+    },
   };
   return registered;
 }

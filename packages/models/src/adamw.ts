@@ -36,14 +36,23 @@ export function resolveAdamW(config: AdamWConfig = {}): ResolvedAdamWConfig {
     if (!ok) throw new RangeError(`AdamW: ${what}`);
   };
   check(c.lr >= 0 && Number.isFinite(c.lr), `lr must be a finite number >= 0, got ${c.lr}`);
-  check(Number.isInteger(c.warmupSteps) && c.warmupSteps >= 0, `warmupSteps must be an integer >= 0, got ${c.warmupSteps}`);
-  check(c.totalSteps == null || (Number.isInteger(c.totalSteps) && c.totalSteps > 0), `totalSteps must be a positive integer or null`);
+  check(
+    Number.isInteger(c.warmupSteps) && c.warmupSteps >= 0,
+    `warmupSteps must be an integer >= 0, got ${c.warmupSteps}`,
+  );
+  check(
+    c.totalSteps == null || (Number.isInteger(c.totalSteps) && c.totalSteps > 0),
+    `totalSteps must be a positive integer or null`,
+  );
   check(c.minLrRatio >= 0 && c.minLrRatio <= 1, `minLrRatio must lie in [0, 1], got ${c.minLrRatio}`);
   check(c.beta1 >= 0 && c.beta1 < 1, `beta1 must lie in [0, 1), got ${c.beta1}`);
   check(c.beta2 >= 0 && c.beta2 < 1, `beta2 must lie in [0, 1), got ${c.beta2}`);
   check(c.eps > 0, `eps must be > 0, got ${c.eps}`);
   check(c.weightDecay >= 0, `weightDecay must be >= 0, got ${c.weightDecay}`);
-  check(c.decayOn === 'all' || c.decayOn === 'matrices', `decayOn must be "all" or "matrices", got ${c.decayOn}`);
+  check(
+    c.decayOn === 'all' || c.decayOn === 'matrices',
+    `decayOn must be "all" or "matrices", got ${c.decayOn}`,
+  );
   check(c.clipNorm == null || c.clipNorm > 0, `clipNorm must be > 0 or null, got ${c.clipNorm}`);
   return c;
 }
@@ -125,8 +134,12 @@ export class AdamW {
   }
 
   /** Restores the step count and moments (e.g. from a checkpoint); values are copied. */
-  loadState(step: number, moments: ReadonlyMap<string, { m: Float32Array; v: Float32Array; shape: number[] }>): void {
-    if (!Number.isInteger(step) || step < 0) throw new RangeError(`AdamW: step must be an integer >= 0, got ${step}`);
+  loadState(
+    step: number,
+    moments: ReadonlyMap<string, { m: Float32Array; v: Float32Array; shape: number[] }>,
+  ): void {
+    if (!Number.isInteger(step) || step < 0)
+      throw new RangeError(`AdamW: step must be an integer >= 0, got ${step}`);
     this.disposeMoments();
     for (const [name, { m, v, shape }] of moments) {
       this.moments.set(name, {

@@ -12,7 +12,8 @@ describe('attention', () => {
       const s = shape(theta);
       const qkv = tf.randomNormal([12, 24], 0, 1, 'float32', 11) as tf.Tensor2D;
       const probe = tf.randomNormal([12, 8], 0, 1, 'float32', 12);
-      const f = (fast: boolean) => (x: tf.Tensor) => tf.sum(tf.mul(attention(x as tf.Tensor2D, s, fast), probe)) as tf.Scalar;
+      const f = (fast: boolean) => (x: tf.Tensor) =>
+        tf.sum(tf.mul(attention(x as tf.Tensor2D, s, fast), probe)) as tf.Scalar;
       const [a, b] = [attention(qkv, s, true), attention(qkv, s, false)];
       expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
       const [ga, gb] = [tf.grad(f(true))(qkv), tf.grad(f(false))(qkv)];
@@ -45,8 +46,8 @@ describe('attention', () => {
       return tf.tensor2d(v);
     });
     for (const fast of kernelPaths()) {
-      const a = (attention(qkv as tf.Tensor2D, s, fast).arraySync() as number[][]);
-      const b = (attention(changed, s, fast).arraySync() as number[][]);
+      const a = attention(qkv as tf.Tensor2D, s, fast).arraySync() as number[][];
+      const b = attention(changed, s, fast).arraySync() as number[][];
       const diff = (i: number) => Math.max(...a[i]!.map((x, j) => Math.abs(x - b[i]![j]!)));
       expect(diff(0)).toBeGreaterThan(1e-3); // first position of sequence 0 sees the change
       for (let i = 6; i < 12; i++) expect(diff(i)).toBe(0); // sequence 1 does not

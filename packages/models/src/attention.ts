@@ -51,7 +51,9 @@ function fastAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
     return {
       value: tf.engine().runKernel(WASM_KERNELS.mix, { p: p!, qkv: x! }, attrs) as tf.Tensor,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.engine().runKernel(WASM_KERNELS.mixGrad, { dy, p: saved[0]!, qkv: saved[1]! }, attrs) as tf.Tensor[],
+        tf
+          .engine()
+          .runKernel(WASM_KERNELS.mixGrad, { dy, p: saved[0]!, qkv: saved[1]! }, attrs) as tf.Tensor[],
     };
   });
   return tf.tidy(() => {

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Checkpoint, CheckpointError, CONFIG_FILE, parseCheckpoint, type SerializedCheckpoint } from './checkpoint';
+import {
+  type Checkpoint,
+  CheckpointError,
+  CONFIG_FILE,
+  parseCheckpoint,
+  type SerializedCheckpoint,
+} from './checkpoint';
 
 /** Writes bytes to `path` atomically: a temp file in the same directory, fsync, rename. */
 async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
@@ -54,7 +60,9 @@ export async function loadCheckpointDir(dir: string): Promise<Checkpoint> {
   try {
     configText = await readFile(join(dir, CONFIG_FILE), 'utf8');
   } catch (error) {
-    throw new CheckpointError(`no checkpoint at ${dir}: cannot read ${CONFIG_FILE} (${(error as Error).message})`);
+    throw new CheckpointError(
+      `no checkpoint at ${dir}: cannot read ${CONFIG_FILE} (${(error as Error).message})`,
+    );
   }
   let file: string;
   try {
@@ -64,7 +72,9 @@ export async function loadCheckpointDir(dir: string): Promise<Checkpoint> {
     return parseCheckpoint(configText, new Uint8Array(0));
   }
   if (typeof file !== 'string' || file.includes('/') || file.includes('\\')) {
-    throw new CheckpointError(`${CONFIG_FILE}: weights.file must be a plain file name, got ${JSON.stringify(file)}`);
+    throw new CheckpointError(
+      `${CONFIG_FILE}: weights.file must be a plain file name, got ${JSON.stringify(file)}`,
+    );
   }
   let bytes: Uint8Array;
   try {

@@ -40,10 +40,19 @@ describe('checkpoints', () => {
     for (const kind of ['md4', 'genmd4'] as const) {
       const model = createTransformer(tiny, { seed: 1 });
       const schedule = kind === 'md4' ? linear() : genmd4Schedule(5);
-      const trainer = createTrainer({ model, schedule, optimizer: { lr: 1e-2, warmupSteps: 2, totalSteps: 10 }, emaDecay: 0.9, seed: 2 });
+      const trainer = createTrainer({
+        model,
+        schedule,
+        optimizer: { lr: 1e-2, warmupSteps: 2, totalSteps: 10 },
+        emaDecay: 0.9,
+        seed: 2,
+      });
       await trainSteps(trainer, 0, 3);
       const dir = join(root, `resume-${kind}`);
-      await saveCheckpoint(dir, await checkpointFromTrainer(trainer, { tokenizer: 'test-5', dataCursor: { step: 3 } }));
+      await saveCheckpoint(
+        dir,
+        await checkpointFromTrainer(trainer, { tokenizer: 'test-5', dataCursor: { step: 3 } }),
+      );
       const uninterrupted = await trainSteps(trainer, 3, 6);
 
       const ckpt = await loadCheckpointDir(dir);
@@ -53,8 +62,12 @@ describe('checkpoints', () => {
       expect(restored.trainer.completedSteps).toBe(3);
       expect(await trainSteps(restored.trainer, 3, 6)).toEqual(uninterrupted);
       for (const s of model.layout) {
-        expect(Array.from(await restored.trainer.model.params[s.name]!.data())).toEqual(Array.from(await model.params[s.name]!.data()));
-        expect(Array.from(await restored.trainer.ema!.shadow[s.name]!.data())).toEqual(Array.from(await trainer.ema!.shadow[s.name]!.data()));
+        expect(Array.from(await restored.trainer.model.params[s.name]!.data())).toEqual(
+          Array.from(await model.params[s.name]!.data()),
+        );
+        expect(Array.from(await restored.trainer.ema!.shadow[s.name]!.data())).toEqual(
+          Array.from(await trainer.ema!.shadow[s.name]!.data()),
+        );
       }
       if (kind === 'genmd4') {
         expect(Array.from((restored.trainer.schedule as StateDependentSchedule).exponentValues())).toEqual(
@@ -86,10 +99,14 @@ describe('checkpoints', () => {
     const model = createTransformer(tiny, { seed: 5 });
     const saved = await checkpointFromModel(model, { schedule: linear(), tokenizer: 'x' });
     const { weights, configJson } = saved;
-    expect(() => parseCheckpoint(configJson, weights.subarray(0, weights.length - 10))).toThrow(/has \d+ bytes but config.json records \d+: the file is truncated/);
+    expect(() => parseCheckpoint(configJson, weights.subarray(0, weights.length - 10))).toThrow(
+      /has \d+ bytes but config.json records \d+: the file is truncated/,
+    );
     const flipped = weights.slice();
     flipped[flipped.length - 5]! ^= 0x40;
-    expect(() => parseCheckpoint(configJson, flipped)).toThrow(/corrupted or belongs to another checkpoint: CRC-32/);
+    expect(() => parseCheckpoint(configJson, flipped)).toThrow(
+      /corrupted or belongs to another checkpoint: CRC-32/,
+    );
     expect(() => parseCheckpoint(configJson.slice(0, 50), weights)).toThrow(/config.json is not valid JSON/);
     const wrongArch = JSON.parse(configJson);
     wrongArch.model.mlpHidden = 96;
@@ -97,35 +114,46 @@ describe('checkpoints', () => {
       /architecture mismatch: tensor "blocks.0.mlp.gate.kernel" has shape \[16,64\] but the architecture .* needs \[16,96\]/,
     );
     const ckpt = parseCheckpoint(configJson, weights);
-    expect(() => modelFromCheckpoint(ckpt, { expect: { ...tiny, layers: 2 } })).toThrow(/architecture mismatch: layers: checkpoint 1, expected 2/);
+    expect(() => modelFromCheckpoint(ckpt, { expect: { ...tiny, layers: 2 } })).toThrow(
+      /architecture mismatch: layers: checkpoint 1, expected 2/,
+    );
     expect(() => modelFromCheckpoint(ckpt, { weights: 'ema' })).toThrow(/no EMA/);
     const dir = join(root, 'broken');
     const paths = await saveCheckpoint(dir, saved);
     writeFileSync(paths.weights, readFileSync(paths.weights).subarray(0, 100));
     await expect(loadCheckpointDir(dir)).rejects.toThrow(/the file is truncated/);
-    await expect(loadCheckpointDir(join(root, 'nothing-here'))).rejects.toThrow(/no checkpoint at .*cannot read config.json/);
+    await expect(loadCheckpointDir(join(root, 'nothing-here'))).rejects.toThrow(
+      /no checkpoint at .*cannot read config.json/,
+    );
     model.dispose();
   });
 
   it('loads in the browser way: from Blobs/Files and from a URL through fetch', async () => {
     const model = createTransformer(tiny, { seed: 6 });
     const saved = await checkpointFromModel(model, { schedule: linear() });
-    const fromBlobs = await loadCheckpoint({ config: new Blob([saved.configJson]), weights: new Blob([saved.weights]) });
-    const files: Record<string, Uint8Array | string> = {
+    const fromBlobs = await loadCheckpoint({
+      config: new Blob([saved.configJson]),
+      weights: new Blob([saved.weights as Uint8Array<ArrayBuffer>]),
+    });
+    const files: Record<string, Uint8Array<ArrayBuffer> | string> = {
       '/ckpt/config.json': saved.configJson,
-      [`/ckpt/${saved.config.weights.file}`]: saved.weights,
+      [`/ckpt/${saved.config.weights.file}`]: saved.weights as Uint8Array<ArrayBuffer>,
     };
     const fakeFetch = (async (url: URL) => {
       const body = files[new URL(url).pathname];
       return body == null ? new Response(null, { status: 404 }) : new Response(body);
     }) as unknown as typeof fetch;
     const fromUrl = await loadCheckpoint('http://example.test/ckpt/', { fetch: fakeFetch });
-    await expect(loadCheckpoint('http://example.test/missing/', { fetch: fakeFetch })).rejects.toThrow(/HTTP 404/);
+    await expect(loadCheckpoint('http://example.test/missing/', { fetch: fakeFetch })).rejects.toThrow(
+      /HTTP 404/,
+    );
     const x = tf.tensor2d([[0, 1, 5, 2, 3, 5, 4, 0]], [1, 8], 'int32');
     const t = tf.tensor1d([0.5]);
     for (const ckpt of [fromBlobs, fromUrl]) {
       const m = modelFromCheckpoint(ckpt);
-      expect(Array.from(await m.params['blocks.0.mlp.up.kernel']!.data())).toEqual(Array.from(await model.params['blocks.0.mlp.up.kernel']!.data()));
+      expect(Array.from(await m.params['blocks.0.mlp.up.kernel']!.data())).toEqual(
+        Array.from(await model.params['blocks.0.mlp.up.kernel']!.data()),
+      );
       const [a, b] = [m.logits(x, t), model.logits(x, t)];
       expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
       tf.dispose([a, b]);
@@ -164,7 +192,10 @@ describe('checkpoints', () => {
     const values = await model.params['blocks.0.attn.qkv.kernel']!.data();
     expect(out.shape).toEqual([16, 48]);
     expect(out.n).toBe(16 * 48);
-    expect(out.sum).toBeCloseTo(Array.from(values).reduce((a, b) => a + b, 0), 4);
+    expect(out.sum).toBeCloseTo(
+      Array.from(values).reduce((a, b) => a + b, 0),
+      4,
+    );
     expect(out.meta.format).toBe('md4-checkpoint');
     model.dispose();
   });

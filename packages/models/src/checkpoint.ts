@@ -1,7 +1,7 @@
 import { restoreRng } from '@md4/core';
 import {
-  genmd4ScheduleFromJSON,
   type GenMD4ScheduleConfig,
+  genmd4ScheduleFromJSON,
   type MaskingSchedule,
   type StateDependentSchedule,
   scheduleFromJSON,
@@ -116,7 +116,10 @@ async function serialize(
     assertFinite(name, data);
     entries.push([name, { shape: t.shape.slice(), data }]);
   }
-  const weights = encodeSafetensors(entries, { format: CHECKPOINT_FORMAT, version: String(CHECKPOINT_VERSION) });
+  const weights = encodeSafetensors(entries, {
+    format: CHECKPOINT_FORMAT,
+    version: String(CHECKPOINT_VERSION),
+  });
   const crc = crc32(weights);
   const config: CheckpointConfig = {
     format: CHECKPOINT_FORMAT,
@@ -194,7 +197,9 @@ function parseConfig(config: string | object): CheckpointConfig {
     c = config as CheckpointConfig;
   }
   if (c == null || typeof c !== 'object' || c.format !== CHECKPOINT_FORMAT) {
-    throw new CheckpointError(`${CONFIG_FILE} is not an md4 checkpoint config (format must be "${CHECKPOINT_FORMAT}")`);
+    throw new CheckpointError(
+      `${CONFIG_FILE} is not an md4 checkpoint config (format must be "${CHECKPOINT_FORMAT}")`,
+    );
   }
   if (c.version !== CHECKPOINT_VERSION) {
     throw new CheckpointError(
@@ -202,7 +207,9 @@ function parseConfig(config: string | object): CheckpointConfig {
     );
   }
   if (c.weights == null || typeof c.weights.file !== 'string' || typeof c.weights.crc32 !== 'string') {
-    throw new CheckpointError(`${CONFIG_FILE}: the "weights" entry (file, bytes, crc32) is missing or malformed`);
+    throw new CheckpointError(
+      `${CONFIG_FILE}: the "weights" entry (file, bytes, crc32) is missing or malformed`,
+    );
   }
   try {
     c.model = resolveConfig(c.model);
@@ -242,8 +249,10 @@ export function parseCheckpoint(config: string | object, weights: Uint8Array | A
   const { tensors } = decoded;
   const expectShape = (name: string, shape: number[]) => {
     const t = tensors.get(name);
-    if (t == null) throw new CheckpointError(`checkpoint is missing tensor "${name}" that the architecture needs`);
-    if (t.dtype !== 'F32') throw new CheckpointError(`checkpoint tensor "${name}" is ${t.dtype}, expected F32`);
+    if (t == null)
+      throw new CheckpointError(`checkpoint is missing tensor "${name}" that the architecture needs`);
+    if (t.dtype !== 'F32')
+      throw new CheckpointError(`checkpoint tensor "${name}" is ${t.dtype}, expected F32`);
     if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
       throw new CheckpointError(
         `architecture mismatch: tensor "${name}" has shape [${t.shape}] but the architecture in ${CONFIG_FILE} ` +
@@ -341,7 +350,8 @@ export function modelFromCheckpoint(
   if (opts.expect != null) assertArchitecture(ckpt.config.model, resolveConfig(opts.expect));
   const hasEma = ckpt.config.training?.emaDecay != null;
   const which = opts.weights ?? (hasEma ? 'ema' : 'params');
-  if (which === 'ema' && !hasEma) throw new CheckpointError('this checkpoint keeps no EMA weights; use weights: "params"');
+  if (which === 'ema' && !hasEma)
+    throw new CheckpointError('this checkpoint keeps no EMA weights; use weights: "params"');
   return createTransformer(ckpt.config.model, {
     weights: floatMap(ckpt, which === 'ema' ? TENSOR_PREFIX.ema : ''),
     ...(opts.kernels ? { kernels: opts.kernels } : {}),
@@ -349,7 +359,10 @@ export function modelFromCheckpoint(
 }
 
 /** Throws a CheckpointError naming each architecture field that differs. */
-export function assertArchitecture(found: ResolvedTransformerConfig, expected: ResolvedTransformerConfig): void {
+export function assertArchitecture(
+  found: ResolvedTransformerConfig,
+  expected: ResolvedTransformerConfig,
+): void {
   if (sameArchitecture(found, expected)) return;
   const diffs = (Object.keys(expected) as Array<keyof ResolvedTransformerConfig>)
     .filter((k) => k !== 'image' && JSON.stringify(found[k]) !== JSON.stringify(expected[k]))

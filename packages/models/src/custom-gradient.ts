@@ -10,5 +10,7 @@ export type CustomForward = (
 export function customOp(forward: CustomForward): (...inputs: tf.Tensor[]) => tf.Tensor {
   const f = (...args: Array<tf.Tensor | tf.GradSaveFunc>) =>
     forward(args.slice(0, -1) as tf.Tensor[], args[args.length - 1] as tf.GradSaveFunc);
-  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (...inputs: tf.Tensor[]) => tf.Tensor;
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (
+    ...inputs: tf.Tensor[]
+  ) => tf.Tensor;
 }

@@ -17,7 +17,8 @@ export function embed(ids: tf.Tensor1D, table: tf.Tensor2D, fast: boolean): tf.T
     save([oneHot]);
     return {
       value: tf.matMul(oneHot, tableIn as tf.Tensor2D),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => matMulT(saved[0] as tf.Tensor2D, dy as tf.Tensor2D, true, false, fast),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        matMulT(saved[0] as tf.Tensor2D, dy as tf.Tensor2D, true, false, fast),
     };
   });
   return op(table) as tf.Tensor2D;

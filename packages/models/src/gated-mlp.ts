@@ -1,5 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { customOp } from './custom-gradient';
 import { linear } from './linear-layer';
+
+/**
+ * The gate of the MLP, sigmoid(g) * u, as one op:  d/du = dy s,  d/dg = dy u s (1 - s),  s = sigmoid(g).
+ */
+export function sigmoidGate(g: tf.Tensor2D, u: tf.Tensor2D): tf.Tensor2D {
+  const op = customOp(([gIn, uIn], save) => {
+    save([gIn!, uIn!]);
+    return {
+      value: tf.mul(tf.sigmoid(gIn!), uIn!),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [gs, us] = saved as [tf.Tensor, tf.Tensor];
+        const s = tf.sigmoid(gs);
+        const dyS = tf.mul(dy, s);
+        return [tf.mul(tf.mul(dyS, us), tf.sub(1, s)), dyS];
+      },
+    };
+  });
+  return op(g, u) as tf.Tensor2D;
+}
 
 /**
  * Gated MLP of the reference network: W_down( sigmoid(W_gate x) * (W_up x) ), no biases.
@@ -11,8 +31,5 @@ export function gatedMlp(
   p: { gate: tf.Tensor2D; up: tf.Tensor2D; down: tf.Tensor2D },
   fast: boolean,
 ): tf.Tensor2D {
-  return tf.tidy(() => {
-    const hidden = tf.mul(tf.sigmoid(linear(x, p.gate, fast)), linear(x, p.up, fast));
-    return linear(hidden as tf.Tensor2D, p.down, fast);
-  });
+  return tf.tidy(() => linear(sigmoidGate(linear(x, p.gate, fast), linear(x, p.up, fast)), p.down, fast));
 }

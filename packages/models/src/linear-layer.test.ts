@@ -13,7 +13,12 @@ describe('custom-gradient linear layer and embedding', () => {
     const bt = tf.transpose(b) as tf.Tensor2D;
     const ref = tf.matMul(a, b);
     for (const fast of kernelPaths()) {
-      for (const [x, y, ta, tb] of [[a, b, false, false], [at, b, true, false], [a, bt, false, true], [at, bt, true, true]] as const) {
+      for (const [x, y, ta, tb] of [
+        [a, b, false, false],
+        [at, b, true, false],
+        [a, bt, false, true],
+        [at, bt, true, true],
+      ] as const) {
         const before = tf.memory().numTensors;
         const out = matMulT(x, y, ta, tb, fast);
         expect(maxAbsDiff(out, ref)).toBeLessThan(1e-5);
@@ -28,10 +33,12 @@ describe('custom-gradient linear layer and embedding', () => {
     const x = tf.randomNormal([6, 4], 0, 1, 'float32', 3) as tf.Tensor2D;
     const w = tf.randomNormal([4, 5], 0, 1, 'float32', 4) as tf.Tensor2D;
     const probe = tf.randomNormal([6, 5], 0, 1, 'float32', 5);
-    const plain = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), probe)) as tf.Scalar;
+    const plain = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), probe)) as tf.Scalar;
     const [rx, rw] = tf.grads(plain)([x, w]);
     for (const fast of kernelPaths()) {
-      const custom = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(linear(a as tf.Tensor2D, b as tf.Tensor2D, fast), probe)) as tf.Scalar;
+      const custom = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(linear(a as tf.Tensor2D, b as tf.Tensor2D, fast), probe)) as tf.Scalar;
       const [gx, gw] = tf.grads(custom)([x, w]);
       expect(maxAbsDiff(gx!, rx!)).toBeLessThan(1e-5);
       expect(maxAbsDiff(gw!, rw!)).toBeLessThan(1e-5);

@@ -18,7 +18,10 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, fast: boolean): tf.Tensor
       value: tf.matMul(xIn as tf.Tensor2D, wIn as tf.Tensor2D),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-        return [matMulT(dy as tf.Tensor2D, ws, false, true, fast), matMulT(xs, dy as tf.Tensor2D, true, false, fast)];
+        return [
+          matMulT(dy as tf.Tensor2D, ws, false, true, fast),
+          matMulT(xs, dy as tf.Tensor2D, true, false, fast),
+        ];
       },
     };
   });

@@ -25,13 +25,19 @@ describe('parameter counts', () => {
   it('paper sizes: MD4-S (12 x 768) and MD4-M (24 x 1024) with the GPT-2 vocabulary', () => {
     // Transformer blocks alone: 12 * (4 * 768^2 + 3 * 768 * 2048) = 84,934,656.
     expect(gluHidden(768)).toBe(2048);
-    expect(matmulParameters(PRESETS.small).perPosition).toBe(12 * (4 * 768 * 768 + 3 * 768 * 2048) + 768 * 50257);
+    expect(matmulParameters(PRESETS.small).perPosition).toBe(
+      12 * (4 * 768 * 768 + 3 * 768 * 2048) + 768 * 50257,
+    );
     expect(countParameters(PRESETS.small)).toBeGreaterThan(160e6);
     expect(countParameters(PRESETS.medium)).toBeGreaterThan(400e6);
   });
 
   it('the built model has exactly that many values', () => {
-    for (const c of [PRESETS.tiny, { ...PRESETS.tiny, timeConditioned: false }, PRESETS['image-28']] as TransformerConfig[]) {
+    for (const c of [
+      PRESETS.tiny,
+      { ...PRESETS.tiny, timeConditioned: false },
+      PRESETS['image-28'],
+    ] as TransformerConfig[]) {
       const model = createTransformer({ ...c, layers: 1 });
       const total = model.variables().reduce((s, v) => s + v.size, 0);
       expect(total).toBe(countParameters({ ...c, layers: 1 }));
@@ -46,6 +52,8 @@ describe('parameter counts', () => {
     const { perPosition, perSequence } = matmulParameters(c);
     expect(perPosition).toBe(4 * (4 * 256 * 256 + 3 * 256 * 704) + 256 * 27);
     expect(perSequence).toBe(8 * 64 * 64 + 4 * 64 * 6 * 256 + 64 * 2 * 256);
-    expect(forwardFlops(c, 16, 256)).toBe(2 * perPosition * 16 * 256 + 2 * perSequence * 16 + 4 * 16 * 256 * 256 * 256 * 4);
+    expect(forwardFlops(c, 16, 256)).toBe(
+      2 * perPosition * 16 * 256 + 2 * perSequence * 16 + 4 * 16 * 256 * 256 * 256 * 4,
+    );
   });
 });

@@ -1,12 +1,28 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { customOp } from './custom-gradient';
 
 /**
  * RMS normalisation over the last axis (Zhang & Sennrich 2019), the pre-norm of blocks without time
- * conditioning:  y = x / sqrt(mean(x^2) + eps) * scale,  scale a learned vector (initialised to 1).
+ * conditioning:  y = x r s,  r = 1 / sqrt(mean(x^2) + eps),  s a learned vector (initialised to 1).
+ * One op with a hand-written gradient:
+ *   dx = r (dy s - x r^2 mean(dy s x)),   ds = sum_rows(dy x r)   (the row sum as a 1 x N matmul).
  */
-export function rmsNorm<T extends tf.Tensor>(x: T, scale: tf.Tensor1D, eps: number): T {
-  return tf.tidy(() => {
-    const ms = tf.mean(tf.square(x), -1, true);
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), scale) as T;
+export function rmsNorm(x: tf.Tensor2D, scale: tf.Tensor1D, eps: number): tf.Tensor2D {
+  const [N, d] = x.shape;
+  const op = customOp(([xIn, sIn], save) => {
+    const r = tf.rsqrt(tf.add(tf.mean(tf.square(xIn!), -1, true), eps));
+    save([xIn!, r, sIn!]);
+    return {
+      value: tf.mul(tf.mul(xIn!, r), sIn!),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, rs, ss] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+        const dys = tf.mul(dy, ss);
+        const m = tf.mean(tf.mul(dys, xs), -1, true);
+        const dx = tf.mul(tf.sub(dys, tf.mul(xs, tf.mul(tf.square(rs), m))), rs);
+        const ds = tf.reshape(tf.matMul(tf.ones([1, N]), tf.mul(tf.mul(dy, xs), rs) as tf.Tensor2D), [d]);
+        return [dx, ds];
+      },
+    };
   });
+  return op(x, scale) as tf.Tensor2D;
 }

@@ -15,7 +15,9 @@ describe('rotary embedding', () => {
     const k = tf.randomNormal([1, 1, 1, 8], 0, 1, 'float32', 2);
     const tables = ropeTables(16, 8);
     const at = (x: tf.Tensor, n: number) =>
-      tf.tidy(() => tf.slice(applyRope(tf.tile(x, [1, 1, 16, 1]) as tf.Tensor4D, tables), [0, 0, n, 0], [1, 1, 1, 8]));
+      tf.tidy(() =>
+        tf.slice(applyRope(tf.tile(x, [1, 1, 16, 1]) as tf.Tensor4D, tables), [0, 0, n, 0], [1, 1, 1, 8]),
+      );
     const dot = (m: number, n: number) => tf.tidy(() => tf.sum(tf.mul(at(q, m), at(k, n))).dataSync()[0]!);
     expect(dot(5, 2)).toBeCloseTo(dot(12, 9), 4);
     expect(dot(3, 3)).toBeCloseTo(dot(0, 0), 4);

@@ -47,7 +47,9 @@ export function applyRope(x: tf.Tensor4D, tables: RopeTables): tf.Tensor4D {
   return tf.tidy(() => {
     const [B, H, L, hd] = x.shape;
     if (L > tables.length || hd !== tables.headDim) {
-      throw new RangeError(`rope tables are for L <= ${tables.length}, hd = ${tables.headDim}; got [${x.shape}]`);
+      throw new RangeError(
+        `rope tables are for L <= ${tables.length}, hd = ${tables.headDim}; got [${x.shape}]`,
+      );
     }
     const half = hd / 2;
     const cos = tf.tensor2d(tables.cos.subarray(0, L * half), [L, half]);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { decodeSafetensors, encodeSafetensors } from './safetensors';
 
-const sample = (): Array<[string, { shape: number[]; data: Float32Array | Int32Array | Float64Array | Uint8Array }]> => [
+const sample = (): Array<
+  [string, { shape: number[]; data: Float32Array | Int32Array | Float64Array | Uint8Array }]
+> => [
   ['w', { shape: [2, 3], data: Float32Array.from([1, -2, 3.5, 0, 1e-30, -0]) }],
   ['ids', { shape: [3], data: Int32Array.from([7, -1, 2147483647]) }],
   ['d', { shape: [], data: Float64Array.from([Math.PI]) }],
@@ -23,7 +25,10 @@ describe('safetensors', () => {
   });
 
   it('byte layout: u64 LE header length, JSON header padded to 8, little-endian data at data_offsets', () => {
-    const bytes = encodeSafetensors([['a', { shape: [2], data: Float32Array.from([1, 2]) }], ['b', { shape: [1], data: Int32Array.from([258]) }]]);
+    const bytes = encodeSafetensors([
+      ['a', { shape: [2], data: Float32Array.from([1, 2]) }],
+      ['b', { shape: [1], data: Int32Array.from([258]) }],
+    ]);
     const view = new DataView(bytes.buffer);
     const n = view.getUint32(0, true);
     expect(view.getUint32(4, true)).toBe(0);
@@ -42,8 +47,12 @@ describe('safetensors', () => {
   it('names truncation and corruption', () => {
     const bytes = encodeSafetensors(sample());
     expect(() => decodeSafetensors(bytes.subarray(0, 5))).toThrow(/truncated: 5 bytes/);
-    expect(() => decodeSafetensors(bytes.subarray(0, 40))).toThrow(/truncated or corrupted: the header claims/);
-    expect(() => decodeSafetensors(bytes.subarray(0, bytes.length - 3))).toThrow(/truncated: tensor "d" needs bytes/);
+    expect(() => decodeSafetensors(bytes.subarray(0, 40))).toThrow(
+      /truncated or corrupted: the header claims/,
+    );
+    expect(() => decodeSafetensors(bytes.subarray(0, bytes.length - 3))).toThrow(
+      /truncated: tensor "d" needs bytes/,
+    );
     const extra = new Uint8Array(bytes.length + 4);
     extra.set(bytes);
     expect(() => decodeSafetensors(extra)).toThrow(/4 bytes after the last tensor/);
@@ -58,15 +67,28 @@ describe('safetensors', () => {
       out.set(json, 8);
       return out;
     };
-    expect(() => decodeSafetensors(header({ x: { dtype: 'BF16', shape: [4], data_offsets: [0, 8] } }))).toThrow(/unsupported dtype "BF16"/);
-    expect(() => decodeSafetensors(header({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }))).toThrow(/spans 8 bytes but F32 \[3\] needs 12/);
     expect(() =>
-      decodeSafetensors(header({ x: { dtype: 'F32', shape: [1], data_offsets: [4, 8] }, y: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } })),
+      decodeSafetensors(header({ x: { dtype: 'BF16', shape: [4], data_offsets: [0, 8] } })),
+    ).toThrow(/unsupported dtype "BF16"/);
+    expect(() =>
+      decodeSafetensors(header({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } })),
+    ).toThrow(/spans 8 bytes but F32 \[3\] needs 12/);
+    expect(() =>
+      decodeSafetensors(
+        header({
+          x: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+          y: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+        }),
+      ),
     ).toThrow(/gap or overlap/);
   });
 
   it('rejects bad input when encoding', () => {
-    expect(() => encodeSafetensors([['x', { shape: [3], data: new Float32Array(2) }]])).toThrow(/do not fill shape/);
-    expect(() => encodeSafetensors([['__metadata__', { shape: [1], data: new Float32Array(1) }]])).toThrow(/invalid tensor name/);
+    expect(() => encodeSafetensors([['x', { shape: [3], data: new Float32Array(2) }]])).toThrow(
+      /do not fill shape/,
+    );
+    expect(() => encodeSafetensors([['__metadata__', { shape: [1], data: new Float32Array(1) }]])).toThrow(
+      /invalid tensor name/,
+    );
   });
 });

@@ -61,7 +61,9 @@ function dtypeOf(data: unknown): SafetensorsDtype {
  * Names must be non-empty and not "__metadata__"; data length must match the shape.
  */
 export function encodeSafetensors(
-  tensors: Iterable<[string, { shape: number[]; data: Float32Array | Float64Array | Int32Array | Uint8Array }]>,
+  tensors: Iterable<
+    [string, { shape: number[]; data: Float32Array | Float64Array | Int32Array | Uint8Array }]
+  >,
   metadata: Record<string, string> = {},
 ): Uint8Array {
   const header: Record<string, unknown> = {};
@@ -127,7 +129,9 @@ export function decodeSafetensors(buffer: Uint8Array | ArrayBuffer): DecodedSafe
   }
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)),
+    );
   } catch {
     throw new SafetensorsError('corrupted: the header is not valid UTF-8 JSON');
   }
@@ -137,10 +141,17 @@ export function decodeSafetensors(buffer: Uint8Array | ArrayBuffer): DecodedSafe
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
-  const entries: Array<{ name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }> = [];
+  const entries: Array<{
+    name: string;
+    dtype: SafetensorsDtype;
+    shape: number[];
+    begin: number;
+    end: number;
+  }> = [];
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (raw == null || typeof raw !== 'object') throw new SafetensorsError('corrupted: __metadata__ is not an object');
+      if (raw == null || typeof raw !== 'object')
+        throw new SafetensorsError('corrupted: __metadata__ is not an object');
       for (const [k, v] of Object.entries(raw)) {
         if (typeof v !== 'string') throw new SafetensorsError(`corrupted: metadata "${k}" is not a string`);
         metadata[k] = v;
@@ -159,8 +170,14 @@ export function decodeSafetensors(buffer: Uint8Array | ArrayBuffer): DecodedSafe
     if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
       throw new SafetensorsError(`corrupted: tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
     }
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
-      throw new SafetensorsError(`corrupted: tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isInteger(o) && o >= 0)
+    ) {
+      throw new SafetensorsError(
+        `corrupted: tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`,
+      );
     }
     const [begin, end] = offsets as [number, number];
     const numel = (shape as number[]).reduce((a, b) => a * b, 1);
@@ -180,7 +197,9 @@ export function decodeSafetensors(buffer: Uint8Array | ArrayBuffer): DecodedSafe
   let expected = 0;
   for (const e of sorted) {
     if (e.begin !== expected) {
-      throw new SafetensorsError(`corrupted: tensor "${e.name}" starts at ${e.begin}, expected ${expected} (gap or overlap)`);
+      throw new SafetensorsError(
+        `corrupted: tensor "${e.name}" starts at ${e.begin}, expected ${expected} (gap or overlap)`,
+      );
     }
     expected = e.end;
   }

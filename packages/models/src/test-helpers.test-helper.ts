@@ -17,7 +17,12 @@ export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 /** Central finite difference of a scalar function of one tensor entry, in float64 around float32 values. */
-export function finiteDifference(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, index: number, h = 1e-2): number {
+export function finiteDifference(
+  f: (x: tf.Tensor) => tf.Scalar,
+  x: tf.Tensor,
+  index: number,
+  h = 1e-2,
+): number {
   const values = Float32Array.from(x.dataSync());
   const at = (delta: number) => {
     const v = values.slice();

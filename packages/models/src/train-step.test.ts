@@ -51,7 +51,9 @@ describe('Trainer', () => {
     expect(trainer.completedSteps).toBe(1);
     expect(Array.from(await model.params['blocks.0.attn.qkv.kernel']!.data())).toEqual(snapshot);
     expect(Array.from(await trainer.optimizer.state().get('embed.embedding')!.m.data())).toEqual(m);
-    await expect(checkpointFromTrainer(trainer)).rejects.toThrow(/refusing to write a checkpoint: tensor "out.kernel" holds NaN/);
+    await expect(checkpointFromTrainer(trainer)).rejects.toThrow(
+      /refusing to write a checkpoint: tensor "out.kernel" holds NaN/,
+    );
     trainer.dispose();
     model.dispose();
   });
@@ -62,7 +64,9 @@ describe('Trainer', () => {
     const r = await trainer.step(batches(5, 8, 4, 2, 1)[0]!);
     expect(r.gradNorm).toBeGreaterThan(1e-3);
     // after one step m = (1 - b1) * clipped gradient, so ||m|| = 0.1 * clipNorm
-    const norms = [...trainer.optimizer.state().values()].map(({ m }) => tf.tidy(() => tf.sum(tf.square(m)).dataSync()[0]!));
+    const norms = [...trainer.optimizer.state().values()].map(({ m }) =>
+      tf.tidy(() => tf.sum(tf.square(m)).dataSync()[0]!),
+    );
     expect(Math.sqrt(norms.reduce((a, b) => a + b, 0))).toBeCloseTo(1e-4, 6);
     trainer.dispose();
     model.dispose();
@@ -100,33 +104,46 @@ describe('Trainer', () => {
     }
   });
 
-  it('learns a copy task: the ELBO falls from log2 V toward the data entropy', async () => {
-    // Sequences of L = 8 tokens over V = 4: four uniform tokens, then the same four again.
-    // Entropy = 4 * 2 bits / 8 tokens = 1 bit/token; an untrained model scores log2 4 = 2.
-    const V = 4;
-    const L = 8;
-    const rng = createRng(5);
-    const batch = () =>
-      Array.from({ length: 32 }, () => {
-        const a = new Int32Array(L);
-        for (let i = 0; i < L / 2; i++) a[i] = a[i + L / 2] = Math.floor(rng.uniform() * V);
-        return a;
+  // 300 steps take ~10 s on wasm; the cpu backend (MD4_TEST_BACKEND=cpu) needs minutes, so it is skipped there.
+  it.skipIf(tf.getBackend() === 'cpu')(
+    'learns a copy task: the ELBO falls from log2 V toward the data entropy',
+    async () => {
+      // Sequences of L = 8 tokens over V = 4: four uniform tokens, then the same four again.
+      // Entropy = 4 * 2 bits / 8 tokens = 1 bit/token; an untrained model scores log2 4 = 2.
+      const V = 4;
+      const L = 8;
+      const rng = createRng(5);
+      const batch = () =>
+        Array.from({ length: 32 }, () => {
+          const a = new Int32Array(L);
+          for (let i = 0; i < L / 2; i++) a[i] = a[i + L / 2] = Math.floor(rng.uniform() * V);
+          return a;
+        });
+      const model = createTransformer(
+        { vocabSize: V, seqLen: L, layers: 2, dModel: 32, heads: 2, timeConditioned: false },
+        { seed: 1 },
+      );
+      const trainer = createTrainer({
+        model,
+        schedule: linear(),
+        optimizer: { lr: 3e-3, warmupSteps: 20, weightDecay: 0 },
+        emaDecay: 0.98,
+        seed: 2,
       });
-    const model = createTransformer({ vocabSize: V, seqLen: L, layers: 2, dModel: 32, heads: 2, timeConditioned: false }, { seed: 1 });
-    const trainer = createTrainer({ model, schedule: linear(), optimizer: { lr: 3e-3, warmupSteps: 20, weightDecay: 0 }, emaDecay: 0.98, seed: 2 });
-    const evalData = Array.from({ length: 8 }, batch);
-    const elbo = () => estimateElbo(trainer.evalModel(), evalData, { schedule: linear(), rng: createRng(9), samples: 2 });
-    const start = await elbo();
-    for (let s = 0; s < 300; s++) await trainer.step(batch());
-    const end = await elbo();
-    console.log('copy task ELBO', start, end);
-    // measured: 2.0001 -> 1.14 (entropy 1.0)
-    expect(Math.abs(start.bitsPerToken - 2)).toBeLessThan(4 * start.stderr);
-    expect(end.bitsPerToken).toBeLessThan(1.3);
-    expect(end.bitsPerToken).toBeGreaterThan(1 - 4 * end.stderr);
-    trainer.dispose();
-    model.dispose();
-  });
+      const evalData = Array.from({ length: 8 }, batch);
+      const elbo = () =>
+        estimateElbo(trainer.evalModel(), evalData, { schedule: linear(), rng: createRng(9), samples: 2 });
+      const start = await elbo();
+      for (let s = 0; s < 300; s++) await trainer.step(batch());
+      const end = await elbo();
+      // measured: 2.080 +- 0.110 at init -> 1.175 +- 0.047 after 300 steps (entropy 1.0)
+      expect(Math.abs(start.bitsPerToken - 2)).toBeLessThan(4 * start.stderr);
+      expect(end.bitsPerToken).toBeLessThan(1.3);
+      expect(end.bitsPerToken).toBeGreaterThan(1 - 4 * end.stderr);
+      trainer.dispose();
+      model.dispose();
+    },
+  );
 
   it('rejects a GenMD4 schedule of the wrong size', () => {
     const model = createTransformer(tiny);

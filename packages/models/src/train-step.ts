@@ -67,7 +67,8 @@ export class Trainer {
           `trainer: the GenMD4 schedule has ${s.vocabSize} exponents but the model's vocabSize is ${model.vocabSize}`,
         );
       }
-      if (options.steps != null) throw new Error('trainer: `steps` (discrete time) applies to the MD4 loss only');
+      if (options.steps != null)
+        throw new Error('trainer: `steps` (discrete time) applies to the MD4 loss only');
     }
     this.steps = options.steps ?? null;
     this.optimizer = new AdamW(options.optimizer);
@@ -75,7 +76,8 @@ export class Trainer {
     this.named = new Map(model.layout.map((s) => [s.name, model.params[s.name]!]));
     const decay = options.emaDecay ?? 0.9999;
     this.ema = decay > 0 ? new ExponentialMovingAverage(this.named, decay) : null;
-    if (this.loss === 'genmd4') this.named.set(SCHEDULE_PARAM, (schedule as StateDependentSchedule).rawExponents);
+    if (this.loss === 'genmd4')
+      this.named.set(SCHEDULE_PARAM, (schedule as StateDependentSchedule).rawExponents);
   }
 
   /** Updates applied so far. */
@@ -112,7 +114,10 @@ export class Trainer {
     try {
       const result = tf.variableGrads(() => {
         if (this.loss === 'genmd4') {
-          const r = genmd4Loss(denoiser, batch, { schedule: this.schedule as StateDependentSchedule, rng: lossRng });
+          const r = genmd4Loss(denoiser, batch, {
+            schedule: this.schedule as StateDependentSchedule,
+            rng: lossRng,
+          });
           nelbo = tf.keep(r.nelbo);
           tf.dispose([r.perSequence, r.reconstruction]);
           return r.loss;
@@ -127,7 +132,9 @@ export class Trainer {
       }, varList);
       value = result.value;
       grads = result.grads;
-      const gradNormT = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))));
+      const gradNormT = tf.tidy(() =>
+        tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))),
+      );
       stats = tf.tidy(() => tf.stack([value!, gradNormT, nelbo ?? value!]));
       gradNormT.dispose();
       const [loss, gradNorm, nelboValue] = Array.from(await stats.data());

@@ -37,7 +37,8 @@ export interface TransformerConfig {
 }
 
 /** A config with every default filled in (what checkpoints store). */
-export type ResolvedTransformerConfig = Required<Omit<TransformerConfig, 'image'>> & Pick<TransformerConfig, 'image'>;
+export type ResolvedTransformerConfig = Required<Omit<TransformerConfig, 'image'>> &
+  Pick<TransformerConfig, 'image'>;
 
 /** GLU hidden size of the reference: 32 * ceil(floor(2 * 4d / 3) / 32). */
 export function gluHidden(dModel: number): number {
@@ -87,7 +88,8 @@ function positiveInt(name: string, v: unknown): number {
 
 /** Fills defaults and checks every field, throwing a RangeError that names the bad field. */
 export function resolveConfig(config: TransformerConfig): ResolvedTransformerConfig {
-  if (config == null || typeof config !== 'object') throw new TypeError('transformer config must be an object');
+  if (config == null || typeof config !== 'object')
+    throw new TypeError('transformer config must be an object');
   const vocabSize = positiveInt('vocabSize', config.vocabSize);
   const seqLen = positiveInt('seqLen', config.seqLen);
   const layers = positiveInt('layers', config.layers);
@@ -103,7 +105,8 @@ export function resolveConfig(config: TransformerConfig): ResolvedTransformerCon
     throw new RangeError(`transformer config: head dim ${headDim} must be even for rotary embeddings`);
   }
   const dropout = config.dropout ?? 0;
-  if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`transformer config: dropout must lie in [0, 1), got ${dropout}`);
+  if (!(dropout >= 0 && dropout < 1))
+    throw new RangeError(`transformer config: dropout must lie in [0, 1), got ${dropout}`);
   const normEps = config.normEps ?? 1e-5;
   if (!(normEps > 0)) throw new RangeError(`transformer config: normEps must be > 0, got ${normEps}`);
   const tokensPerPosition = positiveInt('tokensPerPosition', config.tokensPerPosition ?? 1);
@@ -139,7 +142,9 @@ export function resolveConfig(config: TransformerConfig): ResolvedTransformerCon
     positiveInt('image.width', width);
     positiveInt('image.channels', channels);
     if (height * width * channels !== seqLen) {
-      throw new RangeError(`transformer config: image ${height}x${width}x${channels} does not have seqLen ${seqLen} tokens`);
+      throw new RangeError(
+        `transformer config: image ${height}x${width}x${channels} does not have seqLen ${seqLen} tokens`,
+      );
     }
     resolved.image = { height, width, channels };
   }

@@ -1,24 +1,27 @@
 import type { Denoiser, Rng } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { adaLNParams, modulate } from './adaln-zero';
+import { adaLNParams } from './adaln-zero';
 import { attention } from './attention';
 import { embed } from './embedding';
 import { gatedMlp } from './gated-mlp';
+import { gatedResidual } from './gated-residual';
 import { initialWeights } from './initial-weights';
 import { wasmKernelsActive } from './kernels/wasm-kernels';
-import { layerNorm } from './layer-norm';
+import { adaLayerNorm } from './layer-norm';
 import { linear } from './linear-layer';
 import { type ParameterSpec, parameterLayout } from './parameter-layout';
 import { rmsNorm } from './rms-norm';
 import { timeConditioning } from './time-embedding';
 import {
-  type PresetName,
   PRESETS,
+  type PresetName,
   preset,
   type ResolvedTransformerConfig,
   resolveConfig,
   type TransformerConfig,
 } from './transformer-config';
+
+type Six = [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
 
 /** Named parameters of a transformer (names from `parameterLayout`). */
 export type ParameterMap = Readonly<Record<string, tf.Variable>>;
@@ -74,7 +77,9 @@ export class Transformer implements Denoiser {
       const p = params[spec.name];
       if (p == null) throw new Error(`transformer: parameter "${spec.name}" is missing`);
       if (!shapesEqual(p.shape, spec.shape)) {
-        throw new Error(`transformer: parameter "${spec.name}" has shape [${p.shape}], expected [${spec.shape}]`);
+        throw new Error(
+          `transformer: parameter "${spec.name}" has shape [${p.shape}], expected [${spec.shape}]`,
+        );
       }
     }
     this.params = params;
@@ -111,7 +116,9 @@ export class Transformer implements Denoiser {
     const mat = (name: string) => p[name] as tf.Tensor2D;
     const vec = (name: string) => p[name] as tf.Tensor1D;
     const drop = (x: tf.Tensor2D): tf.Tensor2D =>
-      dropout > 0 ? (tf.dropout(x, dropout, undefined, Math.floor(options.rng!.uniform() * 2 ** 31)) as tf.Tensor2D) : x;
+      dropout > 0
+        ? (tf.dropout(x, dropout, undefined, Math.floor(options.rng!.uniform() * 2 ** 31)) as tf.Tensor2D)
+        : x;
 
     return tf.tidy(() => {
       const g = c.tokensPerPosition;
@@ -120,39 +127,60 @@ export class Transformer implements Denoiser {
       const d = c.dModel;
       const eps = c.normEps;
       const tokens = embed(tf.reshape(xt, [B * L]) as tf.Tensor1D, mat('embed.embedding'), fast);
-      let x = g > 1 ? linear(tf.reshape(tokens, [N, g * c.tokenEmbedDim]), mat('embed.proj.kernel'), fast) : tokens;
+      let x =
+        g > 1 ? linear(tf.reshape(tokens, [N, g * c.tokenEmbedDim]), mat('embed.proj.kernel'), fast) : tokens;
       const cond = c.timeConditioned
         ? timeConditioning(
             tf.cast(t, 'float32'),
-            { w1: mat('time.mlp1.kernel'), b1: vec('time.mlp1.bias'), w2: mat('time.mlp2.kernel'), b2: vec('time.mlp2.bias') },
+            {
+              w1: mat('time.mlp1.kernel'),
+              b1: vec('time.mlp1.bias'),
+              w2: mat('time.mlp2.kernel'),
+              b2: vec('time.mlp2.bias'),
+            },
             fast,
           )
         : null;
       const shape = { batch: B, seqLen: P, heads: c.heads, headDim: d / c.heads, ropeTheta: c.ropeTheta };
-      const as3d = (v: tf.Tensor2D) => tf.reshape(v, [B, P, d]) as tf.Tensor3D;
-      const as2d = (v: tf.Tensor) => tf.reshape(v, [N, d]) as tf.Tensor2D;
       for (let i = 0; i < c.layers; i++) {
         const pre = `blocks.${i}`;
-        const attnIn = (h: tf.Tensor2D) => linear(attention(linear(h, mat(`${pre}.attn.qkv.kernel`), fast), shape, fast), mat(`${pre}.attn.out.kernel`), fast);
-        const mlp = { gate: mat(`${pre}.mlp.gate.kernel`), up: mat(`${pre}.mlp.up.kernel`), down: mat(`${pre}.mlp.down.kernel`) };
+        const attn = (h: tf.Tensor2D) =>
+          linear(
+            attention(linear(h, mat(`${pre}.attn.qkv.kernel`), fast), shape, fast),
+            mat(`${pre}.attn.out.kernel`),
+            fast,
+          );
+        const mlp = (h: tf.Tensor2D) =>
+          gatedMlp(
+            h,
+            {
+              gate: mat(`${pre}.mlp.gate.kernel`),
+              up: mat(`${pre}.mlp.up.kernel`),
+              down: mat(`${pre}.mlp.down.kernel`),
+            },
+            fast,
+          );
         if (cond != null) {
-          const [sa, ca, ga, sm, cm, gm] = adaLNParams(cond, mat(`${pre}.ada.kernel`), vec(`${pre}.ada.bias`), 6, fast) as [
-            tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D,
-          ];
-          const h1 = as2d(modulate(as3d(layerNorm(x, eps)), sa, ca));
-          x = as2d(tf.add(as3d(x), tf.mul(ga, as3d(drop(attnIn(h1))))));
-          const h2 = as2d(modulate(as3d(layerNorm(x, eps)), sm, cm));
-          x = as2d(tf.add(as3d(x), tf.mul(gm, as3d(drop(gatedMlp(h2, mlp, fast))))));
+          const [sa, ca, ga, sm, cm, gm] = adaLNParams(
+            cond,
+            mat(`${pre}.ada.kernel`),
+            vec(`${pre}.ada.bias`),
+            6,
+            fast,
+          ) as Six;
+          x = gatedResidual(x, ga, drop(attn(adaLayerNorm(x, sa, ca, eps, fast))), fast);
+          x = gatedResidual(x, gm, drop(mlp(adaLayerNorm(x, sm, cm, eps, fast))), fast);
         } else {
-          x = tf.add(x, drop(attnIn(rmsNorm(x, vec(`${pre}.norm1.scale`), eps)))) as tf.Tensor2D;
-          x = tf.add(x, drop(gatedMlp(rmsNorm(x, vec(`${pre}.norm2.scale`), eps), mlp, fast)));
+          x = tf.add(x, drop(attn(rmsNorm(x, vec(`${pre}.norm1.scale`), eps))));
+          x = tf.add(x, drop(mlp(rmsNorm(x, vec(`${pre}.norm2.scale`), eps))));
         }
       }
       if (cond != null) {
         const [shift, scale] = adaLNParams(cond, mat('final.ada.kernel'), vec('final.ada.bias'), 2, fast) as [
-          tf.Tensor3D, tf.Tensor3D,
+          tf.Tensor2D,
+          tf.Tensor2D,
         ];
-        x = as2d(modulate(as3d(layerNorm(x, eps)), shift, scale));
+        x = adaLayerNorm(x, shift, scale, eps, fast);
       } else {
         x = rmsNorm(x, vec('final.norm.scale'), eps);
       }
@@ -216,7 +244,9 @@ export function createTransformer(
       const size = spec.shape.reduce((a, b) => a * b, 1);
       if (v == null) throw new Error(`transformer weights: "${spec.name}" is missing`);
       if (v.length !== size) {
-        throw new Error(`transformer weights: "${spec.name}" has ${v.length} values, expected ${size} for [${spec.shape}]`);
+        throw new Error(
+          `transformer weights: "${spec.name}" has ${v.length} values, expected ${size} for [${spec.shape}]`,
+        );
       }
       params[spec.name] = tf.tidy(() => tf.variable(tf.tensor(v, spec.shape, 'float32'), true));
     }

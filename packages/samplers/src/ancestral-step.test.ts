@@ -61,7 +61,13 @@ describe('ancestral sampling', () => {
   it('with a prompt matches the true conditional and never changes fixed tokens', async () => {
     const prompt = Int32Array.of(V, 2, V, 0); // middle and suffix fixed
     const prompts = Array.from({ length: 10_000 }, () => prompt.slice());
-    const tokens = await sample(denoiser, { length: L, steps: 500, schedule: linear(), prompt: prompts, rng: createRng(3) });
+    const tokens = await sample(denoiser, {
+      length: L,
+      steps: 500,
+      schedule: linear(),
+      prompt: prompts,
+      rng: createRng(3),
+    });
     for (const x of tokens) {
       expect(x[1]).toBe(2);
       expect(x[3]).toBe(0);

@@ -25,7 +25,15 @@ describe('confidence sampler', () => {
     const wide = createExactDenoiser(randomJoint(2, 12, createRng(1).uniform.bind(createRng(1)), 1));
     const schedule = cosine();
     const events: StepEvent[] = [];
-    await sample(wide, { length: 12, batch: 3, steps: 6, schedule, method: 'confidence', rng: createRng(2), onStep: (e) => events.push(e) });
+    await sample(wide, {
+      length: 12,
+      batch: 3,
+      steps: 6,
+      schedule,
+      method: 'confidence',
+      rng: createRng(2),
+      onStep: (e) => events.push(e),
+    });
     let masked = 12;
     for (const event of events) {
       const target = maskedTarget(12, schedule.alpha(event.s), schedule.alpha(1), event.s === 0);
@@ -36,7 +44,14 @@ describe('confidence sampler', () => {
   });
 
   it('without noise and at temperature 0 reveals the most confident position first, the same for every seed', async () => {
-    const options = { length: L, batch: 1, steps: L, schedule: linear({ eps: 0 }), method: 'confidence' as const, temperature: 0 };
+    const options = {
+      length: L,
+      batch: 1,
+      steps: L,
+      schedule: linear({ eps: 0 }),
+      method: 'confidence' as const,
+      temperature: 0,
+    };
     const runs: StepEvent[][] = [];
     for (const seed of [1, 2, 3]) {
       const events: StepEvent[] = [];
@@ -69,7 +84,14 @@ describe('confidence sampler', () => {
   });
 
   it('confidenceNoise randomises the order: different seeds give different greedy samples', async () => {
-    const options = { length: L, batch: 32, steps: L, schedule: linear(), method: 'confidence' as const, temperature: 0 };
+    const options = {
+      length: L,
+      batch: 32,
+      steps: L,
+      schedule: linear(),
+      method: 'confidence' as const,
+      temperature: 0,
+    };
     const a = await sample(denoiser, { ...options, confidenceNoise: 5, rng: createRng(1) });
     const b = await sample(denoiser, { ...options, confidenceNoise: 5, rng: createRng(2) });
     const quiet = await sample(denoiser, { ...options, rng: createRng(1) });

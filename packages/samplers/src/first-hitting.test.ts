@@ -1,10 +1,10 @@
 import { createRng } from '@md4/core';
 import { createExactDenoiser, randomJoint } from '@md4/core/testing';
-import type * as tf from '@tensorflow/tfjs-core';
 import { cosine, geometric, linear } from '@md4/schedules';
+import type * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { sampleSteps } from './sample-steps';
 import { sampleWithStats } from './sample';
+import { sampleSteps } from './sample-steps';
 import type { StepEvent } from './step-event';
 import { chiSquareTest, countSequences } from './test-support/chi-square';
 import { conditionalOnPrompt } from './test-support/joint';

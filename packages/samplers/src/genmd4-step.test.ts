@@ -90,7 +90,11 @@ describe('GenMD4 reverse step', () => {
       const denoiser = createExactDenoiser(joint);
       const options = { length: 3, batch: 10_000, steps: 400 };
       const genmd4 = await sample(denoiser, { ...options, schedule: equal, rng: createRng(3) });
-      const md4 = await sample(denoiser, { ...options, schedule: polynomial(2, { eps: 0 }), rng: createRng(4) });
+      const md4 = await sample(denoiser, {
+        ...options,
+        schedule: polynomial(2, { eps: 0 }),
+        rng: createRng(4),
+      });
       const a = chiSquareTest(countSequences(genmd4, 3, 27), joint.probabilities);
       const b = chiSquareTest(countSequences(md4, 3, 27), joint.probabilities);
       console.info('GenMD4 w = 2 vs joint', a, 'MD4 poly2 vs joint', b);
@@ -107,9 +111,9 @@ describe('GenMD4 reverse step', () => {
       sample(denoiser, { length: 2, steps: 4, schedule, method: 'confidence', rng: createRng(1) }),
     ).rejects.toThrow(/GenMD4 schedule samples with its own reverse step/);
     const wrong = scheduleWith([1, 1]);
-    await expect(sample(denoiser, { length: 2, steps: 4, schedule: wrong, rng: createRng(1) })).rejects.toThrow(
-      /2 exponents but the denoiser has vocabSize 3/,
-    );
+    await expect(
+      sample(denoiser, { length: 2, steps: 4, schedule: wrong, rng: createRng(1) }),
+    ).rejects.toThrow(/2 exponents but the denoiser has vocabSize 3/);
     wrong.dispose();
   });
 });

@@ -7,7 +7,12 @@ import type { RowPlan, StepContext, StepKernel } from './step-kernel';
  * alpha_{t,v} = 1 - (1 - eps) t^{w_v} a token with clean value v that is masked at t is still masked
  * at s with probability (1 - alpha_{s,v}) / (1 - alpha_{t,v}) = (s/t)^{w_v} (paper App. I).
  */
-export function stayProbabilities(exponents: Float64Array, t: number, s: number, out: Float64Array): Float64Array {
+export function stayProbabilities(
+  exponents: Float64Array,
+  t: number,
+  s: number,
+  out: Float64Array,
+): Float64Array {
   const ratio = s / t;
   for (let v = 0; v < exponents.length; v++) out[v] = ratio > 0 ? ratio ** exponents[v]! : 0;
   return out;

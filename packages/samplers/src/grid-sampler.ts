@@ -71,7 +71,8 @@ export class GridSampler implements Sampler {
         requestOf.push(requests.length);
         plans.push(plan);
       }
-      if (plan || !options.lazy) requests.push({ row, t, positions: options.lazy ? plan!.positions : masked });
+      if (plan || !options.lazy)
+        requests.push({ row, t, positions: options.lazy ? plan!.positions : masked });
     }
     const logits = await state.predictor.predict(state.tokens, requests);
     throwIfAborted(options.signal);

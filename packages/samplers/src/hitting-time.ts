@@ -17,7 +17,8 @@
  */
 export function nextHittingTime(alpha: (t: number) => number, t: number, n: number, u: number): number {
   if (!(t > 0 && t <= 1)) throw new RangeError(`hitting time: t must lie in (0, 1], got ${t}`);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`hitting time: n must be an integer >= 1, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`hitting time: n must be an integer >= 1, got ${n}`);
   const v = 1 - u; // (0, 1]
   const target = 1 - v ** (1 / n) * (1 - alpha(t)); // alpha(s) to reach
   if (target >= alpha(0)) return 0;

@@ -27,7 +27,14 @@ describe('mean sampler', () => {
   });
 
   it('with many steps samples the joint (500 steps, chi-square alpha = 0.001)', async () => {
-    const tokens = await sample(denoiser, { length: L, batch: 20_000, steps: 500, schedule: linear(), method: 'mean', rng: createRng(2) });
+    const tokens = await sample(denoiser, {
+      length: L,
+      batch: 20_000,
+      steps: 500,
+      schedule: linear(),
+      method: 'mean',
+      rng: createRng(2),
+    });
     const test = chiSquareTest(countSequences(tokens, V, V ** L), joint.probabilities);
     console.info('mean, 500 steps', test);
     expect(test.pValue).toBeGreaterThan(1e-3);

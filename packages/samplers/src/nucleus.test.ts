@@ -1,5 +1,10 @@
 import { createRng } from '@md4/core';
-import { createExactDenoiser, exactConditionals, type JointDistribution, randomJoint } from '@md4/core/testing';
+import {
+  createExactDenoiser,
+  exactConditionals,
+  type JointDistribution,
+  randomJoint,
+} from '@md4/core/testing';
 import { linear } from '@md4/schedules';
 import { describe, expect, it } from 'vitest';
 import { truncateTopP } from './nucleus';
@@ -54,7 +59,10 @@ describe('sampling with topP and temperature', () => {
     const out = await sample(single, { ...options, temperature: 2, rng: createRng(2) });
     const root = Array.from(p, Math.sqrt);
     const z = root.reduce((a, b) => a + b);
-    const test = chiSquareTest(countSequences(out, 3, 3), root.map((r) => r / z));
+    const test = chiSquareTest(
+      countSequences(out, 3, 3),
+      root.map((r) => r / z),
+    );
     expect(test.pValue).toBeGreaterThan(1e-3);
   });
 
@@ -88,7 +96,7 @@ describe('sampling with topP and temperature', () => {
       rng: createRng(5),
       onStep: (e) => events.push(e.tokens),
     });
-    let previous = Array.from({ length: 8 }, () => new Int32Array(L).fill(V));
+    let previous: Int32Array[] = Array.from({ length: 8 }, () => new Int32Array(L).fill(V));
     for (const tokens of events) {
       tokens.forEach((x, b) => {
         const before = previous[b]!;

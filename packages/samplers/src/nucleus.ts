@@ -7,7 +7,12 @@
  * @param probs probabilities of `count` values (float64, sum 1); overwritten.
  * @param order scratch of length >= count.
  */
-export function truncateTopP(probs: Float64Array, topP: number, order: Int32Array, count = probs.length): void {
+export function truncateTopP(
+  probs: Float64Array,
+  topP: number,
+  order: Int32Array,
+  count = probs.length,
+): void {
   if (!(topP > 0 && topP <= 1)) throw new RangeError(`topP must lie in (0, 1], got ${topP}`);
   if (topP === 1) return;
   for (let i = 0; i < count; i++) order[i] = i;

@@ -19,7 +19,9 @@ describe('Predictor', () => {
       timeConditioned: true,
       logits(xt: tf.Tensor2D, t: tf.Tensor1D) {
         seen.push(Array.from(t.dataSync()));
-        return tf.tidy(() => tf.reshape(tf.range(0, xt.shape[0] * 3 * V, 1, 'float32'), [xt.shape[0], 3, V])) as tf.Tensor3D;
+        return tf.tidy(() =>
+          tf.reshape(tf.range(0, xt.shape[0] * 3 * V, 1, 'float32'), [xt.shape[0], 3, V]),
+        ) as tf.Tensor3D;
       },
     };
     const predictor = new Predictor(recording, 3, 2, false);
@@ -77,7 +79,14 @@ describe('caching (networks that ignore t)', () => {
 
   it('is off for time-conditioned networks', async () => {
     const timed = { ...denoiser, timeConditioned: true };
-    const run = await sampleWithStats(timed, { length: 3, batch: 4, steps: 20, schedule: linear(), lazy: false, rng: createRng(2) });
+    const run = await sampleWithStats(timed, {
+      length: 3,
+      batch: 4,
+      steps: 20,
+      schedule: linear(),
+      lazy: false,
+      rng: createRng(2),
+    });
     expect(run.cacheHits).toBe(0);
     expect(run.networkCalls).toBe(run.steps);
   });

@@ -68,7 +68,9 @@ export class Predictor {
         this.cacheHits++;
       } else {
         // A cached row serves later requests for any masked position, so read them all.
-        const positions = this.caching ? maskedPositions(tokens[request.row]!, this.denoiser.vocabSize) : null;
+        const positions = this.caching
+          ? maskedPositions(tokens[request.row]!, this.denoiser.vocabSize)
+          : null;
         misses.push({ index: i, request: positions ? { ...request, positions } : request });
       }
     }
@@ -121,7 +123,8 @@ export class Predictor {
             '(batch, length, vocabSize)',
         );
       }
-      if (logits.dtype !== 'float32') throw new TypeError(`denoiser returned ${logits.dtype} logits, expected float32`);
+      if (logits.dtype !== 'float32')
+        throw new TypeError(`denoiser returned ${logits.dtype} logits, expected float32`);
       const source = logits;
       picked = everything
         ? null

@@ -87,11 +87,14 @@ function isStateDependent(schedule: unknown): schedule is StateDependentSchedule
  */
 export function resolveSampleOptions(denoiser: Denoiser, opts: SampleOptions): ResolvedOptions {
   if (denoiser == null || typeof denoiser.logits !== 'function') {
-    throw new TypeError('sample needs a Denoiser: an object with vocabSize, timeConditioned and logits(xt, t)');
+    throw new TypeError(
+      'sample needs a Denoiser: an object with vocabSize, timeConditioned and logits(xt, t)',
+    );
   }
   if (opts == null || typeof opts !== 'object') throw new TypeError('sample needs an options object');
   const V = denoiser.vocabSize;
-  if (!Number.isInteger(V) || V < 1) throw new RangeError(`denoiser.vocabSize must be an integer >= 1, got ${V}`);
+  if (!Number.isInteger(V) || V < 1)
+    throw new RangeError(`denoiser.vocabSize must be an integer >= 1, got ${V}`);
   const { length } = opts;
   if (!Number.isInteger(length) || length < 1) {
     throw new RangeError(`length must be an integer >= 1, got ${length}`);
@@ -101,7 +104,8 @@ export function resolveSampleOptions(denoiser: Denoiser, opts: SampleOptions): R
     throw new RangeError(`method must be one of ${METHODS.map((m) => `"${m}"`).join(', ')}, got "${method}"`);
   }
   const { steps } = opts;
-  if (steps === undefined ? method !== 'first-hitting' : !Number.isInteger(steps) || steps < 1) {
+  const stepsUsed = method !== 'first-hitting';
+  if ((stepsUsed || steps !== undefined) && !(Number.isInteger(steps) && steps! >= 1)) {
     throw new RangeError(`steps must be an integer >= 1, got ${steps}`);
   }
   const topP = opts.topP ?? 1;
@@ -124,7 +128,9 @@ export function resolveSampleOptions(denoiser: Denoiser, opts: SampleOptions): R
   let exponents: Float64Array | null = null;
   if (isStateDependent(schedule)) {
     if (schedule.vocabSize !== V) {
-      throw new RangeError(`GenMD4 schedule has ${schedule.vocabSize} exponents but the denoiser has vocabSize ${V}`);
+      throw new RangeError(
+        `GenMD4 schedule has ${schedule.vocabSize} exponents but the denoiser has vocabSize ${V}`,
+      );
     }
     if (method !== 'ancestral') {
       throw new RangeError(
@@ -136,7 +142,9 @@ export function resolveSampleOptions(denoiser: Denoiser, opts: SampleOptions): R
   } else if (schedule != null && typeof schedule.alpha === 'function') {
     alpha = (t: number) => schedule.alpha(t);
   } else {
-    throw new TypeError('schedule must be a MaskingSchedule (e.g. linear() from @md4/schedules) or a GenMD4 schedule');
+    throw new TypeError(
+      'schedule must be a MaskingSchedule (e.g. linear() from @md4/schedules) or a GenMD4 schedule',
+    );
   }
   const grid = method === 'first-hitting' ? new Float64Array(0) : timeGrid(steps!, opts.grid ?? 'uniform');
   const tokens = initialTokens({ vocabSize: V, length, batch: opts.batch, prompt: opts.prompt });

@@ -3,15 +3,21 @@ import { createExactDenoiser, createUniformDenoiser, randomJoint } from '@md4/co
 import { cosine, linear } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import type { SampleOptions } from './sample-options';
 import { sample, sampleWithStats } from './sample';
+import type { SampleOptions } from './sample-options';
 import type { StepEvent } from './step-event';
 
 const V = 3;
 const L = 4;
 const joint = randomJoint(V, L, createRng(51).uniform.bind(createRng(51)), 2);
 const denoiser = createExactDenoiser(joint);
-const base = (seed: number): SampleOptions => ({ length: L, batch: 16, steps: 10, schedule: linear(), rng: createRng(seed) });
+const base = (seed: number): SampleOptions => ({
+  length: L,
+  batch: 16,
+  steps: 10,
+  schedule: linear(),
+  rng: createRng(seed),
+});
 
 describe('sample: determinism and structure', () => {
   it('gives the same output for the same seed and different outputs for different seeds, for every method', async () => {
@@ -60,7 +66,11 @@ describe('sample: determinism and structure', () => {
           if (v !== M) expect(x[n]).toBe(v);
         });
       });
-      for (const e of seen) e.changed.forEach((positions, b) => positions.forEach((n) => expect(prompts[b]![n]).toBe(M)));
+      for (const e of seen) {
+        e.changed.forEach((positions, b) => {
+          for (const n of positions) expect(prompts[b]![n]).toBe(M);
+        });
+      }
       expect(Array.from(prompts[4]!)).toEqual([1, 1, 1, 1]); // the caller's prompt is not written to
     }
   });
@@ -83,7 +93,7 @@ describe('sample: step events', () => {
   it('reports copies of the tokens, the positions revealed in each step, the time pair and the call count', async () => {
     const events: StepEvent[] = [];
     const out = await sample(denoiser, { ...base(6), onStep: (e) => events.push(e) });
-    let previous = Array.from({ length: 16 }, () => new Int32Array(L).fill(V));
+    let previous: Int32Array[] = Array.from({ length: 16 }, () => new Int32Array(L).fill(V));
     events.forEach((event, i) => {
       expect(event.step).toBe(i);
       expect(event.t).toBeCloseTo(1 - i / 10, 12);
@@ -91,7 +101,8 @@ describe('sample: step events', () => {
       event.tokens.forEach((x, b) => {
         const revealed = [];
         for (let n = 0; n < L; n++) {
-          if (previous[b]![n] !== V) expect(x[n]).toBe(previous[b]![n]); // revealed tokens stay
+          if (previous[b]![n] !== V)
+            expect(x[n]).toBe(previous[b]![n]); // revealed tokens stay
           else if (x[n] !== V) revealed.push(n);
         }
         expect(Array.from(event.changed[b]!)).toEqual(revealed);
@@ -169,10 +180,26 @@ describe('sample: bad input', () => {
     ['batch 0', { batch: 0 }, /batch must be an integer >= 1/],
     ['no rng', { rng: undefined as never }, /rng must be an Rng/],
     ['no schedule', { schedule: undefined as never }, /schedule must be a MaskingSchedule/],
-    ['prompt of wrong length', { batch: undefined, prompt: [new Int32Array(3).fill(V)] }, /prompt\[0\] has length 3 but length is 4/],
-    ['prompt token above V', { batch: undefined, prompt: [Int32Array.of(0, 4, V, V)] }, /prompt\[0\]: token 4 at index 1 is outside \[0, 3\]/],
-    ['negative prompt token', { batch: undefined, prompt: [Int32Array.of(-1, V, V, V)] }, /token -1 at index 0/],
-    ['batch differing from the prompt', { batch: 3, prompt: [new Int32Array(4).fill(V)] }, /batch 3 differs from the 1 prompt sequences/],
+    [
+      'prompt of wrong length',
+      { batch: undefined, prompt: [new Int32Array(3).fill(V)] },
+      /prompt\[0\] has length 3 but length is 4/,
+    ],
+    [
+      'prompt token above V',
+      { batch: undefined, prompt: [Int32Array.of(0, 4, V, V)] },
+      /prompt\[0\]: token 4 at index 1 is outside \[0, 3\]/,
+    ],
+    [
+      'negative prompt token',
+      { batch: undefined, prompt: [Int32Array.of(-1, V, V, V)] },
+      /token -1 at index 0/,
+    ],
+    [
+      'batch differing from the prompt',
+      { batch: 3, prompt: [new Int32Array(4).fill(V)] },
+      /batch 3 differs from the 1 prompt sequences/,
+    ],
     ['empty prompt', { batch: undefined, prompt: [] }, /prompt must be a non-empty array/],
     ['negative confidenceNoise', { confidenceNoise: -1 }, /confidenceNoise must be a finite number >= 0/],
   ];
@@ -184,19 +211,37 @@ describe('sample: bad input', () => {
 
   it('accepts a prompt that fixes V - 1 and a first-hitting run without steps', async () => {
     await expect(
-      sample(denoiser, { ...base(1), batch: undefined, steps: undefined, method: 'first-hitting', prompt: [Int32Array.of(2, V, V, V)] }),
+      sample(denoiser, {
+        ...base(1),
+        batch: undefined,
+        steps: undefined,
+        method: 'first-hitting',
+        prompt: [Int32Array.of(2, V, V, V)],
+      }),
     ).resolves.toHaveLength(1);
   });
 
   it('rejects a denoiser that returns logits of the wrong shape, and leaks nothing', async () => {
     const before = tf.memory().numTensors;
-    const broken = { vocabSize: V, timeConditioned: false, logits: (xt: tf.Tensor2D) => tf.zeros([xt.shape[0], L, V + 1]) as tf.Tensor3D };
-    await expect(sample(broken, base(1))).rejects.toThrow(/logits of shape \[\d+, 4, 4\], expected \[\d+, 4, 3\]/);
+    const broken = {
+      vocabSize: V,
+      timeConditioned: false,
+      logits: (xt: tf.Tensor2D) => tf.zeros([xt.shape[0], L, V + 1]) as tf.Tensor3D,
+    };
+    await expect(sample(broken, base(1))).rejects.toThrow(
+      /logits of shape \[\d+, 4, 4\], expected \[\d+, 4, 3\]/,
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('works with a uniform denoiser: every value about equally often', async () => {
-    const out = await sample(createUniformDenoiser(V), { length: 8, batch: 300, steps: 20, schedule: linear(), rng: createRng(12) });
+    const out = await sample(createUniformDenoiser(V), {
+      length: 8,
+      batch: 300,
+      steps: 20,
+      schedule: linear(),
+      rng: createRng(12),
+    });
     const counts = [0, 0, 0];
     for (const x of out) for (const v of x) counts[v]!++;
     for (const c of counts) expect(Math.abs(c / 2400 - 1 / 3)).toBeLessThan(4 * Math.sqrt(2 / 9 / 2400));

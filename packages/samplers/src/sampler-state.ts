@@ -46,7 +46,9 @@ export class SamplerState {
   ) {
     const V = options.vocabSize;
     this.tokens = options.tokens;
-    this.maskedCount = Int32Array.from(this.tokens, (row) => row.reduce((c, token) => c + (token === V ? 1 : 0), 0));
+    this.maskedCount = Int32Array.from(this.tokens, (row) =>
+      row.reduce((c, token) => c + (token === V ? 1 : 0), 0),
+    );
     this.initialMasked = this.maskedCount.slice();
     this.predictor = new Predictor(denoiser, options.length, this.tokens.length, options.caching);
     const distribution = new TokenDistribution(V, options.temperature, options.topP);
@@ -57,7 +59,8 @@ export class SamplerState {
       distribution,
       reveal: (row, position, value) => {
         const sequence = this.tokens[row]!;
-        if (sequence[position] !== V) throw new Error(`internal: position ${position} of sequence ${row} is not masked`);
+        if (sequence[position] !== V)
+          throw new Error(`internal: position ${position} of sequence ${row} is not masked`);
         sequence[position] = value;
         this.maskedCount[row]!--;
         this.changes.add(row, position);

@@ -41,9 +41,12 @@ export interface SampleLongOptions extends Omit<SampleOptions, 'length' | 'onSte
 export async function sampleLong(denoiser: Denoiser, opts: SampleLongOptions): Promise<Int32Array[]> {
   const { length, window, eos, onStep, prompt, batch, ...rest } = opts;
   const V = denoiser?.vocabSize;
-  if (!Number.isInteger(window) || window < 1) throw new RangeError(`window must be an integer >= 1, got ${window}`);
+  if (!Number.isInteger(window) || window < 1)
+    throw new RangeError(`window must be an integer >= 1, got ${window}`);
   if (!Number.isInteger(length) || length < window) {
-    throw new RangeError(`length must be an integer >= window (${window}), got ${length}; for shorter outputs use sample`);
+    throw new RangeError(
+      `length must be an integer >= window (${window}), got ${length}; for shorter outputs use sample`,
+    );
   }
   const stride = opts.stride ?? Math.max(1, Math.floor(window / 2));
   if (!Number.isInteger(stride) || stride < 1 || stride > window) {

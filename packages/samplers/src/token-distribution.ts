@@ -48,7 +48,12 @@ export class TokenDistribution {
 }
 
 /** log softmax(logits)[value] at temperature 1, in float64 (the model's own log-probability of `value`). */
-export function logProbability(logits: ArrayLike<number>, offset: number, count: number, value: number): number {
+export function logProbability(
+  logits: ArrayLike<number>,
+  offset: number,
+  count: number,
+  value: number,
+): number {
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < count; i++) max = Math.max(max, logits[offset + i]!);
   let total = 0;

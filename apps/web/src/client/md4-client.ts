@@ -42,7 +42,8 @@ export class Md4Client {
 
   constructor(worker?: Worker) {
     this.worker =
-      worker ?? new Worker(new URL('../worker/md4-worker.ts', import.meta.url), { type: 'module', name: 'md4' });
+      worker ??
+      new Worker(new URL('../worker/md4-worker.ts', import.meta.url), { type: 'module', name: 'md4' });
     this.worker.addEventListener('message', (e: MessageEvent<WorkerReply>) => this.receive(e.data));
     this.worker.addEventListener('error', (e) => {
       const error = new Error(`the model worker failed: ${e.message || 'unknown error'}`);

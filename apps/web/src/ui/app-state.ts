@@ -51,7 +51,8 @@ export class AppState {
 }
 
 export function describeModel(m: ModelInfo): string {
-  const params = m.parameters >= 1e6 ? `${(m.parameters / 1e6).toFixed(2)}M` : `${(m.parameters / 1e3).toFixed(1)}k`;
+  const params =
+    m.parameters >= 1e6 ? `${(m.parameters / 1e6).toFixed(2)}M` : `${(m.parameters / 1e3).toFixed(1)}k`;
   return (
     `Model: ${m.name}. ${m.architecture}, ${params} parameters, ${m.tokenizer} tokens (V = ${m.vocabSize}), ` +
     `up to ${m.maxLength} positions, trained with the ${m.schedule} schedule` +

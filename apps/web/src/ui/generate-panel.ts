@@ -1,8 +1,8 @@
-import type { SampleResult, SampleSettings, SamplerMethod } from '../worker/protocol';
+import type { SampleResult, SamplerMethod, SampleSettings } from '../worker/protocol';
 import type { AppState } from './app-state';
 import { byId, choiceField, frameThrottle, isAbort, messageOf, numberField } from './dom';
 import { stepColor } from './step-colors';
-import { barChart } from './svg-chart';
+import { barChart, chartWidth } from './svg-chart';
 import { TokenView } from './token-view';
 
 /** Reads the sampler controls shared by Generate and Infill. */
@@ -44,6 +44,8 @@ export async function runSampler(
         colors: perStep.map((_, i) => stepColor(perStep.length > 1 ? i / (perStep.length - 1) : 1)),
         xLabel: 'step',
         yLabel: 'tokens',
+        width: chartWidth(ui.chart),
+        height: 170,
         summary: `Tokens revealed per step over ${perStep.length} steps`,
       }),
     );

@@ -9,7 +9,10 @@ function showBackend(info: BackendInfo): void {
   badge.textContent = NAMES[info.backend] ?? info.backend;
   badge.dataset.backend = info.backend;
   const skipped = info.skipped.map((s) => `${NAMES[s.name] ?? s.name}: ${s.reason}`).join('; ');
-  const threads = info.backend === 'wasm' && !info.crossOriginIsolated ? ' (single-threaded: page not cross-origin isolated)' : '';
+  const threads =
+    info.backend === 'wasm' && !info.crossOriginIsolated
+      ? ' (single-threaded: page not cross-origin isolated)'
+      : '';
   byId('backend-note', HTMLElement).textContent = skipped ? `Skipped ${skipped}.${threads}` : threads.trim();
 }
 

@@ -1,5 +1,5 @@
 import { parseSchedule } from '@md4/schedules';
-import { type LineSeries, lineChart } from './svg-chart';
+import { chartWidth, type LineSeries, lineChart } from './svg-chart';
 
 /** The schedules of the paper's Figure 1, with their plot colours. */
 const SCHEDULES: ReadonlyArray<{ spec: string; label: string; color: string }> = [
@@ -31,6 +31,7 @@ export function drawSchedulePlots(alphaRoot: HTMLElement, weightRoot: HTMLElemen
       series: alpha,
       xLabel: 't',
       yLabel: 'α(t)',
+      width: chartWidth(alphaRoot),
       xDomain: [0, 1],
       yDomain: [0, 1],
       summary: 'alpha(t) against t for the linear, poly2, poly0.5, cosine and geometric schedules',
@@ -41,6 +42,7 @@ export function drawSchedulePlots(alphaRoot: HTMLElement, weightRoot: HTMLElemen
       series: weight,
       xLabel: 't',
       yLabel: 'weight',
+      width: chartWidth(weightRoot),
       xDomain: [0, 1],
       yDomain: [0.01, 1000],
       yLog: true,

@@ -36,6 +36,11 @@ export interface BarChartOptions {
 
 const MARGIN = { left: 48, right: 12, top: 10, bottom: 34 };
 
+/** The drawing width for a chart in `container`: its width in CSS pixels, so text keeps its size. */
+export function chartWidth(container: HTMLElement, fallback = 480): number {
+  return Math.max(280, Math.round(container.clientWidth) || fallback);
+}
+
 function svgEl<K extends keyof SVGElementTagNameMap>(
   tag: K,
   attrs: Record<string, string | number>,
@@ -60,7 +65,8 @@ function linearTicks(lo: number, hi: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => span / s <= count) ?? 10 * mag;
   const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    ticks.push(Number(v.toPrecision(12)));
   return ticks;
 }
 
@@ -102,13 +108,26 @@ function axes(
     const px = x.at(v);
     svg.append(svgEl('text', { x: px, y: bottom + 15, 'text-anchor': 'middle' }, formatTick(v)));
   }
-  svg.append(svgEl('line', { x1: MARGIN.left, x2: width - MARGIN.right, y1: bottom, y2: bottom, class: 'axis' }));
+  svg.append(
+    svgEl('line', { x1: MARGIN.left, x2: width - MARGIN.right, y1: bottom, y2: bottom, class: 'axis' }),
+  );
   svg.append(svgEl('line', { x1: MARGIN.left, x2: MARGIN.left, y1: MARGIN.top, y2: bottom, class: 'axis' }));
-  svg.append(svgEl('text', { x: (MARGIN.left + width - MARGIN.right) / 2, y: height - 4, 'text-anchor': 'middle' }, x.label));
   svg.append(
     svgEl(
       'text',
-      { x: 12, y: (MARGIN.top + bottom) / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${(MARGIN.top + bottom) / 2})` },
+      { x: (MARGIN.left + width - MARGIN.right) / 2, y: height - 4, 'text-anchor': 'middle' },
+      x.label,
+    ),
+  );
+  svg.append(
+    svgEl(
+      'text',
+      {
+        x: 12,
+        y: (MARGIN.top + bottom) / 2,
+        'text-anchor': 'middle',
+        transform: `rotate(-90 12 ${(MARGIN.top + bottom) / 2})`,
+      },
       y.label,
     ),
   );
@@ -125,7 +144,8 @@ export function lineChart(opts: LineChartOptions): SVGSVGElement {
   const [x0, x1] = opts.xDomain ?? extent(xs, [0, 1]);
   const [y0, y1] = opts.yDomain ? [tf(opts.yDomain[0]), tf(opts.yDomain[1])] : extent(ys, [0, 1]);
   const px = (v: number) => MARGIN.left + ((v - x0) / (x1 - x0 || 1)) * (width - MARGIN.left - MARGIN.right);
-  const py = (v: number) => height - MARGIN.bottom - ((v - y0) / (y1 - y0 || 1)) * (height - MARGIN.top - MARGIN.bottom);
+  const py = (v: number) =>
+    height - MARGIN.bottom - ((v - y0) / (y1 - y0 || 1)) * (height - MARGIN.top - MARGIN.bottom);
   const yTicks = opts.yLog
     ? Array.from({ length: Math.floor(y1) - Math.ceil(y0) + 1 }, (_, i) => Math.ceil(y0) + i)
     : linearTicks(y0, y1);
@@ -151,7 +171,9 @@ export function lineChart(opts: LineChartOptions): SVGSVGElement {
     if (opts.series.length > 1) {
       const ly = MARGIN.top + 6 + i * 14;
       const lx = width - MARGIN.right - 110;
-      svg.append(svgEl('line', { x1: lx, x2: lx + 16, y1: ly, y2: ly, stroke: series.color, 'stroke-width': 3 }));
+      svg.append(
+        svgEl('line', { x1: lx, x2: lx + 16, y1: ly, y2: ly, stroke: series.color, 'stroke-width': 3 }),
+      );
       svg.append(svgEl('text', { x: lx + 22, y: ly + 4 }, series.label));
     }
   });

@@ -45,7 +45,12 @@ export class TokenView {
   }
 
   /** Shows final tokens (e.g. the argmax fill of positions still masked after the last step). */
-  finish(tokens: Int32Array, tokenStrings: readonly string[], revealedAt: Int32Array, totalSteps: number): void {
+  finish(
+    tokens: Int32Array,
+    tokenStrings: readonly string[],
+    revealedAt: Int32Array,
+    totalSteps: number,
+  ): void {
     for (const s of this.root.querySelectorAll('.new')) s.classList.remove('new');
     for (let i = 0; i < tokens.length; i++) {
       const span = this.spans[i];

@@ -1,7 +1,7 @@
 import type { TrainSettings } from '../worker/protocol';
 import type { AppState } from './app-state';
 import { byId, choiceField, frameThrottle, isAbort, messageOf, numberField } from './dom';
-import { lineChart } from './svg-chart';
+import { chartWidth, lineChart } from './svg-chart';
 
 /** The bundled training text (public/corpus/, made by scripts/make-corpus.ts). */
 export const BUNDLED_CORPUS = 'corpus/sotu-text8.txt';
@@ -25,10 +25,20 @@ function readTrainSettings(form: HTMLFormElement): TrainSettings {
   };
 }
 
+/** An exponential moving average of the loss (weight 0.9, bias-corrected), for a readable curve. */
+function smoothed(losses: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  let avg = 0;
+  return losses.map(([step, loss], i) => {
+    avg = 0.9 * avg + 0.1 * loss;
+    return [step, avg / (1 - 0.9 ** (i + 1))];
+  });
+}
+
 /** The loss curve in words: the mean loss of the first and of the last tenth of the steps. */
 function lossSummary(losses: ReadonlyArray<readonly [number, number]>): string {
   const k = Math.max(1, Math.floor(losses.length / 10));
-  const mean = (part: ReadonlyArray<readonly [number, number]>) => part.reduce((a, p) => a + p[1], 0) / part.length;
+  const mean = (part: ReadonlyArray<readonly [number, number]>) =>
+    part.reduce((a, p) => a + p[1], 0) / part.length;
   if (losses.length === 0) return 'Training loss: no steps yet';
   return (
     `Training loss over ${losses.length} steps in bits per character: mean of the first steps ` +
@@ -58,7 +68,11 @@ export function setupTrainPanel(state: AppState): void {
     const draw = frameThrottle(() =>
       chart.replaceChildren(
         lineChart({
-          series: [{ label: 'loss', color: '#3a5bd9', points: losses }],
+          series: [
+            { label: 'per step', color: '#a9b8ee', points: losses },
+            { label: 'smoothed', color: '#3a5bd9', points: smoothed(losses) },
+          ],
+          width: chartWidth(chart),
           xLabel: 'step',
           yLabel: 'bits/char',
           xDomain: [0, settings.steps],

@@ -2,11 +2,11 @@
 // gradient functions that training needs; wasm and webgpu are separate packages.
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { type BackendName, selectBackend } from '@md4/core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { type BackendName, selectBackend } from '@md4/core';
 import type { BackendChoice, BackendInfo } from './protocol';
 
 // The .wasm binaries are bundled by Vite (copied into the build as assets) and served by the app

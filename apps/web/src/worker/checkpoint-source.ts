@@ -10,10 +10,19 @@ function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
+/** A .zip by name or by its local-file-header signature "PK\x03\x04". */
+function isZip(file: { name: string; bytes: Uint8Array }): boolean {
+  const b = file.bytes;
+  return /\.zip$/i.test(file.name) || (b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04);
+}
+
 /** Turns local files (config.json + weights, or one .zip of them) into the two parts of a checkpoint. */
-function pickFiles(files: Array<{ name: string; bytes: Uint8Array }>): { config: string; weights: Uint8Array } {
+function pickFiles(files: Array<{ name: string; bytes: Uint8Array }>): {
+  config: string;
+  weights: Uint8Array;
+} {
   let entries = files;
-  if (files.length === 1 && /\.zip$/i.test(files[0]!.name)) {
+  if (files.length === 1 && isZip(files[0]!)) {
     const zip = files[0]!;
     let unpacked: Record<string, Uint8Array>;
     try {
@@ -30,7 +39,9 @@ function pickFiles(files: Array<{ name: string; bytes: Uint8Array }>): { config:
   if (jsons.length !== 1) {
     const names = files.map((f) => f.name).join(', ');
     throw new CheckpointError(
-      jsons.length === 0 ? `no config.json among ${names}: ${HOW}` : `more than one .json file among ${names}: ${HOW}`,
+      jsons.length === 0
+        ? `no config.json among ${names}: ${HOW}`
+        : `more than one .json file among ${names}: ${HOW}`,
     );
   }
   const config = new TextDecoder().decode(jsons[0]!.bytes);
@@ -52,7 +63,9 @@ function pickFiles(files: Array<{ name: string; bytes: Uint8Array }>): { config:
 }
 
 /** Loads and validates a checkpoint (size, CRC-32, architecture) from a URL or local files. */
-export async function readCheckpoint(source: CheckpointSource): Promise<{ checkpoint: Checkpoint; name: string }> {
+export async function readCheckpoint(
+  source: CheckpointSource,
+): Promise<{ checkpoint: Checkpoint; name: string }> {
   if ('url' in source) {
     try {
       return { checkpoint: await loadCheckpoint(source.url), name: source.name ?? source.url };
@@ -66,7 +79,8 @@ export async function readCheckpoint(source: CheckpointSource): Promise<{ checkp
       throw error;
     }
   }
-  if (!Array.isArray(source.files) || source.files.length === 0) throw new CheckpointError(`no files given: ${HOW}`);
+  if (!Array.isArray(source.files) || source.files.length === 0)
+    throw new CheckpointError(`no files given: ${HOW}`);
   const files = source.files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) }));
   const { config, weights } = pickFiles(files);
   const name = files.length === 1 ? files[0]!.name : files.map((f) => f.name).join(' + ');

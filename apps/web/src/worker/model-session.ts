@@ -1,4 +1,4 @@
-import { text8Tokenizer, type TextTokenizer } from '@md4/datasets';
+import { type TextTokenizer, text8Tokenizer } from '@md4/datasets';
 import {
   type Checkpoint,
   CheckpointError,
@@ -114,7 +114,9 @@ export class ModelSession {
   /** Logits [1, L, V] of one forward pass at time t. */
   async forward(tokens: Int32Array, t: number): Promise<{ logits: Float32Array; shape: number[] }> {
     const { model } = this.current;
-    const out = tf.tidy(() => model.logits(tf.tensor2d(tokens, [1, tokens.length], 'int32'), tf.tensor1d([t])));
+    const out = tf.tidy(() =>
+      model.logits(tf.tensor2d(tokens, [1, tokens.length], 'int32'), tf.tensor1d([t])),
+    );
     try {
       return { logits: (await out.data()) as Float32Array, shape: out.shape.slice() };
     } finally {

@@ -119,7 +119,7 @@ export interface TrainResult {
  * config.json with the weights file it names, or one .zip holding both (what this app downloads).
  */
 export type CheckpointSource =
-  | { url: string; /** How to call it in the page (default: the URL). */ name?: string }
+  | { url: string /** How to call it in the page (default: the URL). */; name?: string }
   | { files: Array<{ name: string; bytes: ArrayBuffer }> };
 
 export type WorkerRequest =

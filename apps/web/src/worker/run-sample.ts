@@ -45,12 +45,24 @@ export async function runSample(
   }
   const start = prompt ?? new Int32Array(length).fill(V);
   const masked = start.reduce((n, t) => n + (t === V ? 1 : 0), 0);
-  if (masked === 0) throw new RangeError(`nothing to generate: mark at least one position with "${m.tokenizer.maskPlaceholder}"`);
+  if (masked === 0)
+    throw new RangeError(
+      `nothing to generate: mark at least one position with "${m.tokenizer.maskPlaceholder}"`,
+    );
   const revealedAt = Int32Array.from(start, (t) => (t === V ? -1 : 0));
   const total = settings.method === 'first-hitting' ? masked : settings.steps;
   const t0 = performance.now();
   let step = 0;
-  report({ step: 0, totalSteps: total, t: 1, s: 1, tokens: start, changed: new Int32Array(0), networkCalls: 0, elapsedMs: 0 });
+  report({
+    step: 0,
+    totalSteps: total,
+    t: 1,
+    s: 1,
+    tokens: start,
+    changed: new Int32Array(0),
+    networkCalls: 0,
+    elapsedMs: 0,
+  });
   const result = await sampleWithStats(m.model, {
     length,
     steps: settings.method === 'first-hitting' ? undefined : settings.steps,

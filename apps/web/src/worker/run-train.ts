@@ -1,5 +1,10 @@
 import { batches, cleanText8, text8Tokenizer, textDataset } from '@md4/datasets';
-import { checkpointFromTrainer, createTrainer, createTransformer, type SerializedCheckpoint } from '@md4/models';
+import {
+  checkpointFromTrainer,
+  createTrainer,
+  createTransformer,
+  type SerializedCheckpoint,
+} from '@md4/models';
 import { parseSchedule } from '@md4/schedules';
 import type { TrainingText, TrainSettings, TrainStep } from './protocol';
 
@@ -28,10 +33,20 @@ export async function runTrain(
   settings: TrainSettings,
   signal: AbortSignal,
   report: (e: TrainStep) => void,
-): Promise<{ serialized: SerializedCheckpoint; steps: number; finalLoss: number; stopped: boolean; elapsedMs: number }> {
+): Promise<{
+  serialized: SerializedCheckpoint;
+  steps: number;
+  finalLoss: number;
+  stopped: boolean;
+  elapsedMs: number;
+}> {
   const { tokens, source } = await trainingTokens(settings.data);
   const dataset = textDataset({ tokens, tokenizer: text8Tokenizer, length: settings.seqLength, source });
-  const stream = batches(dataset, { batchSize: settings.batchSize, seed: settings.seed, steps: settings.steps });
+  const stream = batches(dataset, {
+    batchSize: settings.batchSize,
+    seed: settings.seed,
+    steps: settings.steps,
+  });
   const model = createTransformer(
     {
       vocabSize: text8Tokenizer.vocabSize,
@@ -71,12 +86,19 @@ export async function runTrain(
       report({ step: r.step, totalSteps: settings.steps, loss: r.loss, elapsedMs: performance.now() - t0 });
       await nextTask();
     }
-    if (trainer.completedSteps === 0) throw new DOMException('training was stopped before the first step', 'AbortError');
+    if (trainer.completedSteps === 0)
+      throw new DOMException('training was stopped before the first step', 'AbortError');
     const serialized = await checkpointFromTrainer(trainer, {
       tokenizer: text8Tokenizer.id,
       metadata: { trainedOn: source, trainedBy: '@md4/web' },
     });
-    return { serialized, steps: trainer.completedSteps, finalLoss, stopped, elapsedMs: performance.now() - t0 };
+    return {
+      serialized,
+      steps: trainer.completedSteps,
+      finalLoss,
+      stopped,
+      elapsedMs: performance.now() - t0,
+    };
   } finally {
     trainer.dispose();
     model.dispose();

@@ -2,10 +2,15 @@
 // WebAssembly heap. JavaScript passes the heap's ArrayBuffer and byte offsets of the operands;
 // nothing is copied in or out. Every operand range is checked against the heap before use.
 //
-//   init(blasPaths, threads, minBatchSplitFlops, tuneCoreType)  load a BLAS, size the pool
+//   init(blasPaths, threads, minBatchSplitFlops, tuneCoreType, poolSplit: -1 auto | 0 | 1)
 //   info()                                                     what was loaded
 //   gemm(heap, transA, transB, batch, m, n, k, aOff, aStride, bOff, bStride, cOff, biasOff, act, alpha)
 //   copy(heap, srcOff, dstOff, elemBytes, layout: Float64Array [shape..., srcStrides...])
+//   concat(heap, dstOff, elemBytes, outer, parts: Float64Array [srcOff0, inner0, srcOff1, inner1, ...])
+//   unary(heap, op, xOff, outOff, n)
+//   binary(heap, op, aOff, bOff, outOff, layout: Float64Array [shape..., aStrides..., bStrides...])
+//   softmax(heap, xOff, outOff, rows, n)
+//   reduce(heap, op, xOff, outOff, outer, r, inner)
 
 #include <napi.h>
 
@@ -14,6 +19,7 @@
 #include <vector>
 
 #include "blas-loader.h"
+#include "elementwise.h"
 #include "gemm.h"
 #include "strided-copy.h"
 #include "thread-pool.h"
@@ -41,8 +47,12 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   md4::GemmSettings& s = md4::gemmSettings();
   s.threads = std::max(1, info[1].As<Napi::Number>().Int32Value());
   s.minBatchSplitFlops = info[2].As<Napi::Number>().DoubleValue();
+  // Auto: split products over the pool unless the BLAS is OpenBLAS's OpenMP build, which is not
+  // safe to call from several non-OpenMP threads at once with any speed (measured: 3x slower).
+  const int split = info.Length() < 5 ? -1 : info[4].As<Napi::Number>().Int32Value();
+  s.poolSplit = split < 0 ? !(blas().getParallel != nullptr && blas().getParallel() == 2) : split != 0;
   md4::threadPool().resize(s.threads);
-  md4::setBlasThreads(s.threads);
+  md4::setBlasThreads(s.poolSplit ? 1 : s.threads);
   return env.Undefined();
 }
 
@@ -58,6 +68,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("core", b.getCorename != nullptr ? std::string(b.getCorename()) : std::string());
   o.Set("config", b.getConfig != nullptr ? std::string(b.getConfig()) : std::string());
   o.Set("minBatchSplitFlops", md4::gemmSettings().minBatchSplitFlops);
+  o.Set("poolSplit", md4::gemmSettings().poolSplit);
   return o;
 }
 
@@ -128,11 +139,133 @@ Napi::Value Copy(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value Concat(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[0].IsArrayBuffer() || !info[4].IsTypedArray())
+    return Throw(env, "concat(heap, dstOff, elemBytes, outer, parts)");
+  Napi::ArrayBuffer heap = info[0].As<Napi::ArrayBuffer>();
+  uint8_t* base = static_cast<uint8_t*>(heap.Data());
+  const int64_t bytes = static_cast<int64_t>(heap.ByteLength());
+  const int64_t dstOff = info[1].As<Napi::Number>().Int64Value();
+  const int elem = info[2].As<Napi::Number>().Int32Value();
+  const int64_t outer = info[3].As<Napi::Number>().Int64Value();
+  Napi::TypedArray ta = info[4].As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != napi_float64_array || ta.ElementLength() % 2 != 0)
+    return Throw(env, "concat: parts must be a Float64Array [srcOff, inner, ...]");
+  if (elem != 1 && elem != 2 && elem != 4 && elem != 8) return Throw(env, "concat: elemBytes must be 1, 2, 4 or 8", true);
+  const double* parts = ta.As<Napi::Float64Array>().Data();
+  std::vector<const uint8_t*> srcs;
+  std::vector<int64_t> inners;
+  int64_t width = 0;
+  for (size_t i = 0; i + 1 < ta.ElementLength(); i += 2) {
+    const int64_t off = static_cast<int64_t>(parts[i]);
+    const int64_t inner = static_cast<int64_t>(parts[i + 1]);
+    if (off < 0 || inner < 0 || outer < 0 || off + outer * inner * elem > bytes)
+      return Throw(env, "concat: a source lies outside the heap", true);
+    srcs.push_back(base + off);
+    inners.push_back(inner);
+    width += inner;
+  }
+  if (dstOff < 0 || dstOff + outer * width * elem > bytes) return Throw(env, "concat: the output lies outside the heap", true);
+  md4::concatRows(srcs, inners, base + dstOff, outer, elem);
+  return env.Undefined();
+}
+
+// The heap and the float32 range [off, off + 4 * count) on it, or null after throwing.
+float* floats(const Napi::CallbackInfo& info, int heapArg, int64_t off, int64_t count) {
+  Napi::ArrayBuffer heap = info[heapArg].As<Napi::ArrayBuffer>();
+  const int64_t bytes = static_cast<int64_t>(heap.ByteLength());
+  if (off < 0 || off % 4 != 0 || count < 0 || off + 4 * count > bytes) {
+    Throw(info.Env(), "a float32 range lies outside the heap", true);
+    return nullptr;
+  }
+  return reinterpret_cast<float*>(static_cast<uint8_t*>(heap.Data()) + off);
+}
+
+int64_t arg(const Napi::CallbackInfo& info, int i) { return info[i].As<Napi::Number>().Int64Value(); }
+
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[0].IsArrayBuffer()) return Throw(env, "unary(heap, op, xOff, outOff, n)");
+  const int op = static_cast<int>(arg(info, 1));
+  const int64_t n = arg(info, 4);
+  const float* x = floats(info, 0, arg(info, 2), n);
+  float* out = x == nullptr ? nullptr : floats(info, 0, arg(info, 3), n);
+  if (out == nullptr) return env.Null();
+  if (op < md4::ew::kNeg || op > md4::ew::kReciprocal) return Throw(env, "unary: unknown op", true);
+  md4::unary(op, x, out, n);
+  return env.Undefined();
+}
+
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 6 || !info[0].IsArrayBuffer() || !info[5].IsTypedArray())
+    return Throw(env, "binary(heap, op, aOff, bOff, outOff, layout)");
+  const int op = static_cast<int>(arg(info, 1));
+  if (op < md4::ew::kAdd || op > md4::ew::kSquaredDifference) return Throw(env, "binary: unknown op", true);
+  Napi::TypedArray ta = info[5].As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != napi_float64_array || ta.ElementLength() % 3 != 0)
+    return Throw(env, "binary: layout must be a Float64Array [shape..., aStrides..., bStrides...]");
+  const double* layout = ta.As<Napi::Float64Array>().Data();
+  const size_t rank = ta.ElementLength() / 3;
+  std::vector<int64_t> shape(rank), sa(rank), sb(rank);
+  int64_t count = 1, spanA = 1, spanB = 1;
+  for (size_t d = 0; d < rank; d++) {
+    shape[d] = static_cast<int64_t>(layout[d]);
+    sa[d] = static_cast<int64_t>(layout[rank + d]);
+    sb[d] = static_cast<int64_t>(layout[2 * rank + d]);
+    if (shape[d] < 0 || sa[d] < 0 || sb[d] < 0) return Throw(env, "binary: negative size or stride", true);
+    count *= shape[d];
+    if (shape[d] > 0) {
+      spanA += (shape[d] - 1) * sa[d];
+      spanB += (shape[d] - 1) * sb[d];
+    }
+  }
+  if (count == 0) return env.Undefined();
+  const float* a = floats(info, 0, arg(info, 2), spanA);
+  const float* b = a == nullptr ? nullptr : floats(info, 0, arg(info, 3), spanB);
+  float* out = b == nullptr ? nullptr : floats(info, 0, arg(info, 4), count);
+  if (out == nullptr) return env.Null();
+  md4::binary(op, a, b, out, shape, sa, sb);
+  return env.Undefined();
+}
+
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[0].IsArrayBuffer()) return Throw(env, "softmax(heap, xOff, outOff, rows, n)");
+  const int64_t rows = arg(info, 3), n = arg(info, 4);
+  if (rows < 0 || n < 0) return Throw(env, "softmax: negative size", true);
+  const float* x = floats(info, 0, arg(info, 1), rows * n);
+  float* out = x == nullptr ? nullptr : floats(info, 0, arg(info, 2), rows * n);
+  if (out == nullptr) return env.Null();
+  md4::softmaxRows(x, out, rows, n);
+  return env.Undefined();
+}
+
+Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 7 || !info[0].IsArrayBuffer()) return Throw(env, "reduce(heap, op, xOff, outOff, outer, r, inner)");
+  const int op = static_cast<int>(arg(info, 1));
+  const int64_t outer = arg(info, 4), r = arg(info, 5), inner = arg(info, 6);
+  if (op < md4::ew::kSum || op > md4::ew::kMean || outer < 0 || r < 1 || inner < 0)
+    return Throw(env, "reduce: unknown op or bad sizes", true);
+  const float* x = floats(info, 0, arg(info, 2), outer * r * inner);
+  float* out = x == nullptr ? nullptr : floats(info, 0, arg(info, 3), outer * inner);
+  if (out == nullptr) return env.Null();
+  md4::reduce(op, x, out, outer, r, inner);
+  return env.Undefined();
+}
+
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("init", Napi::Function::New(env, Init));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("copy", Napi::Function::New(env, Copy));
+  exports.Set("concat", Napi::Function::New(env, Concat));
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("reduce", Napi::Function::New(env, Reduce));
   return exports;
 }
 

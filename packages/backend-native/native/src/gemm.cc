@@ -35,38 +35,70 @@ static void activate(float* row, int n, int act, float alpha) {
   }
 }
 
-// Product i of the batch.
-static void gemmOne(const Gemm& g, int i) {
+// Rows [m0, m1) and columns [n0, n1) of product i of the batch.
+static void gemmBlock(const Gemm& g, int i, int m0, int m1, int n0, int n1) {
   const float* a = g.a + i * g.strideA;
   const float* b = g.b + i * g.strideB;
   float* c = g.c + static_cast<int64_t>(i) * g.m * g.n;
+  const int lda = g.transA ? g.m : g.k;
+  const int ldb = g.transB ? g.k : g.n;
+  const float* aSub = g.transA ? a + m0 : a + static_cast<int64_t>(m0) * lda;
+  const float* bSub = g.transB ? b + static_cast<int64_t>(n0) * ldb : b + n0;
+  float* cSub = c + static_cast<int64_t>(m0) * g.n + n0;
+  const int rows = m1 - m0, cols = n1 - n0;
+  if (rows <= 0 || cols <= 0) return;
   float beta = 0.f;
   if (g.bias != nullptr) {
-    for (int r = 0; r < g.m; r++) std::copy(g.bias, g.bias + g.n, c + static_cast<int64_t>(r) * g.n);
+    for (int r = 0; r < rows; r++) std::copy(g.bias + n0, g.bias + n1, cSub + static_cast<int64_t>(r) * g.n);
     beta = 1.f;
   }
   if (g.k == 0) {
-    if (g.bias == nullptr) std::fill(c, c + static_cast<int64_t>(g.m) * g.n, 0.f);
-  } else if (g.m > 0 && g.n > 0) {
-    blas().sgemm(kRowMajor, g.transA ? kTrans : kNoTrans, g.transB ? kTrans : kNoTrans, g.m, g.n, g.k, 1.f, a,
-                 g.transA ? g.m : g.k, b, g.transB ? g.k : g.n, beta, c, g.n);
+    if (g.bias == nullptr)
+      for (int r = 0; r < rows; r++) std::fill(cSub + static_cast<int64_t>(r) * g.n, cSub + static_cast<int64_t>(r) * g.n + cols, 0.f);
+  } else {
+    blas().sgemm(kRowMajor, g.transA ? kTrans : kNoTrans, g.transB ? kTrans : kNoTrans, rows, cols, g.k, 1.f, aSub, lda,
+                 bSub, ldb, beta, cSub, g.n);
   }
   if (g.act != kLinear)
-    for (int r = 0; r < g.m; r++) activate(c + static_cast<int64_t>(r) * g.n, g.n, g.act, g.actAlpha);
+    for (int r = 0; r < rows; r++) activate(cSub + static_cast<int64_t>(r) * g.n, cols, g.act, g.actAlpha);
 }
 
 void runGemm(const Gemm& g) {
   const GemmSettings& s = gemmSettings();
   const double flops = 2.0 * g.m * g.n * g.k;
-  if (threadPool().size() > 1 && g.batch >= 2 && flops < s.minBatchSplitFlops) {
-    setBlasThreads(1);
+  const int threads = threadPool().size();
+  if (threads > 1 && g.batch >= 2 && flops < s.minBatchSplitFlops) {
+    // Many small products (attention heads): one product per thread at a time, the BLAS
+    // single-threaded meanwhile.
+    if (!s.poolSplit) setBlasThreads(1);
     parallelFor(g.batch, 1, [&](int64_t lo, int64_t hi) {
-      for (int64_t i = lo; i < hi; i++) gemmOne(g, static_cast<int>(i));
+      for (int64_t i = lo; i < hi; i++) gemmBlock(g, static_cast<int>(i), 0, g.m, 0, g.n);
     });
-    setBlasThreads(s.threads);
+    if (!s.poolSplit) setBlasThreads(s.threads);
     return;
   }
-  for (int i = 0; i < g.batch; i++) gemmOne(g, i);
+  if (threads > 1 && s.poolSplit && flops >= 4e6) {
+    // One product in panels: rows when m is the larger side, else columns; panels of at least
+    // 64 (a multiple of the BLAS's register blocking), about 4 per thread for balance.
+    const bool byRows = g.m >= g.n;
+    const int extent = byRows ? g.m : g.n;
+    const int panel = std::max(64, ((extent + 4 * threads - 1) / (4 * threads) + 15) / 16 * 16);
+    const int panels = (extent + panel - 1) / panel;
+    for (int i = 0; i < g.batch; i++) {
+      parallelFor(panels, 1, [&](int64_t lo, int64_t hi) {
+        for (int64_t p = lo; p < hi; p++) {
+          const int e0 = static_cast<int>(p) * panel;
+          const int e1 = std::min(extent, e0 + panel);
+          if (byRows)
+            gemmBlock(g, i, e0, e1, 0, g.n);
+          else
+            gemmBlock(g, i, 0, g.m, e0, e1);
+        }
+      });
+    }
+    return;
+  }
+  for (int i = 0; i < g.batch; i++) gemmBlock(g, i, 0, g.m, 0, g.n);
 }
 
 }  // namespace md4

@@ -24,8 +24,12 @@ struct Gemm {
 struct GemmSettings {
   int threads = 1;
   // A batch whose products are each under this many flops runs one product per pool thread,
-  // with the BLAS single-threaded meanwhile; bigger products use the BLAS's threads.
+  // with the BLAS single-threaded meanwhile; bigger products are split (poolSplit) or use the
+  // BLAS's own threads.
   double minBatchSplitFlops = 0;
+  // true: the BLAS always runs single-threaded and one product is cut into panels of rows (or
+  // of columns) that the pool's threads take dynamically; false: the BLAS's own threads.
+  bool poolSplit = true;
 };
 
 GemmSettings& gemmSettings();

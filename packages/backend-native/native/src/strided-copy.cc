@@ -167,4 +167,22 @@ void stridedCopy(const uint8_t* src, uint8_t* dst, int elemBytes, std::vector<in
   }
 }
 
+void concatRows(const std::vector<const uint8_t*>& srcs, const std::vector<int64_t>& inners, uint8_t* dst,
+                int64_t outer, int elemBytes) {
+  int64_t width = 0;
+  for (int64_t w : inners) width += w;
+  const int64_t rowBytes = width * elemBytes;
+  const int64_t grain = outer * rowBytes >= kParallelBytes ? std::max<int64_t>(1, 16384 / std::max<int64_t>(rowBytes, 1)) : outer;
+  parallelFor(outer, grain, [&](int64_t lo, int64_t hi) {
+    for (int64_t o = lo; o < hi; o++) {
+      uint8_t* row = dst + o * rowBytes;
+      for (size_t i = 0; i < srcs.size(); i++) {
+        const int64_t bytes = inners[i] * elemBytes;
+        std::memcpy(row, srcs[i] + o * bytes, bytes);
+        row += bytes;
+      }
+    }
+  });
+}
+
 }  // namespace md4

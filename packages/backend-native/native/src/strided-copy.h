@@ -13,4 +13,9 @@ namespace md4 {
 void stridedCopy(const uint8_t* src, uint8_t* dst, int elemBytes, std::vector<int64_t> shape,
                  std::vector<int64_t> srcStrides);
 
+// Concatenation along an axis, seen as [outer, inner_i] blocks: for every row o < outer, the
+// inner_i elements of source i land side by side in the destination row (width sum inner_i).
+void concatRows(const std::vector<const uint8_t*>& srcs, const std::vector<int64_t>& inners, uint8_t* dst,
+                int64_t outer, int elemBytes);
+
 }  // namespace md4

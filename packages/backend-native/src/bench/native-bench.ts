@@ -3,8 +3,13 @@
 // Prints one JSON line. Options:
 //   --quick             smaller repetition counts
 //   --step-configs=a,b  training-step configs to time (tiny, small-cpu; default both)
-//   --wasm-steps=false  skip the (slow) training step on plain wasm
-//   --profile           add the native step's ten most expensive kernels
+//   --wasm-steps=a,b    configs also timed on plain wasm (default tiny; small-cpu takes minutes)
+//   --profile           add the native step's most expensive kernels
+//   --torch             also time PyTorch's matmul at the same shapes (Debian python3-torch on
+//                       OpenBLAS; see ../shared/bench/README.md) and add the ratio native/torch
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -26,9 +31,27 @@ const shapes: MatMulShape[] = [
   { name: 'mlp [4096x256]x[256x1408]', a: [4096, 256], b: [256, 1408], transposeA: false, transposeB: false },
   { name: 'dX [4096x768]x[256x768]^T', a: [4096, 768], b: [256, 768], transposeA: false, transposeB: true },
   { name: 'dW [4096x256]^Tx[4096x768]', a: [4096, 256], b: [4096, 768], transposeA: true, transposeB: false },
-  { name: 'scores [64,256,64]x[64,256,64]^T', a: [64, 256, 64], b: [64, 256, 64], transposeA: false, transposeB: true },
-  { name: 'mix [64,256,256]x[64,256,64]', a: [64, 256, 256], b: [64, 256, 64], transposeA: false, transposeB: false },
-  { name: 'dP^T [64,256,256]^Tx[64,256,64]', a: [64, 256, 256], b: [64, 256, 64], transposeA: true, transposeB: false },
+  {
+    name: 'scores [64,256,64]x[64,256,64]^T',
+    a: [64, 256, 64],
+    b: [64, 256, 64],
+    transposeA: false,
+    transposeB: true,
+  },
+  {
+    name: 'mix [64,256,256]x[64,256,64]',
+    a: [64, 256, 256],
+    b: [64, 256, 64],
+    transposeA: false,
+    transposeB: false,
+  },
+  {
+    name: 'dP^T [64,256,256]^Tx[64,256,64]',
+    a: [64, 256, 256],
+    b: [64, 256, 64],
+    transposeA: true,
+    transposeB: false,
+  },
 ];
 
 const stepConfigs: Record<string, BlockConfig> = {
@@ -58,17 +81,39 @@ function matMulGflops(s: MatMulShape, quick: boolean): number {
   return (2 * batch * m * n * k) / (ms * 1e6);
 }
 
-function topKernels(step: () => number, count: number): Promise<Array<{ kernel: string; ms: number }>> {
-  return tf.profile(() => void step()).then((info) => {
-    const byName = new Map<string, number>();
-    for (const k of info.kernels) {
-      byName.set(k.name, (byName.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0));
-    }
-    return [...byName.entries()]
-      .sort((x, y) => y[1] - x[1])
-      .slice(0, count)
-      .map(([kernel, ms]) => ({ kernel, ms: round(ms) }));
+/** PyTorch's GFLOP/s at `shapes` (torch-matmul.py), or the reason it could not run. */
+function torchGflops(threads: number, quick: boolean): { gflops?: Record<string, number>; error?: string } {
+  const script = fileURLToPath(new URL('../../src/bench/torch-matmul.py', import.meta.url));
+  const python = '/usr/bin/python3';
+  if (!existsSync(python) || !existsSync(script)) return { error: `${python} or ${script} missing` };
+  const blasDir = `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/openblas-openmp`;
+  const run = spawnSync(python, [script, String(threads), quick ? 'quick' : 'full'], {
+    input: JSON.stringify(shapes),
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { ...process.env, LD_LIBRARY_PATH: blasDir },
   });
+  if (run.status !== 0)
+    return { error: (run.stderr || run.error?.message || 'failed').trim().split('\n').at(-1) };
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { gflops: Record<string, number> };
+}
+
+function topKernels(step: () => number, count: number): Promise<Array<{ kernel: string; ms: number }>> {
+  return tf
+    .profile(() => void step())
+    .then((info) => {
+      const byName = new Map<string, number>();
+      for (const k of info.kernels) {
+        byName.set(
+          k.name,
+          (byName.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0),
+        );
+      }
+      return [...byName.entries()]
+        .sort((x, y) => y[1] - x[1])
+        .slice(0, count)
+        .map(([kernel, ms]) => ({ kernel, ms: round(ms) }));
+    });
 }
 
 async function main(): Promise<void> {
@@ -89,13 +134,20 @@ async function main(): Promise<void> {
       matmul[s.name]![backend] = round(matMulGflops(s, quick));
     }
   }
-  if (status.ok) {
-    for (const row of Object.values(matmul)) row.ratio = round(row[NATIVE_BACKEND]! / row.wasm!);
+  if (flag('torch') === 'true') {
+    const torch = torchGflops(status.threads, quick);
+    if (torch.gflops == null) result.torchError = torch.error;
+    for (const [name, gflops] of Object.entries(torch.gflops ?? {})) matmul[name]!.torch = gflops;
+  }
+  for (const row of Object.values(matmul)) {
+    if (row[NATIVE_BACKEND] != null) row.nativeOverWasm = round(row[NATIVE_BACKEND] / row.wasm!, 2);
+    if (row[NATIVE_BACKEND] != null && row.torch != null)
+      row.nativeOverTorch = round(row[NATIVE_BACKEND] / row.torch, 2);
   }
   result.matmul = matmul;
 
   const names = (flag('step-configs') ?? 'tiny,small-cpu').split(',');
-  const wasmSteps = flag('wasm-steps') !== 'false';
+  const wasmSteps = (flag('wasm-steps') ?? 'tiny').split(',');
   const steps: Record<string, Record<string, unknown>> = {};
   for (const name of names) {
     const config = stepConfigs[name];
@@ -103,7 +155,7 @@ async function main(): Promise<void> {
     const row: Record<string, unknown> = { ...config };
     const flops = 3 * forwardFlops(config);
     for (const backend of backends) {
-      if (backend === 'wasm' && !wasmSteps) continue;
+      if (backend === 'wasm' && !wasmSteps.includes(name)) continue;
       await tf.setBackend(backend);
       const { step, dispose } = makeTrainingStep(config);
       const ms = bestMsPerRun(step, { warmup: 1, minMs: 0, minReps: quick ? 1 : 2, rounds: quick ? 1 : 2 });
@@ -112,9 +164,13 @@ async function main(): Promise<void> {
         tokensPerSec: Math.round((config.batch * config.seq * 1000) / ms),
         matmulGflops: round(flops / (ms * 1e6)),
       };
-      if (backend === NATIVE_BACKEND && flag('profile') === 'true') row.nativeTopKernels = await topKernels(step, 16);
+      if (backend === NATIVE_BACKEND && flag('profile') === 'true')
+        row.nativeTopKernels = await topKernels(step, 16);
       dispose();
     }
+    const w = row.wasm as { msPerStep: number } | undefined;
+    const n = row[NATIVE_BACKEND] as { msPerStep: number } | undefined;
+    if (w != null && n != null) row.nativeSpeedup = round(w.msPerStep / n.msPerStep, 2);
     steps[name] = row;
   }
   result.trainingStep = steps;

@@ -46,8 +46,7 @@ def main():
                 batch *= d
             ms = best_ms(lambda: torch.matmul(x, y), 100.0 if quick else 300.0, 2 if quick else 3)
             out[s['name']] = round(2 * batch * m * n * k / (ms * 1e6), 1)
-    print(json.dumps({'gflops': out, 'threads': torch.get_num_threads(), 'torch': torch.__version__,
-                      'blas': torch.__config__.show().count('OpenBLAS') > 0}))
+    print(json.dumps({'gflops': out, 'threads': torch.get_num_threads(), 'torch': torch.__version__}))
 
 
 main()

@@ -22,6 +22,12 @@ const option = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 
+/** CPU milliseconds this process used since `c0` (all its threads, GC included). */
+function cpuMs(c0: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -40,10 +46,12 @@ async function calibrate(): Promise<number> {
     c.dispose();
   }
   tf.dispose([a, b]);
-  return Math.round((2 * 1024 ** 3) / median(times.slice(1)) / 1e6 * 10) / 10;
+  return Math.round(((2 * 1024 ** 3) / median(times.slice(1)) / 1e6) * 10) / 10;
 }
 
-async function profileStep(run: () => Promise<unknown>): Promise<Array<{ kernel: string; ms: number; calls: number }>> {
+async function profileStep(
+  run: () => Promise<unknown>,
+): Promise<Array<{ kernel: string; ms: number; calls: number }>> {
   const info = await tf.profile(async () => {
     await run();
   });
@@ -73,12 +81,20 @@ async function benchConfig(name: string, steps: number, profile: boolean) {
   });
   const rng = createRng(7);
   const data = Array.from({ length: 4 }, () =>
-    Array.from({ length: B }, () => Int32Array.from({ length: L }, () => Math.floor(rng.uniform() * config.vocabSize))),
+    Array.from({ length: B }, () =>
+      Int32Array.from({ length: L }, () => Math.floor(rng.uniform() * config.vocabSize)),
+    ),
   );
   const flopsForward = forwardFlops(config, B, L);
 
   // forward pass (eval, logits read back)
-  const xt = tf.tensor2d(Int32Array.from(data[0]!.flatMap((r) => Array.from(r)).map((v, i) => (i % 3 === 0 ? config.vocabSize : v))), [B, L], 'int32');
+  const xt = tf.tensor2d(
+    Int32Array.from(
+      data[0]!.flatMap((r) => Array.from(r)).map((v, i) => (i % 3 === 0 ? config.vocabSize : v)),
+    ),
+    [B, L],
+    'int32',
+  );
   const t = tf.fill([B], 0.5) as tf.Tensor1D;
   const forward = async () => {
     const logits = model.logits(xt, t);
@@ -87,23 +103,29 @@ async function benchConfig(name: string, steps: number, profile: boolean) {
   };
   for (let i = 0; i < 2; i++) await forward();
   const fwdTimes: number[] = [];
+  const fwdCpu: number[] = [];
   const fwd = await withLoadMeter(async () => {
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       await forward();
       fwdTimes.push(performance.now() - t0);
+      fwdCpu.push(cpuMs(c0));
     }
   });
 
   // training step (MD4 loss, continuous time, linear schedule; AdamW; EMA)
   for (let i = 0; i < 2; i++) await trainer.step(data[i % 4]!);
   const times: number[] = [];
+  const cpu: number[] = [];
   let lastLoss = 0;
   const train = await withLoadMeter(async () => {
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       lastLoss = (await trainer.step(data[i % 4]!)).loss;
       times.push(performance.now() - t0);
+      cpu.push(cpuMs(c0));
     }
   });
   const ms = median(times);
@@ -124,6 +146,8 @@ async function benchConfig(name: string, steps: number, profile: boolean) {
       tokens_per_sec: Math.round((B * L) / (ms / 1000)),
       gflop_per_step: Math.round((3 * flopsForward) / 1e7) / 100,
       gflops: Math.round(((3 * flopsForward) / (ms / 1000) / 1e9) * 100) / 100,
+      cpu_ms_per_step_median: Math.round(median(cpu)),
+      gflops_per_cpu_second: Math.round(((3 * flopsForward) / (median(cpu) / 1000) / 1e9) * 100) / 100,
       final_loss: Math.round(lastLoss * 1e4) / 1e4,
       other_cpu_load: train.otherCpuLoad,
       step_ms: times.map((x) => Math.round(x)),
@@ -133,6 +157,7 @@ async function benchConfig(name: string, steps: number, profile: boolean) {
       tokens_per_sec: Math.round((B * L) / (fms / 1000)),
       gflop: Math.round(flopsForward / 1e7) / 100,
       gflops: Math.round((flopsForward / (fms / 1000) / 1e9) * 100) / 100,
+      gflops_per_cpu_second: Math.round((flopsForward / (median(fwdCpu) / 1000) / 1e9) * 100) / 100,
       other_cpu_load: fwd.otherCpuLoad,
     },
     ...(profile ? { profile_train_step: await profileStep(() => trainer.step(data[0]!)) } : {}),
@@ -151,10 +176,17 @@ async function main() {
   const profile = args.includes('--profile');
   const names = only ? [only] : Object.keys(CONFIGS);
   for (const name of names) {
-    if (CONFIGS[name] == null) throw new Error(`unknown config ${name}; expected ${Object.keys(CONFIGS).join(', ')}`);
+    if (CONFIGS[name] == null)
+      throw new Error(`unknown config ${name}; expected ${Object.keys(CONFIGS).join(', ')}`);
     const calibBefore = await calibrate();
     const result = await benchConfig(name, steps, profile);
-    console.log(JSON.stringify({ ...result, calib_matmul_gflops: [calibBefore, await calibrate()], node: process.version }));
+    console.log(
+      JSON.stringify({
+        ...result,
+        calib_matmul_gflops: [calibBefore, await calibrate()],
+        node: process.version,
+      }),
+    );
   }
 }
 

@@ -41,7 +41,11 @@ export interface AttentionKernelAttrs {
   ropeTheta: number;
 }
 
-type KernelFn = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => unknown;
+type KernelFn = (args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}) => unknown;
 
 let batchMatMul: KernelFn | null = null;
 let registered = false;
@@ -61,7 +65,11 @@ export function ensureWasmKernels(): boolean {
   ];
   for (const [kernelName, kernelFunc] of defs) {
     if (tf.getKernel(kernelName, 'wasm') == null) {
-      tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+      tf.registerKernel({
+        kernelName,
+        backendName: 'wasm',
+        kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+      });
     }
   }
   registered = true;
@@ -75,7 +83,11 @@ export function wasmKernelsActive(): boolean {
 
 /** Plain 2-D product a [1, m, k] x b [1, k, n] through XNNPACK (b is packed, keyed by its tensor id). */
 function xnnMatMul(backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
-  return batchMatMul!({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+  return batchMatMul!({
+    inputs: { a, b },
+    backend,
+    attrs: { transposeA: false, transposeB: false },
+  }) as tf.TensorInfo;
 }
 
 function transposeKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
@@ -269,7 +281,11 @@ function scoresGradKernel(args: {
   return dqkv;
 }
 
-function mixKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function mixKernel(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const p = args.inputs.p!;
   const qkv = args.inputs.qkv!;
@@ -329,7 +345,18 @@ function mixGradKernel(args: {
       copyBlock(heapF32(backend, dy), b * L * d + h * hd, d, 1, heapF32(backend, doB), 0, hd, 1, L, hd);
       copyBlock(heapF32(backend, p), block, L, 1, heapF32(backend, pt), 0, 1, L, L, L);
       r = xnnMatMul(backend, pt, doB);
-      copyBlock(heapF32(backend, r), 0, hd, 1, heapF32(backend, dqkv), b * L * 3 * d + 2 * d + h * hd, 3 * d, 1, L, hd);
+      copyBlock(
+        heapF32(backend, r),
+        0,
+        hd,
+        1,
+        heapF32(backend, dqkv),
+        b * L * 3 * d + 2 * d + h * hd,
+        3 * d,
+        1,
+        L,
+        hd,
+      );
       backend.disposeData(r.dataId);
       backend.disposeData(doB.dataId);
     }

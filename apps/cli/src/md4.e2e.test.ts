@@ -1,0 +1,176 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// End-to-end: the built CLI (dist/md4.js, built by turbo before this test) run as a process.
+const CLI = new URL('../dist/md4.js', import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), 'md4-cli-'));
+const TINY = [
+  '--preset', 'tiny', '--layers', '1', '--dim', '32', '--heads', '2', '--seq-length', '32',
+  '--batch', '4', '--eval-batches', '1', '--backend', 'wasm', '--lr', '1e-3', '--warmup', '2', '--quiet',
+];
+
+function md4(args: string[]) {
+  const r = spawnSync('node', [CLI, ...args], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function trainLosses(run: string): Map<number, number> {
+  const losses = new Map<number, number>();
+  for (const line of readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')) {
+    const r = JSON.parse(line) as { step: number; split: string; loss: number };
+    if (r.split === 'train') losses.set(r.step, r.loss);
+  }
+  return losses;
+}
+
+afterAll(() => {
+  // keep the folder for inspection when MD4_KEEP is set
+});
+
+describe('md4 command line', () => {
+  it('has the built CLI', () => {
+    expect(existsSync(CLI), `missing ${CLI}: run pnpm build first`).toBe(true);
+  });
+
+  it('prints help and version, and rejects unknown flags with exit code 2', () => {
+    const help = md4(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/train/);
+    expect(help.stdout).toMatch(/sample/);
+    for (const command of ['train', 'eval', 'sample', 'plot', 'info']) expect(md4([command, '--help']).code).toBe(0);
+    expect(md4(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const bad = md4(['train', '--no-such-flag']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown option '--no-such-flag'/);
+    const badValue = md4(['train', '--steps', 'many']);
+    expect(badValue.code).toBe(2);
+    expect(badValue.stderr).toMatch(/--steps must be an integer/);
+  });
+
+  const run = join(work, 'run');
+  it('trains, checkpoints, evaluates, samples, plots and reports', () => {
+    const train = md4(['train', ...TINY, '--steps', '6', '--checkpoint-every', '3', '--out', run, '--json']);
+    expect(train.code, train.stderr).toBe(0);
+    const summary = JSON.parse(train.stdout.trim().split('\n').pop()!) as Record<string, number>;
+    expect(summary.step).toBe(6);
+    expect(summary.validBitsPerToken).toBeGreaterThan(3);
+    expect(summary.validBitsPerToken).toBeLessThan(5.5);
+    expect(trainLosses(run).size).toBe(6);
+    expect(existsSync(join(run, 'checkpoint', 'config.json'))).toBe(true);
+
+    const info = md4(['info', run, '--json']);
+    expect(info.code, info.stderr).toBe(0);
+    const details = JSON.parse(info.stdout) as { step: number; tokenizer: string; parameters: number; tokensSeen: number };
+    expect(details.step).toBe(6);
+    expect(details.tokenizer).toBe('text8');
+    expect(details.tokensSeen).toBe(6 * 4 * 32);
+    expect(details.parameters).toBeGreaterThan(0);
+
+    const evaluation = md4(['eval', run, '--steps', '10,inf', '--max-batches', '2', '--batch', '8', '--json', '--backend', 'wasm']);
+    expect(evaluation.code, evaluation.stderr).toBe(0);
+    const table = JSON.parse(evaluation.stdout) as { unit: string; results: Array<{ steps: number | string; bitsPerToken: number; tokens: number }> };
+    expect(table.unit).toBe('bits/char');
+    expect(table.results.map((r) => r.steps)).toEqual([10, 'inf']);
+    expect(table.results[1]!.tokens).toBe(2 * 8 * 32);
+
+    const sampled = md4(['sample', run, '--count', '2', '--steps', '16', '--seed', '3', '--json', '--backend', 'wasm']);
+    expect(sampled.code, sampled.stderr).toBe(0);
+    const { samples } = JSON.parse(sampled.stdout) as { samples: string[] };
+    expect(samples).toHaveLength(2);
+    for (const s of samples) expect(s).toMatch(/^[a-z ]{32}$/);
+    const again = md4(['sample', run, '--count', '2', '--steps', '16', '--seed', '3', '--json', '--backend', 'wasm']);
+    expect(JSON.parse(again.stdout).samples).toEqual(samples);
+
+    const infill = md4(['sample', run, '--prompt', 'the ______ of the union', '--steps', '8', '--json', '--backend', 'wasm']);
+    expect(infill.code, infill.stderr).toBe(0);
+    const [text] = (JSON.parse(infill.stdout) as { samples: string[] }).samples;
+    expect(text!.slice(0, 4)).toBe('the ');
+    expect(text!.slice(10, 23)).toBe(' of the union');
+
+    const svg = join(work, 'schedules.svg');
+    expect(md4(['plot', 'schedules', '--out', svg]).code).toBe(0);
+    expect(readFileSync(svg, 'utf8')).toMatch(/^<svg/);
+    const png = join(work, 'curves.png');
+    const plotted = md4(['plot', 'metrics', join(run, 'metrics.jsonl'), '--out', png]);
+    expect(plotted.code, plotted.stderr).toBe(0);
+    expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('resumes after the process is killed mid-run, continuing the loss curve exactly', async () => {
+    const reference = join(work, 'reference');
+    expect(md4(['train', ...TINY, '--steps', '8', '--out', reference, '--seed', '5']).code).toBe(0);
+
+    const killed = join(work, 'killed');
+    const child = spawn('node', [CLI, 'train', ...TINY, '--steps', '8', '--checkpoint-every', '2', '--out', killed, '--seed', '5']);
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        const metrics = join(killed, 'metrics.jsonl');
+        if (existsSync(metrics) && trainLosses(killed).size >= 5) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      }, 20);
+      child.on('exit', () => {
+        clearInterval(poll);
+        reject(new Error('training finished before it could be killed'));
+      });
+    });
+    await new Promise((resolve) => child.on('exit', resolve));
+    const info = JSON.parse(md4(['info', killed, '--json']).stdout) as { step: number };
+    expect(info.step % 2).toBe(0);
+    expect(info.step).toBeGreaterThanOrEqual(2);
+
+    const resumed = md4(['train', ...TINY, '--steps', '8', '--out', killed, '--seed', '5', '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const a = trainLosses(reference);
+    const b = trainLosses(killed); // later lines (the resumed run) overwrite the killed run's
+    expect([...b.keys()].sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    for (let step = 1; step <= 8; step++) expect(b.get(step)).toBe(a.get(step));
+  });
+
+  it('refuses bad input with one clear line and a non-zero exit, never destroying a checkpoint', () => {
+    const missing = md4(['info', join(work, 'nope')]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/does not exist/);
+
+    // Training into a folder that holds a checkpoint, without --resume, is refused and changes nothing.
+    const config = join(run, 'checkpoint', 'config.json');
+    const before = readFileSync(config, 'utf8');
+    const overwrite = md4(['train', ...TINY, '--steps', '2', '--out', run]);
+    expect(overwrite.code).toBe(2);
+    expect(overwrite.stderr).toMatch(/already holds a checkpoint; pass --resume/);
+    expect(readFileSync(config, 'utf8')).toBe(before);
+
+    // A checkpoint of another vocabulary than the data.
+    const mismatch = md4(['eval', run, '--data', 'fashion-mnist', '--max-batches', '1']);
+    expect(mismatch.code).toBe(3);
+    expect(mismatch.stderr).toMatch(/vocabulary mismatch/);
+
+    // An output folder that cannot be created.
+    const blocker = join(work, 'a-file');
+    writeFileSync(blocker, 'x');
+    const unwritable = md4(['train', ...TINY, '--steps', '1', '--out', join(blocker, 'run')]);
+    expect(unwritable.code).toBe(3);
+    expect(unwritable.stderr).toMatch(/cannot create output folder/);
+
+    // A bad config key is named.
+    const yaml = join(work, 'bad.yaml');
+    writeFileSync(yaml, 'steps: 3\nlearningRate: 0.1\n');
+    const badConfig = md4(['train', '--config', yaml, '--out', join(work, 'x')]);
+    expect(badConfig.code).toBe(2);
+    expect(badConfig.stderr).toMatch(/unknown key\(s\) learningRate/);
+
+    // A corrupted (truncated) weights file.
+    const weights = readdirSync(join(run, 'checkpoint')).find((f) => f.endsWith('.safetensors'))!;
+    const path = join(run, 'checkpoint', weights);
+    truncateSync(path, Math.floor(statSync(path).size / 2));
+    const corrupted = md4(['sample', run, '--steps', '4']);
+    expect(corrupted.code).toBe(3);
+    expect(corrupted.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

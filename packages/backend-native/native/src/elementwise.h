@@ -1,0 +1,30 @@
+// Float32 elementwise kernels (unary, binary with broadcasting), softmax over rows and
+// reductions, multi-threaded and vectorised.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace md4 {
+
+// Op codes, as the JavaScript side passes them (src/elementwise-kernels.ts keeps the same lists).
+namespace ew {
+enum UnaryOp { kNeg = 0, kAbs, kExp, kLog, kSqrt, kRsqrt, kSquare, kSigmoid, kRelu, kReciprocal };
+enum BinaryOp { kAdd = 0, kSub, kMul, kDiv, kMaximum, kMinimum, kSquaredDifference };
+enum ReduceOp { kSum = 0, kMax, kMin, kMean };
+}  // namespace ew
+
+// out[i] = op(x[i]), i < n.
+void unary(int op, const float* x, float* out, int64_t n);
+
+// out (contiguous over shape) = op(a, b) with a, b read through strides (0 broadcasts).
+void binary(int op, const float* a, const float* b, float* out, std::vector<int64_t> shape,
+            std::vector<int64_t> aStrides, std::vector<int64_t> bStrides);
+
+// Row-wise softmax of a [rows, n] matrix.
+void softmaxRows(const float* x, float* out, int64_t rows, int64_t n);
+
+// out[o, i] = reduce_r x[o, r, i] over a [outer, r, inner] array.
+void reduce(int op, const float* x, float* out, int64_t outer, int64_t r, int64_t inner);
+
+}  // namespace md4

@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { sigmoidGate } from './gated-mlp';
+import { gatedResidual } from './gated-residual';
+import { adaLayerNorm, layerNorm } from './layer-norm';
+import { rmsNorm } from './rms-norm';
+import { sequenceSum } from './sequence-sum';
+import { maxAbsDiff } from './test-helpers.test-helper';
+
+// B = 2 sequences of P = 3 positions, d = 4.
+const x = () => tf.randomNormal([6, 4], 0, 1, 'float32', 1) as tf.Tensor2D;
+const perSeq = (seed: number) => tf.randomNormal([2, 4], 0, 1, 'float32', seed) as tf.Tensor2D;
+const probe = () => tf.randomNormal([6, 4], 0, 1, 'float32', 9);
+const bcast = (c: tf.Tensor) => tf.reshape(tf.tile(tf.reshape(c, [2, 1, 4]), [1, 3, 1]), [6, 4]);
+
+/** Compares value and every input gradient of `fused` with autodiff of `plain`. */
+function compare(
+  fused: (...t: tf.Tensor[]) => tf.Tensor,
+  plain: (...t: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+) {
+  const p = probe();
+  expect(maxAbsDiff(fused(...inputs), plain(...inputs))).toBeLessThan(1e-5);
+  const gf = tf.grads((...t: tf.Tensor[]) => tf.sum(tf.mul(fused(...t), p)))(inputs);
+  const gp = tf.grads((...t: tf.Tensor[]) => tf.sum(tf.mul(plain(...t), p)))(inputs);
+  gf.forEach((g, i) => {
+    expect(maxAbsDiff(g, gp[i]!)).toBeLessThan(1e-4);
+  });
+}
+
+describe('fused ops with hand-written gradients equal autodiff of their definition', () => {
+  for (const fast of [true, false]) {
+    it(`sequenceSum (fast=${fast})`, () => {
+      const v = x();
+      expect(maxAbsDiff(sequenceSum(v, 2, fast), tf.sum(tf.reshape(v, [2, 3, 4]), 1))).toBeLessThan(1e-6);
+      expect(() => sequenceSum(v, 4, fast)).toThrow(/do not split into 4 sequences/);
+    });
+
+    it(`adaLayerNorm = layerNorm(x) (1 + scale) + shift (fast=${fast})`, () => {
+      compare(
+        (a, s, c) => adaLayerNorm(a as tf.Tensor2D, s as tf.Tensor2D, c as tf.Tensor2D, 1e-5, fast),
+        (a, s, c) => tf.add(tf.mul(layerNorm(a!, 1e-5), tf.add(bcast(c!), 1)), bcast(s!)),
+        [x(), perSeq(2), perSeq(3)],
+      );
+    });
+
+    it(`gatedResidual = x + gate f (fast=${fast})`, () => {
+      compare(
+        (a, g, f) => gatedResidual(a as tf.Tensor2D, g as tf.Tensor2D, f as tf.Tensor2D, fast),
+        (a, g, f) => tf.add(a!, tf.mul(bcast(g!), f!)),
+        [x(), perSeq(4), tf.randomNormal([6, 4], 0, 1, 'float32', 5)],
+      );
+    });
+  }
+
+  it('sigmoidGate = sigmoid(g) u', () => {
+    compare(
+      (g, u) => sigmoidGate(g as tf.Tensor2D, u as tf.Tensor2D),
+      (g, u) => tf.mul(tf.sigmoid(g!), u!),
+      [x(), tf.randomNormal([6, 4], 0, 1, 'float32', 6)],
+    );
+  });
+
+  it('rmsNorm = x / sqrt(mean(x^2) + eps) s', () => {
+    compare(
+      (a, s) => rmsNorm(a as tf.Tensor2D, s as tf.Tensor1D, 1e-5),
+      (a, s) => tf.mul(tf.div(a!, tf.sqrt(tf.add(tf.mean(tf.square(a!), -1, true), 1e-5))), s!),
+      [x(), tf.randomNormal([4], 1, 0.3, 'float32', 7)],
+    );
+  });
+});
