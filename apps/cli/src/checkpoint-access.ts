@@ -1,6 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CheckpointConfig, modelFromCheckpoint, scheduleFromCheckpoint, type Transformer } from '@md4/models';
+import {
+  type CheckpointConfig,
+  modelFromCheckpoint,
+  scheduleFromCheckpoint,
+  type Transformer,
+} from '@md4/models';
 import { loadCheckpointDir } from '@md4/models/node';
 import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
 import { InputError } from './cli-errors';

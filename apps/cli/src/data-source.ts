@@ -29,7 +29,10 @@ export const DATA_SPECS =
  * Opens the data named by `spec` with sequences of `length` tokens (ignored for images, whose
  * length is the pixel count). `tokenizer` applies to text sources.
  */
-export async function openData(spec: string, opts: { length: number; tokenizer: 'text8' | 'gpt2' }): Promise<DataSplits> {
+export async function openData(
+  spec: string,
+  opts: { length: number; tokenizer: 'text8' | 'gpt2' },
+): Promise<DataSplits> {
   const [kind, ...rest] = spec.split(':');
   const arg = rest.join(':');
   try {
@@ -53,7 +56,11 @@ export async function openData(spec: string, opts: { length: number; tokenizer: 
       }
       case 'corpus': {
         if (arg === '') throw new UsageError('corpus data needs files: --data corpus:<path or glob>');
-        const corpus = await textCorpus({ inputs: arg.split(','), tokenizer: opts.tokenizer, length: opts.length });
+        const corpus = await textCorpus({
+          inputs: arg.split(','),
+          tokenizer: opts.tokenizer,
+          length: opts.length,
+        });
         if (corpus.valid == null) throw new InputError(`corpus ${arg} has no validation documents`);
         return {
           tokenizer: corpus.train.tokenizer,
@@ -65,8 +72,10 @@ export async function openData(spec: string, opts: { length: number; tokenizer: 
       }
       case 'fashion-mnist':
       case 'mnist': {
-        const train = kind === 'mnist' ? loadMnist({ dir: arg, split: 'train' }) : fashionMnist({ split: 'train' });
-        const valid = kind === 'mnist' ? loadMnist({ dir: arg, split: 'test' }) : fashionMnist({ split: 'test' });
+        const train =
+          kind === 'mnist' ? loadMnist({ dir: arg, split: 'train' }) : fashionMnist({ split: 'train' });
+        const valid =
+          kind === 'mnist' ? loadMnist({ dir: arg, split: 'test' }) : fashionMnist({ split: 'test' });
         return { tokenizer: train.tokenizer, description: kind, train, valid, close() {} };
       }
       default:

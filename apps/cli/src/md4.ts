@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { exitCodeOf, EXIT_USAGE } from './cli-errors';
+import { EXIT_USAGE, exitCodeOf } from './cli-errors';
 import { type EvalOptions, evalCommand } from './commands/eval-command';
 import { infoCommand } from './commands/info-command';
 import { plotMetricsCommand, plotSchedulesCommand } from './commands/plot-command';
@@ -8,8 +8,9 @@ import { type SampleCommandOptions, sampleCommand } from './commands/sample-comm
 import { trainCommand } from './commands/train-command';
 import { readConfigFile, resolveTrainConfig } from './train-config';
 
-const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+const version = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 function integer(name: string) {
   return (value: string): number => {
@@ -38,7 +39,10 @@ function addTrainFlags(command: Command): Command {
     .option('--dropout <p>', 'dropout rate', number('--dropout'))
     .option('--time-conditioned', 'condition the network on t (adaLN-Zero)')
     .option('--no-time-conditioned', 'a network that ignores t (enables sampler caching)')
-    .option('--data <spec>', 'bundled | text8:<file> | corpus:<paths> | fashion-mnist | mnist:<dir> (default bundled)')
+    .option(
+      '--data <spec>',
+      'bundled | text8:<file> | corpus:<paths> | fashion-mnist | mnist:<dir> (default bundled)',
+    )
     .option('--tokenizer <id>', 'text8 or gpt2 for text data (default text8)')
     .option('--schedule <spec>', 'linear | cosine | polyK | geometric (default linear)')
     .option('--genmd4', 'GenMD4: learn a state-dependent schedule')
@@ -54,16 +58,51 @@ function addTrainFlags(command: Command): Command {
     .option('--out <dir>', 'run folder: checkpoint/, metrics.jsonl (default runs/md4)')
     .option('--eval-every <n>', 'validation ELBO every n steps (0: only at the end)', integer('--eval-every'))
     .option('--eval-batches <n>', 'validation batches per evaluation', integer('--eval-batches'))
-    .option('--sample-every <n>', 'print a sample every n steps (0: only at the end)', integer('--sample-every'))
-    .option('--checkpoint-every <n>', 'checkpoint every n steps (0: only at the end and on Ctrl-C)', integer('--checkpoint-every'))
-    .option('--time-limit <seconds>', 'stop (and checkpoint) after this many seconds of training', number('--time-limit'))
+    .option(
+      '--sample-every <n>',
+      'print a sample every n steps (0: only at the end)',
+      integer('--sample-every'),
+    )
+    .option(
+      '--checkpoint-every <n>',
+      'checkpoint every n steps (0: only at the end and on Ctrl-C)',
+      integer('--checkpoint-every'),
+    )
+    .option(
+      '--time-limit <seconds>',
+      'stop (and checkpoint) after this many seconds of training',
+      number('--time-limit'),
+    )
     .option('--resume', 'continue the checkpoint in --out exactly where it stopped');
 }
 
 const CONFIG_KEYS = [
-  'preset', 'layers', 'dim', 'heads', 'seqLength', 'dropout', 'timeConditioned', 'data', 'tokenizer', 'schedule',
-  'genmd4', 'steps', 'batch', 'lr', 'warmup', 'weightDecay', 'clip', 'ema', 'seed', 'backend', 'out', 'evalEvery',
-  'evalBatches', 'sampleEvery', 'checkpointEvery', 'timeLimit',
+  'preset',
+  'layers',
+  'dim',
+  'heads',
+  'seqLength',
+  'dropout',
+  'timeConditioned',
+  'data',
+  'tokenizer',
+  'schedule',
+  'genmd4',
+  'steps',
+  'batch',
+  'lr',
+  'warmup',
+  'weightDecay',
+  'clip',
+  'ema',
+  'seed',
+  'backend',
+  'out',
+  'evalEvery',
+  'evalBatches',
+  'sampleEvery',
+  'checkpointEvery',
+  'timeLimit',
 ] as const;
 
 export function buildProgram(): Command {
@@ -75,17 +114,26 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
-  addTrainFlags(program.command('train').description('train a model (default: tiny transformer on the bundled corpus)'))
-    .action(async (flags: Record<string, unknown>, command: Command) => {
-      const globals = command.optsWithGlobals() as { json?: boolean; quiet?: boolean };
-      const fromFile = typeof flags.config === 'string' ? await readConfigFile(flags.config) : {};
-      const fromFlags: Record<string, unknown> = {};
-      for (const key of CONFIG_KEYS) {
-        if (command.getOptionValueSource(key) === 'cli') fromFlags[key] = flags[key];
-      }
-      const config = resolveTrainConfig(fromFile, fromFlags, typeof flags.config === 'string' ? flags.config : 'flags');
-      await trainCommand(config, { resume: Boolean(flags.resume), json: Boolean(globals.json), quiet: Boolean(globals.quiet) });
+  addTrainFlags(
+    program.command('train').description('train a model (default: tiny transformer on the bundled corpus)'),
+  ).action(async (flags: Record<string, unknown>, command: Command) => {
+    const globals = command.optsWithGlobals() as { json?: boolean; quiet?: boolean };
+    const fromFile = typeof flags.config === 'string' ? await readConfigFile(flags.config) : {};
+    const fromFlags: Record<string, unknown> = {};
+    for (const key of CONFIG_KEYS) {
+      if (command.getOptionValueSource(key) === 'cli') fromFlags[key] = flags[key];
+    }
+    const config = resolveTrainConfig(
+      fromFile,
+      fromFlags,
+      typeof flags.config === 'string' ? flags.config : 'flags',
+    );
+    await trainCommand(config, {
+      resume: Boolean(flags.resume),
+      json: Boolean(globals.json),
+      quiet: Boolean(globals.quiet),
     });
+  });
 
   program
     .command('eval')
@@ -112,13 +160,18 @@ export function buildProgram(): Command {
     .option('--length <n>', "sequence length (the model's)", integer('--length'))
     .option('--steps <n>', 'reverse steps T', integer('--steps'), 256)
     .addOption(
-      new Option('--method <name>', 'sampler').choices(['ancestral', 'mean', 'confidence', 'first-hitting']).default('ancestral'),
+      new Option('--method <name>', 'sampler')
+        .choices(['ancestral', 'mean', 'confidence', 'first-hitting'])
+        .default('ancestral'),
     )
     .addOption(new Option('--grid <kind>', 'time grid').choices(['uniform', 'cosine']).default('cosine'))
     .option('--top-p <p>', 'nucleus truncation in (0, 1]', number('--top-p'), 1)
     .option('--temperature <x>', 'softmax temperature (0: greedy)', number('--temperature'), 1)
     .option('--seed <n>', 'sampling seed', integer('--seed'), 0)
-    .option('--prompt <text>', 'fixed text; each --mask-char is a position to generate; the rest after it too')
+    .option(
+      '--prompt <text>',
+      'fixed text; each --mask-char is a position to generate; the rest after it too',
+    )
     .option('--mask-char <c>', 'placeholder for masked positions in --prompt', '_')
     .option('--watch', 'show the unmasking step by step')
     .option('--out <file.png>', 'image models: where to write the PNG grid (default samples.png)')
@@ -182,7 +235,8 @@ async function main(argv: string[]): Promise<number> {
     }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`md4: ${message}\n`);
-    if (process.env.MD4_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    if (process.env.MD4_DEBUG && error instanceof Error && error.stack)
+      process.stderr.write(`${error.stack}\n`);
     return exitCodeOf(error);
   }
 }

@@ -12,9 +12,15 @@ import { UsageError } from './cli-errors';
 import type { TrainConfig } from './train-config';
 
 /** The architecture `md4 train` builds: a preset with the config's overrides and the data's vocabulary. */
-export function architectureOf(config: TrainConfig, vocabSize: number, imageSeqLen?: number): TransformerConfig {
+export function architectureOf(
+  config: TrainConfig,
+  vocabSize: number,
+  imageSeqLen?: number,
+): TransformerConfig {
   if (!(config.preset in PRESETS)) {
-    throw new UsageError(`unknown model preset "${config.preset}"; expected one of ${Object.keys(PRESETS).join(', ')}`);
+    throw new UsageError(
+      `unknown model preset "${config.preset}"; expected one of ${Object.keys(PRESETS).join(', ')}`,
+    );
   }
   const overrides: Partial<TransformerConfig> = { vocabSize };
   if (config.layers != null) overrides.layers = config.layers;
@@ -28,7 +34,10 @@ export function architectureOf(config: TrainConfig, vocabSize: number, imageSeqL
 }
 
 /** A fresh model, schedule and trainer for `config`. */
-export function freshTrainer(config: TrainConfig, architecture: TransformerConfig): { trainer: Trainer; dispose(): void } {
+export function freshTrainer(
+  config: TrainConfig,
+  architecture: TransformerConfig,
+): { trainer: Trainer; dispose(): void } {
   const model = createTransformer(architecture, { seed: config.seed });
   let schedule: ReturnType<typeof parseSchedule> | StateDependentSchedule;
   try {

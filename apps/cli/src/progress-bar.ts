@@ -18,7 +18,8 @@ export class TrainingProgress {
       process.stderr.isTTY && !quiet
         ? new cliProgress.MultiBar(
             {
-              format: 'train {bar} {value}/{total} | loss {loss} bits/tok | {speed} tok/s | ETA {eta_formatted}',
+              format:
+                'train {bar} {value}/{total} | loss {loss} bits/tok | {speed} tok/s | ETA {eta_formatted}',
               stream: process.stderr,
               hideCursor: true,
               etaBuffer: 50,
@@ -34,7 +35,9 @@ export class TrainingProgress {
       this.bar.update(step, { loss: loss.toFixed(3), speed: Math.round(tokensPerSecond) });
     } else if (!this.quiet && (Date.now() - this.lastLine > 10_000 || step === this.total)) {
       this.lastLine = Date.now();
-      process.stderr.write(`step ${step}/${this.total}  loss ${loss.toFixed(3)} bits/tok  ${Math.round(tokensPerSecond)} tok/s\n`);
+      process.stderr.write(
+        `step ${step}/${this.total}  loss ${loss.toFixed(3)} bits/tok  ${Math.round(tokensPerSecond)} tok/s\n`,
+      );
     }
   }
 

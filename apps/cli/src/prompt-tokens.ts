@@ -6,8 +6,14 @@ import { UsageError } from './cli-errors';
  * MASK token to generate, the rest is fixed text. A prompt shorter than `length` leaves the
  * remaining positions masked (a prefix prompt); a longer one is an error.
  */
-export function promptTokens(text: string, tokenizer: TextTokenizer, length: number, placeholder: string): Int32Array {
-  if ([...placeholder].length !== 1) throw new UsageError(`--mask-char must be one character, got "${placeholder}"`);
+export function promptTokens(
+  text: string,
+  tokenizer: TextTokenizer,
+  length: number,
+  placeholder: string,
+): Int32Array {
+  if ([...placeholder].length !== 1)
+    throw new UsageError(`--mask-char must be one character, got "${placeholder}"`);
   const pieces: number[] = [];
   let fixed = '';
   const flush = () => {

@@ -1,8 +1,8 @@
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
-import { UsageError } from './cli-errors';
 import { writeFileAtomic } from './atomic-write';
+import { UsageError } from './cli-errors';
 
 /** Renders a Vega-Lite spec to SVG text. */
 export async function chartToSvg(spec: vegaLite.TopLevelSpec): Promise<string> {
@@ -26,4 +26,3 @@ export async function writeChart(spec: vegaLite.TopLevelSpec, path: string): Pro
     throw new UsageError(`plot output ${path} must end in .svg or .png`);
   }
 }
-

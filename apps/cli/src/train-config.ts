@@ -63,7 +63,9 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   try {
     value = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new UsageError(`config file ${path} is not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+    throw new UsageError(
+      `config file ${path} is not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+    );
   }
   if (value == null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UsageError(`config file ${path} must hold an object of settings`);

@@ -27,11 +27,14 @@ export async function readMetrics(path: string): Promise<MetricsRecord[]> {
     try {
       record = JSON.parse(line) as MetricsRecord;
     } catch {
-      throw new InputError(`${path}:${i + 1}: not a JSON object (metrics files hold one JSON object per line)`);
+      throw new InputError(
+        `${path}:${i + 1}: not a JSON object (metrics files hold one JSON object per line)`,
+      );
     }
     if (typeof record.step === 'number' && typeof record.bitsPerToken === 'number') records.push(record);
   }
-  if (records.length === 0) throw new InputError(`${path} holds no metrics records with step and bitsPerToken`);
+  if (records.length === 0)
+    throw new InputError(`${path} holds no metrics records with step and bitsPerToken`);
   return records;
 }
 

@@ -28,7 +28,9 @@ export class UnmaskingView {
     if (this.tty) {
       if (this.lines > 0) this.out.write(`\x1b[${this.lines}F\x1b[J`);
       this.out.write(`${text}\n`);
-      this.lines = text.split('\n').length + bodies.reduce((n, b) => n + Math.floor(b.length / (this.out.columns || 80)), 0);
+      this.lines =
+        text.split('\n').length +
+        bodies.reduce((n, b) => n + Math.floor(b.length / (this.out.columns || 80)), 0);
     } else {
       this.out.write(`${text}\n`);
     }

@@ -175,7 +175,11 @@ describe('estimateElbo with a GenMD4 schedule', () => {
     const schedule = genmd4Schedule(joint.vocabSize, { initialExponent: 2 });
     try {
       const before = tf.memory().numTensors;
-      const result = await estimateElbo(exact, batches(data, 200), { schedule, rng: createRng(44), samples: 2 });
+      const result = await estimateElbo(exact, batches(data, 200), {
+        schedule,
+        rng: createRng(44),
+        samples: 2,
+      });
       expect(tf.memory().numTensors).toBe(before);
       report('estimateElbo GenMD4 w=2 exact denoiser', {
         entropy: entropyBits,
@@ -188,9 +192,9 @@ describe('estimateElbo with a GenMD4 schedule', () => {
       expect(result.reconstruction).toBeGreaterThan(0);
       expect(result.reconstruction).toBeLessThan(2e-6);
       expect(Math.abs(result.bitsPerToken - entropyBits)).toBeLessThan(4 * result.stderr);
-      await expect(estimateElbo(exact, batches(data, 200), { schedule, rng: createRng(0), steps: 10 })).rejects.toThrow(
-        /GenMD4 ELBO is continuous-time; omit steps/,
-      );
+      await expect(
+        estimateElbo(exact, batches(data, 200), { schedule, rng: createRng(0), steps: 10 }),
+      ).rejects.toThrow(/GenMD4 ELBO is continuous-time; omit steps/);
     } finally {
       schedule.dispose();
     }

@@ -39,11 +39,20 @@ export function maskedPredictions(
     );
   }
   const maskWeight = tf.tensor2d(Float32Array.from(draw.mask), [B, L]);
-  const isMasked = tf.reshape(tf.cast(maskWeight, 'bool'), [B, L, 1]);
-  const safeLogits = tf.where(isMasked, tf.cast(logits, 'float32'), tf.zeros([1, 1, 1]));
+  // Full-shape operands: a broadcasting tf.where goes through the slow Tile kernel on wasm.
+  const isMasked = tf.tensor3d(expandMask(draw.mask, V), [B, L, V], 'bool');
+  const zeros = tf.zeros([B, L, V]);
+  const safeLogits = tf.where(isMasked, tf.cast(logits, 'float32'), zeros);
   const logMu = tf.logSoftmax(safeLogits) as tf.Tensor3D;
   // where, not a product with the one-hot: log mu = -Infinity at another value must not give NaN.
   const oneHot = tf.cast(tf.oneHot(x0, V), 'bool') as tf.Tensor3D;
-  const logMuAtX0 = tf.sum(tf.where(oneHot, logMu, tf.zeros([1, 1, 1])), -1) as tf.Tensor2D;
+  const logMuAtX0 = tf.sum(tf.where(oneHot, logMu, zeros), -1) as tf.Tensor2D;
   return { logMu, oneHot, logMuAtX0, maskWeight };
+}
+
+/** Repeats each position's mask flag V times: [B*L] -> [B*L*V] (1 = masked). */
+function expandMask(mask: ArrayLike<number>, V: number): Uint8Array {
+  const out = new Uint8Array(mask.length * V);
+  for (let i = 0; i < mask.length; i++) if (mask[i]) out.fill(1, i * V, (i + 1) * V);
+  return out;
 }

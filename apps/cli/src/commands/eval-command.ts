@@ -1,10 +1,10 @@
 import { tokenizerFromId } from '@md4/datasets';
 import type { ElboEstimate } from '@md4/elbo';
 import { setupBackend } from '../backend-setup';
+import { openCheckpoint } from '../checkpoint-access';
 import { InputError, UsageError } from '../cli-errors';
 import { openData } from '../data-source';
 import { evaluateSplit } from '../evaluation';
-import { openCheckpoint } from '../checkpoint-access';
 
 export interface EvalOptions {
   split: 'train' | 'valid' | 'test';
@@ -32,7 +32,9 @@ export function parseStepList(spec: string): Array<number | undefined> {
     if (p === 'inf' || p === 'continuous') return undefined;
     const T = Number(p);
     if (!Number.isInteger(T) || T < 1) {
-      throw new UsageError(`--steps: "${part}" is not a positive integer or "inf" (e.g. --steps 100,1000,inf)`);
+      throw new UsageError(
+        `--steps: "${part}" is not a positive integer or "inf" (e.g. --steps 100,1000,inf)`,
+      );
     }
     return T;
   });
@@ -79,11 +81,17 @@ export async function evalCommand(checkpointPath: string, opts: EvalOptions): Pr
     }
     const unit = unitOf(tokenizerId);
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ checkpoint: checkpointPath, split: opts.split, unit, results: rows })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ checkpoint: checkpointPath, split: opts.split, unit, results: rows })}\n`,
+      );
       return;
     }
-    process.stdout.write(`${data.description}, ${opts.split} split, ${rows[0]!.tokens.toLocaleString()} tokens\n`);
-    process.stdout.write(`${'T'.padStart(8)}  ${unit.padStart(10)}  ${'stderr'.padStart(8)}  ${'perplexity'.padStart(10)}\n`);
+    process.stdout.write(
+      `${data.description}, ${opts.split} split, ${rows[0]!.tokens.toLocaleString()} tokens\n`,
+    );
+    process.stdout.write(
+      `${'T'.padStart(8)}  ${unit.padStart(10)}  ${'stderr'.padStart(8)}  ${'perplexity'.padStart(10)}\n`,
+    );
     for (const r of rows) {
       process.stdout.write(
         `${String(r.steps).padStart(8)}  ${r.bitsPerToken.toFixed(4).padStart(10)}  ${r.stderr.toFixed(4).padStart(8)}  ` +

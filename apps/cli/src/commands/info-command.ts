@@ -1,6 +1,6 @@
 import { countParameters } from '@md4/models';
-import { checkpointFolder } from '../checkpoint-access';
 import { loadCheckpointDir } from '@md4/models/node';
+import { checkpointFolder } from '../checkpoint-access';
 import { InputError } from '../cli-errors';
 
 /** `md4 info <checkpoint>`: architecture, parameters, schedule, tokenizer, step and data seen. */
@@ -12,7 +12,8 @@ export async function infoCommand(path: string, opts: { json: boolean }): Promis
   const { config } = checkpoint;
   const training = config.training;
   const cursor = training?.dataCursor as { step?: number; batchSize?: number } | null | undefined;
-  const sequencesSeen = cursor?.step != null && cursor.batchSize != null ? cursor.step * cursor.batchSize : null;
+  const sequencesSeen =
+    cursor?.step != null && cursor.batchSize != null ? cursor.step * cursor.batchSize : null;
   const info = {
     checkpoint: folder,
     model: config.model,

@@ -6,7 +6,10 @@ import { readMetrics, trainingCurves } from '../training-curves';
 
 /** `md4 plot schedules`: alpha(t) and the ELBO weights of the named schedules (the paper's Figure 1). */
 export async function plotSchedulesCommand(opts: { schedules: string; out: string }): Promise<string> {
-  const names = opts.schedules.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = opts.schedules
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new UsageError('--schedules needs at least one schedule name');
   const schedules = names.map((name) => {
     try {

@@ -46,7 +46,9 @@ export async function sampleCommand(checkpointPath: string, opts: SampleCommandO
     const tokenizer = tokenizerFromId(config.tokenizer ?? '');
     const length = opts.length ?? config.model.seqLen;
     if (length !== config.model.seqLen) {
-      throw new UsageError(`--length ${length}: this model generates sequences of ${config.model.seqLen} tokens`);
+      throw new UsageError(
+        `--length ${length}: this model generates sequences of ${config.model.seqLen} tokens`,
+      );
     }
     let prompt: Int32Array[] | undefined;
     if (opts.prompt != null) {
@@ -70,11 +72,14 @@ export async function sampleCommand(checkpointPath: string, opts: SampleCommandO
     const samples = result.tokens;
     if (tokenizer.kind === 'image') {
       const out = opts.out ?? 'samples.png';
-      if (!out.endsWith('.png')) throw new UsageError(`--out ${out}: image samples are written as a .png file`);
+      if (!out.endsWith('.png'))
+        throw new UsageError(`--out ${out}: image samples are written as a .png file`);
       await writeFileAtomic(out, renderImageGrid(samples, tokenizer, { scale: 2 })).catch((error: Error) => {
         throw new InputError(`cannot write ${out}: ${error.message}`);
       });
-      process.stdout.write(opts.json ? `${JSON.stringify({ png: out, count: samples.length })}\n` : `wrote ${out}\n`);
+      process.stdout.write(
+        opts.json ? `${JSON.stringify({ png: out, count: samples.length })}\n` : `wrote ${out}\n`,
+      );
       return;
     }
     const texts = samples.map((tokens) => tokenizer.decode(tokens));

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRng } from '@md4/core';
-import { batches, type BatchCursor } from '@md4/datasets';
+import { type BatchCursor, batches } from '@md4/datasets';
 import { type Checkpoint, checkpointFromTrainer, restoreTrainer, type Trainer } from '@md4/models';
 import { loadCheckpointDir, saveCheckpoint } from '@md4/models/node';
 import { sample } from '@md4/samplers';
@@ -18,7 +18,11 @@ import { decodeForPeople } from '../render-tokens';
 import type { TrainConfig } from '../train-config';
 
 /** Where a run keeps its files inside `--out`. */
-export const RUN_FILES = { checkpoint: 'checkpoint', metrics: 'metrics.jsonl', config: 'train-config.json' } as const;
+export const RUN_FILES = {
+  checkpoint: 'checkpoint',
+  metrics: 'metrics.jsonl',
+  config: 'train-config.json',
+} as const;
 
 export interface TrainOptions {
   resume: boolean;
@@ -119,8 +123,15 @@ export async function trainCommand(config: TrainConfig, opts: TrainOptions): Pro
       maxBatches: config.evalBatches,
       seed: config.seed + 1,
     });
-    await metrics.append({ step, split: 'valid', bitsPerToken: estimate.bitsPerToken, stderr: estimate.stderr });
-    progress.log(`step ${step}: valid ${estimate.bitsPerToken.toFixed(4)} ± ${estimate.stderr.toFixed(4)} bits/token`);
+    await metrics.append({
+      step,
+      split: 'valid',
+      bitsPerToken: estimate.bitsPerToken,
+      stderr: estimate.stderr,
+    });
+    progress.log(
+      `step ${step}: valid ${estimate.bitsPerToken.toFixed(4)} ± ${estimate.stderr.toFixed(4)} bits/token`,
+    );
     return estimate;
   };
   const showSample = async (step: number) => {
@@ -183,7 +194,10 @@ export async function trainCommand(config: TrainConfig, opts: TrainOptions): Pro
       await showSample(trainer.completedSteps);
     }
     if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-    else say(`done: step ${summary.step}, ${summary.tokensPerSecond.toFixed(0)} tokens/s, checkpoint ${checkpointDir}`);
+    else
+      say(
+        `done: step ${summary.step}, ${summary.tokensPerSecond.toFixed(0)} tokens/s, checkpoint ${checkpointDir}`,
+      );
   } finally {
     progress.stop();
     process.off('SIGINT', onSignal);
