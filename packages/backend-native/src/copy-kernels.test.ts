@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NATIVE_BACKEND, registerNativeBackend } from './register-native-backend';
+import { afterAll, describe, expect, it } from 'vitest';
+import { nativeAvailable } from './native-available.test-helper';
+import { NATIVE_BACKEND } from './register-native-backend';
 
 // Deterministic pseudo-random integers (LCG), so every run checks the same cases.
 function lcg(seed: number): (n: number) => number {
@@ -62,13 +63,9 @@ async function expectSame(
   }
 }
 
-describe.runIf(process.env.MD4_NATIVE !== '0')(
-  'native copy kernels (Transpose, Slice, Unpack, SplitV, StridedSlice, Identity)',
+describe.runIf(nativeAvailable)(
+  'native copy kernels (Transpose, Slice, Unpack, SplitV, StridedSlice, Concat, Pack, Identity, Cast)',
   () => {
-    beforeAll(async () => {
-      const status = await registerNativeBackend({ log: null });
-      if (!status.ok) throw new Error(`native backend unavailable: ${status.notice}`);
-    });
     afterAll(async () => {
       await tf.setBackend('wasm');
     });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NATIVE_BACKEND, registerNativeBackend } from './register-native-backend';
+import { nativeAvailable } from './native-available.test-helper';
+import { NATIVE_BACKEND } from './register-native-backend';
 
 // Seeded values in [lo, hi) (mulberry32), as float32.
 function values(n: number, seed: number, lo = -4, hi = 4): Float32Array {
@@ -45,10 +46,8 @@ function worstError(got: Float32Array, want: ArrayLike<number>, relTol: number, 
   return worst;
 }
 
-describe.runIf(process.env.MD4_NATIVE !== '0')('native elementwise, softmax and reduction kernels', () => {
+describe.runIf(nativeAvailable)('native elementwise, softmax and reduction kernels', () => {
   beforeAll(async () => {
-    const status = await registerNativeBackend({ log: null });
-    if (!status.ok) throw new Error(`native backend unavailable: ${status.notice}`);
     await tf.setBackend(NATIVE_BACKEND);
   });
   afterAll(async () => {

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAddon } from './addon';
 import { blasLibraryCandidates } from './blas-libraries';
-import { NATIVE_BACKEND, type NativeBackendStatus, registerNativeBackend } from './register-native-backend';
+import { nativeAvailable, nativeStatus as status } from './native-available.test-helper';
+import { NATIVE_BACKEND } from './register-native-backend';
 
 // Seeded uniform(-1, 1) values (mulberry32), so every run checks the same numbers.
 function randomValues(n: number, seed: number): Float32Array {
@@ -138,27 +139,8 @@ cases.push(
   { aShape: [2, 1, 5, 6], bShape: [1, 3, 7, 6], transposeA: false, transposeB: true },
 );
 
-let status: NativeBackendStatus;
-beforeAll(async () => {
-  status = await registerNativeBackend({ log: null });
-});
-
-describe('registerNativeBackend', () => {
-  it('registers the native backend or says in one line why not', () => {
-    if (status.ok) {
-      expect(tf.findBackendFactory(NATIVE_BACKEND)).not.toBeNull();
-      expect(status.threads).toBeGreaterThanOrEqual(1);
-      expect(status.blas?.library).toBeTruthy();
-    } else {
-      expect(status.notice).toMatch(/^@md4\/backend-native: .*using plain wasm$/);
-      expect(status.notice).not.toContain('\n');
-    }
-  });
-});
-
-describe.runIf(process.env.MD4_NATIVE !== '0')('native matMul kernels', () => {
+describe.runIf(nativeAvailable)('native matMul kernels', () => {
   beforeAll(async () => {
-    if (!status.ok) throw new Error(`native backend unavailable: ${status.notice}`);
     expect(await tf.setBackend(NATIVE_BACKEND)).toBe(true);
   });
   afterAll(async () => {

@@ -61,17 +61,17 @@ function envNumber(name: string): number | undefined {
 }
 
 /** Loads the addon and a BLAS; the reason when either fails. */
-function startAddon(opts: NativeBackendOptions, threads: number): { addon: NativeAddon } | { error: string } {
+function startAddon(
+  opts: NativeBackendOptions,
+  threads: number,
+  split: 'auto' | 'pool' | 'blas',
+): { addon: NativeAddon } | { error: string } {
   if (process.env.MD4_NATIVE === '0') return { error: 'disabled by MD4_NATIVE=0' };
   const loaded = loadAddon(opts.addonPath);
   if ('error' in loaded) return loaded;
   const fromEnv = process.env.MD4_BLAS_LIBRARY;
   const libraries = opts.libraries ?? (fromEnv ? [fromEnv] : blasLibraryCandidates());
   try {
-    const split = opts.gemmThreads ?? process.env.MD4_NATIVE_GEMM_THREADS ?? 'auto';
-    if (split !== 'auto' && split !== 'pool' && split !== 'blas') {
-      throw new RangeError(`gemmThreads must be 'auto', 'pool' or 'blas' (got "${split}")`);
-    }
     const poolSplit = split === 'auto' ? -1 : split === 'pool' ? 1 : 0;
     loaded.addon.init(
       libraries,
@@ -111,7 +111,11 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
     throw new RangeError(`threads must be a positive integer (got ${threads})`);
   if (typeof process === 'undefined' || process.versions?.node == null) return fail('not running in Node');
 
-  const started = startAddon(opts, threads);
+  const split = opts.gemmThreads ?? process.env.MD4_NATIVE_GEMM_THREADS ?? 'auto';
+  if (split !== 'auto' && split !== 'pool' && split !== 'blas') {
+    throw new RangeError(`gemmThreads must be 'auto', 'pool' or 'blas' (got "${split}")`);
+  }
+  const started = startAddon(opts, threads, split);
   if ('error' in started) return fail(started.error);
   const { addon } = started;
 

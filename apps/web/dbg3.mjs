@@ -1,0 +1,16 @@
+import { chromium } from 'playwright-core';
+import { preview } from 'vite';
+const server = await preview({ root: '/work/main/apps/web', preview: { port: 4393, strictPort: true } });
+const ctx = await chromium.launchPersistentContext('/tmp/webscratch/prof' + Date.now(), { executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox','--disable-background-networking','--disable-component-update','--disable-sync','--no-first-run','--disable-quic'] });
+const page = ctx.pages()[0];
+page.on('pageerror', (e) => console.log('pageerror', e.stack));
+await page.goto('http://127.0.0.1:4393/?backend=wasm');
+await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60000 });
+await page.fill('#train-form [name="steps"]', '40');
+await page.fill('#train-form [name="seqLength"]', '32');
+await page.fill('#train-form [name="learningRate"]', '0.01');
+await page.selectOption('#train-form [name="size"]', '1x32');
+await page.click('#train-run');
+await page.waitForTimeout(8000);
+console.log(await page.textContent('#train-status'));
+await ctx.close(); await server.close();

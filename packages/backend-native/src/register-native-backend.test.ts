@@ -1,0 +1,76 @@
+import { selectBackend } from '@md4/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NATIVE_BACKEND, registerNativeBackend } from './register-native-backend';
+
+// Runs in its own process (vitest forks pool): the fallback cases come before any successful
+// registration, which is cached for the life of the process.
+describe('registerNativeBackend', () => {
+  afterAll(async () => {
+    await tf.setBackend('wasm');
+  });
+
+  it('falls back with one logged line when the addon is missing, registering nothing', async () => {
+    const lines: string[] = [];
+    const status = await registerNativeBackend({
+      addonPath: '/nonexistent/md4_native.node',
+      log: (l) => lines.push(l),
+    });
+    expect(status.ok).toBe(false);
+    expect(status.threads).toBe(1);
+    expect(status.notice).toMatch(/^@md4\/backend-native: the addon is not built .*; using plain wasm$/);
+    expect(lines).toEqual([status.notice]);
+    expect(tf.findBackendFactory(NATIVE_BACKEND)).toBeNull();
+    const chosen = await selectBackend([NATIVE_BACKEND, 'wasm']);
+    expect(chosen.backend).toBe('wasm');
+    expect(chosen.skipped).toEqual([
+      { name: NATIVE_BACKEND, reason: 'no backend named "native" is registered' },
+    ]);
+  });
+
+  it('falls back when no BLAS library loads, naming the package to install', async () => {
+    const status = await registerNativeBackend({ libraries: ['/nonexistent/libopenblas.so.0'], log: null });
+    // A BLAS that an earlier test in this process loaded stays loaded; only check when none did.
+    if (!status.ok) expect(status.notice).toMatch(/no BLAS library could be loaded .*install one: /);
+  });
+
+  it('is switched off by MD4_NATIVE=0', async () => {
+    process.env.MD4_NATIVE = '0';
+    try {
+      const status = await registerNativeBackend({ log: null });
+      expect(status).toEqual({
+        ok: false,
+        threads: 1,
+        notice: '@md4/backend-native: disabled by MD4_NATIVE=0; using plain wasm',
+      });
+    } finally {
+      delete process.env.MD4_NATIVE;
+    }
+  });
+
+  it('rejects a bad thread count or threading mode with a clear error', async () => {
+    await expect(registerNativeBackend({ threads: 0 })).rejects.toThrow(/threads must be a positive integer/);
+    await expect(registerNativeBackend({ gemmThreads: 'many' as 'pool', log: null })).rejects.toThrow(
+      /gemmThreads must be 'auto', 'pool' or 'blas'/,
+    );
+  });
+
+  it("registers 'native' where the addon and a BLAS load, and selectBackend picks it", async () => {
+    const status = await registerNativeBackend({ log: null });
+    if (!status.ok) {
+      expect(process.env.MD4_REQUIRE_NATIVE).not.toBe('1');
+      return;
+    }
+    expect(status.threads).toBeGreaterThanOrEqual(1);
+    expect(status.blas?.library).toMatch(/blas|Accelerate/i);
+    expect(await registerNativeBackend()).toBe(status); // idempotent
+    const chosen = await selectBackend([NATIVE_BACKEND, 'wasm']);
+    expect(chosen).toEqual({ backend: NATIVE_BACKEND, skipped: [] });
+    // Every wasm kernel is available on native; the products and copies are native ones.
+    for (const k of tf.getKernelsForBackend('wasm'))
+      expect(tf.getKernel(k.kernelName, NATIVE_BACKEND)).toBeDefined();
+    for (const name of ['BatchMatMul', '_FusedMatMul', 'Transpose', 'Slice', 'Softmax', 'Sum', 'Multiply']) {
+      expect(tf.getKernel(name, NATIVE_BACKEND)!.kernelFunc).not.toBe(tf.getKernel(name, 'wasm')!.kernelFunc);
+    }
+  });
+});
