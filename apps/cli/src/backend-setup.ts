@@ -1,5 +1,6 @@
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { registerNativeBackend } from '@md4/backend-native';
 import { selectBackend } from '@md4/core';
 import { UsageError } from './cli-errors';
 
@@ -30,5 +31,6 @@ export async function setupBackend(requested: string): Promise<{ backend: string
 }
 
 async function tryNative(): Promise<{ ok: boolean; reason?: string }> {
-  return { ok: false, reason: 'not installed' };
+  const status = await registerNativeBackend({ log: null });
+  return status.ok ? { ok: true } : { ok: false, reason: status.notice ?? 'unavailable' };
 }

@@ -3,7 +3,7 @@
  * transformer on the bundled corpus (State of the Union addresses as text8 characters), on the tfjs
  * wasm backend in Node. Deterministic for a given step count.
  *
- *   node scripts/run-ts.mjs scripts/make-demo-checkpoint.ts [steps]   (default 1500)
+ *   node scripts/run-ts.mjs scripts/make-demo-checkpoint.ts [steps]   (default 2000)
  *
  * Once the md4 CLI can train, `md4 train` with the same settings makes the same kind of checkpoint.
  */
@@ -28,7 +28,7 @@ export const DEMO_SETTINGS = {
 } as const;
 
 export async function main(args: string[]): Promise<void> {
-  const steps = Number(args[0] ?? 1500);
+  const steps = Number(args[0] ?? 2000);
   if (!Number.isInteger(steps) || steps < 1)
     throw new RangeError(`steps must be a positive integer, got ${args[0]}`);
   const s = DEMO_SETTINGS;

@@ -142,6 +142,17 @@ describe.runIf(nativeAvailable)(
       await expectSame([q, q], (x, y) => [tf.stack([x!, y!], 1), tf.concat([x!, y!], 0)]);
     });
 
+    it('tiles along any axes (float32, int32, bool) like cpu', async () => {
+      await expectSame([randomInput([2, 3], 'float32', 30)], (x) => [
+        tf.tile(x!, [2, 3]),
+        tf.tile(x!, [1, 1]),
+        tf.tile(x!, [3, 1]),
+      ]);
+      await expectSame([randomInput([2, 1, 3], 'int32', 31)], (x) => tf.tile(x!, [1, 4, 2]));
+      await expectSame([randomInput([5], 'bool', 32)], (x) => tf.tile(x!, [3]));
+      await expectSame([randomInput([64, 300], 'float32', 33)], (x) => tf.tile(x!, [4, 2]));
+    });
+
     it('strided slices (steps, negative steps, masks, shrink and new axes) like cpu', async () => {
       const x = randomInput([5, 6, 7], 'float32', 12);
       await expectSame([x], (t) => tf.stridedSlice(t!, [0, 1, 0], [5, 6, 7], [2, 2, 3]));

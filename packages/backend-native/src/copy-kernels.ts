@@ -11,6 +11,7 @@ import {
   StridedSlice,
   slice_util,
   type TensorInfo,
+  Tile,
   Transpose,
   Unpack,
   util,
@@ -171,6 +172,30 @@ function stridedSliceKernel(addon: NativeAddon, fallback: KernelFunc): KernelFun
 }
 
 /**
+ * Tile: out = x repeated reps[d] times along each axis d, read as the strided copy of shape
+ * [reps0, d0, reps1, d1, ...] with strides [0, s0, 0, s1, ...].
+ */
+function tileKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const x = inputs.x!;
+    const reps = attrs.reps as number[];
+    if (elementBytes(x.dtype) === 0 || reps.length !== x.shape.length) return fallback(args);
+    const strides = x.shape.length === 0 ? [] : [...util.computeStrides(x.shape), 1];
+    const shape = x.shape.flatMap((d, i) => [reps[i]!, d]);
+    const out = stridedCopy(
+      addon,
+      backend,
+      x,
+      shape,
+      0,
+      x.shape.flatMap((_, i) => [0, strides[i]!]),
+    );
+    return { dataId: out.dataId, dtype: out.dtype, shape: x.shape.map((d, i) => d * reps[i]!) };
+  };
+}
+
+/**
  * Concatenation along `axis` of tensors that agree elsewhere: [outer, inner_i] blocks laid side
  * by side per row. Empty inputs are skipped.
  */
@@ -249,6 +274,7 @@ export function copyKernelOverrides(addon: NativeAddon): Record<string, (wasm: K
     [SplitV]: (w) => splitVKernel(addon, w.kernelFunc),
     [StridedSlice]: (w) => stridedSliceKernel(addon, w.kernelFunc),
     [Concat]: (w) => concatKernel(addon, w.kernelFunc),
+    [Tile]: (w) => tileKernel(addon, w.kernelFunc),
     [Pack]: (w) => packKernel(addon, w.kernelFunc),
     [Identity]: (w) => shareKernel(w.kernelFunc),
     [Cast]: (w) => shareKernel(w.kernelFunc),

@@ -135,6 +135,9 @@ cases.push(
   { aShape: [2, 4, 33, 33], bShape: [2, 4, 33, 16], transposeA: true, transposeB: false },
   { aShape: [1, 5, 6], bShape: [4, 6, 3], transposeA: false, transposeB: false },
   { aShape: [4, 5, 6], bShape: [6, 3], transposeA: false, transposeB: false },
+  { aShape: [3, 7, 6], bShape: [5, 6], transposeA: false, transposeB: true },
+  { aShape: [2, 2, 100, 64], bShape: [64, 300], transposeA: false, transposeB: false },
+  { aShape: [4, 6, 5], bShape: [6, 3], transposeA: true, transposeB: false },
   { aShape: [5, 6], bShape: [2, 3, 6, 7], transposeA: false, transposeB: false },
   { aShape: [2, 1, 5, 6], bShape: [1, 3, 7, 6], transposeA: false, transposeB: true },
 );

@@ -3,6 +3,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NATIVE_BACKEND, registerNativeBackend } from './register-native-backend';
 
+/** Runs f with MD4_NATIVE set to `value` (undefined: unset), restoring it afterwards. */
+async function withMd4Native<T>(value: string | undefined, f: () => Promise<T>): Promise<T> {
+  const saved = process.env.MD4_NATIVE;
+  if (value == null) delete process.env.MD4_NATIVE;
+  else process.env.MD4_NATIVE = value;
+  try {
+    return await f();
+  } finally {
+    if (saved == null) delete process.env.MD4_NATIVE;
+    else process.env.MD4_NATIVE = saved;
+  }
+}
+
 // Runs in its own process (vitest forks pool): the fallback cases come before any successful
 // registration, which is cached for the life of the process.
 describe('registerNativeBackend', () => {
@@ -12,10 +25,9 @@ describe('registerNativeBackend', () => {
 
   it('falls back with one logged line when the addon is missing, registering nothing', async () => {
     const lines: string[] = [];
-    const status = await registerNativeBackend({
-      addonPath: '/nonexistent/md4_native.node',
-      log: (l) => lines.push(l),
-    });
+    const status = await withMd4Native(undefined, () =>
+      registerNativeBackend({ addonPath: '/nonexistent/md4_native.node', log: (l) => lines.push(l) }),
+    );
     expect(status.ok).toBe(false);
     expect(status.threads).toBe(1);
     expect(status.notice).toMatch(/^@md4\/backend-native: the addon is not built .*; using plain wasm$/);
@@ -29,23 +41,20 @@ describe('registerNativeBackend', () => {
   });
 
   it('falls back when no BLAS library loads, naming the package to install', async () => {
-    const status = await registerNativeBackend({ libraries: ['/nonexistent/libopenblas.so.0'], log: null });
+    const status = await withMd4Native(undefined, () =>
+      registerNativeBackend({ libraries: ['/nonexistent/libopenblas.so.0'], log: null }),
+    );
     // A BLAS that an earlier test in this process loaded stays loaded; only check when none did.
     if (!status.ok) expect(status.notice).toMatch(/no BLAS library could be loaded .*install one: /);
   });
 
   it('is switched off by MD4_NATIVE=0', async () => {
-    process.env.MD4_NATIVE = '0';
-    try {
-      const status = await registerNativeBackend({ log: null });
-      expect(status).toEqual({
-        ok: false,
-        threads: 1,
-        notice: '@md4/backend-native: disabled by MD4_NATIVE=0; using plain wasm',
-      });
-    } finally {
-      delete process.env.MD4_NATIVE;
-    }
+    const status = await withMd4Native('0', () => registerNativeBackend({ log: null }));
+    expect(status).toEqual({
+      ok: false,
+      threads: 1,
+      notice: '@md4/backend-native: disabled by MD4_NATIVE=0; using plain wasm',
+    });
   });
 
   it('rejects a bad thread count or threading mode with a clear error', async () => {

@@ -89,9 +89,10 @@ function startAddon(
 
 /**
  * Registers the tfjs backend 'native': tfjs-backend-wasm's kernels on a wasm heap of its own, with
- * the matrix products (BatchMatMul, _FusedMatMul: plain, transposed, batched, with bias and
- * activation) computed in place on that heap by a native BLAS through an N-API addon, on all
- * cores. Call it once at start-up, then select the backend, e.g.
+ * the expensive ones computed in place on that heap by an N-API addon on all cores: matrix
+ * products (BatchMatMul, _FusedMatMul: plain, transposed, batched, with bias and activation) by
+ * a native BLAS, copies (Transpose, Slice, Concat, ...), float32 elementwise ops, softmax and
+ * reductions by the addon's own vectorised code. Call it once at start-up, then select it, e.g.
  * `await selectBackend(['native', 'wasm', 'cpu'])` from @md4/core or `await tf.setBackend('native')`.
  *
  * Where the addon or a BLAS is missing nothing is registered, the result says why (`ok: false`,

@@ -60,12 +60,13 @@ function frame(width: number, height: number, summary: string): SVGSVGElement {
 
 /** "Nice" tick values covering [lo, hi] (about `count` of them). */
 function linearTicks(lo: number, hi: number, count = 5): number[] {
-  const span = hi - lo || 1;
+  const span = hi - lo;
+  if (!(span > 0) || !Number.isFinite(span)) return Number.isFinite(lo) ? [lo] : [];
   const raw = span / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => span / s <= count) ?? 10 * mag;
   const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9 && ticks.length < 50; v += step)
     ticks.push(Number(v.toPrecision(12)));
   return ticks;
 }
@@ -82,7 +83,8 @@ function extent(values: number[], fallback: readonly [number, number]): [number,
   if (finite.length === 0) return [fallback[0], fallback[1]];
   let lo = Math.min(...finite);
   let hi = Math.max(...finite);
-  if (lo === hi) {
+  // A (nearly) flat series gets a unit-wide range around it.
+  if (hi - lo <= 1e-9 * Math.max(1, Math.abs(hi))) {
     lo -= 0.5;
     hi += 0.5;
   }

@@ -6,6 +6,7 @@ import {
   type SerializedCheckpoint,
 } from '@md4/models';
 import { parseSchedule } from '@md4/schedules';
+import * as tf from '@tensorflow/tfjs-core';
 import type { TrainingText, TrainSettings, TrainStep } from './protocol';
 
 /** Text8 tokens of the training text: pasted text is cleaned first; a file must already be text8. */
@@ -82,6 +83,14 @@ export async function runTrain(
         break;
       }
       const r = await trainer.step(batch);
+      if (r.loss === 0 && r.gradNorm === 0) {
+        // An MD4 loss is never exactly 0 (it includes the reconstruction term): the backend failed.
+        throw new Error(
+          `the ${tf.getBackend()} backend returned an all-zero training step; training needs another ` +
+            'backend here: switch to WebGL or wasm (WebGPU: tfjs-backend-webgpu cannot add more than 7 ' +
+            'tensors in one AddN, which the gradient norm uses)',
+        );
+      }
       finalLoss = r.loss;
       report({ step: r.step, totalSteps: settings.steps, loss: r.loss, elapsedMs: performance.now() - t0 });
       await nextTask();
