@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the project needs beyond Node 20: pnpm, and the Debian packages that tests and the
-# fast backend use. Idempotent: does nothing when everything is present.
+# Installs what the project needs beyond Node 20: pnpm, and Debian packages.
+#   bash scripts/ensure-system.sh          pnpm + OpenBLAS (the native backend's BLAS; optional)
+#   bash scripts/ensure-system.sh --tests  also Fashion-MNIST (dataset tests) and Chromium (web app tests)
+# Idempotent: installs only what is missing.
 set -euo pipefail
 
 PNPM_VERSION=10.34.9
@@ -8,19 +10,37 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION"
   npm install -g "pnpm@$PNPM_VERSION" >/dev/null
 fi
 
-# Debian packages: Fashion-MNIST (dataset tests).
-APT_PACKAGES=(dataset-fashion-mnist)
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
-    echo "missing Debian packages: ${missing[*]} (install them as root: apt-get install -y ${missing[*]})" >&2
-    exit 1
-  fi
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+OPTIONAL=(libopenblas0-pthread)
+REQUIRED=()
+if [ "${1:-}" = "--tests" ]; then
+  REQUIRED+=(dataset-fashion-mnist chromium)
+fi
+
+missing_of() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+  done
+}
+mapfile -t missing < <(missing_of "${OPTIONAL[@]}" "${REQUIRED[@]}")
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else SUDO=none; fi
+fi
+if [ "$SUDO" != none ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+mapfile -t still < <(missing_of "${REQUIRED[@]}")
+if [ "${#still[@]}" -gt 0 ]; then
+  echo "missing Debian packages the tests need: ${still[*]} (as root: apt-get install -y ${still[*]})" >&2
+  exit 1
+fi
+mapfile -t still < <(missing_of "${OPTIONAL[@]}")
+if [ "${#still[@]}" -gt 0 ]; then
+  echo "note: ${still[*]} not installed; training falls back to the slower wasm backend" >&2
 fi

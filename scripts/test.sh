@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
-bash scripts/ensure-system.sh
+bash scripts/ensure-system.sh --tests
 pnpm install --frozen-lockfile
 pnpm run build
 pnpm run typecheck
