@@ -8,4 +8,4 @@ pnpm install --frozen-lockfile
 pnpm run build
 pnpm run typecheck
 pnpm run lint
-pnpm run test:packages
+MD4_REQUIRE_NATIVE=1 pnpm run test:packages
