@@ -133,7 +133,14 @@ export class Trainer {
       value = result.value;
       grads = result.grads;
       const gradNormT = tf.tidy(() =>
-        tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))),
+        // Pairwise adds, not addN: WebGPU's AddN binds one storage buffer per input, and more than
+        // the per-stage limit of 8 fails validation silently (every value reads back 0).
+        tf.sqrt(
+          Object.values(grads).reduce<tf.Tensor>(
+            (total, g) => tf.add(total, tf.sum(tf.square(g))),
+            tf.scalar(0),
+          ),
+        ),
       );
       stats = tf.tidy(() => tf.stack([value!, gradNormT, nelbo ?? value!]));
       gradNormT.dispose();

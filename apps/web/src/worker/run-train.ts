@@ -87,8 +87,7 @@ export async function runTrain(
         // An MD4 loss is never exactly 0 (it includes the reconstruction term): the backend failed.
         throw new Error(
           `the ${tf.getBackend()} backend returned an all-zero training step; training needs another ` +
-            'backend here: switch to WebGL or wasm (WebGPU: tfjs-backend-webgpu cannot add more than 7 ' +
-            'tensors in one AddN, which the gradient norm uses)',
+            'backend here: switch to WebGL or wasm',
         );
       }
       finalLoss = r.loss;
