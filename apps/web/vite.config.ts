@@ -1,6 +1,5 @@
 import { defaultClientConditions, defineConfig } from 'vite';
 import { contentSecurityPolicy } from './src/build/content-security-policy.ts';
-import { devNodeOnlyStubs } from './src/build/dev-node-only-stubs.ts';
 
 /**
  * Cross-origin isolation: lets the wasm backend use threads (SharedArrayBuffer). Static hosts need
@@ -29,7 +28,7 @@ export default defineConfig({
     // identifiers breaks those threads ("_scriptDir is not defined").
     rolldownOptions: { checks, output: { minify: { mangle: false, compress: false } } },
   },
-  plugins: [contentSecurityPolicy(), devNodeOnlyStubs()],
+  plugins: [contentSecurityPolicy()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   build: {

@@ -1,9 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', bench: 'bench/datasets-bench.ts' },
+  entry: { index: 'src/index.ts', node: 'src/node.ts', bench: 'bench/datasets-bench.ts' },
   format: ['esm'],
-  dts: { entry: { index: 'src/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', node: 'src/node.ts' } },
   sourcemap: true,
   clean: true,
   target: 'es2022',

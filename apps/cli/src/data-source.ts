@@ -1,13 +1,6 @@
 import { existsSync } from 'node:fs';
-import {
-  bundledCorpus,
-  fashionMnist,
-  loadMnist,
-  loadText8,
-  type TokenDataset,
-  type Tokenizer,
-  textCorpus,
-} from '@md4/datasets';
+import type { TokenDataset, Tokenizer } from '@md4/datasets';
+import { bundledCorpus, fashionMnist, loadMnist, loadText8, textCorpus } from '@md4/datasets/node';
 import { InputError, UsageError } from './cli-errors';
 
 /** Train and evaluation splits of one data source, with the tokenizer its ids come from. */

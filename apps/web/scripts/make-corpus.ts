@@ -5,7 +5,8 @@
  *   node scripts/run-ts.mjs scripts/make-corpus.ts [chars]   (default 500,000 characters)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { bundledDocuments, cleanText8 } from '@md4/datasets';
+import { cleanText8 } from '@md4/datasets';
+import { bundledDocuments } from '@md4/datasets/node';
 
 export const CORPUS_FILE = new URL('../public/corpus/sotu-text8.txt', import.meta.url);
 

@@ -5,15 +5,8 @@
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  batches,
-  bundledDocuments,
-  cleanText8,
-  evalBatches,
-  gpt2Tokenizer,
-  text8Tokenizer,
-  textCorpus,
-} from '../src/index';
+import { batches, cleanText8, evalBatches, gpt2Tokenizer, text8Tokenizer } from '../src/index';
+import { bundledDocuments, textCorpus } from '../src/node';
 
 const MB = 1e6;
 const seconds = (t0: number) => (performance.now() - t0) / 1000;

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadCifar10, parseCifar10 } from './cifar10';
+import { loadCifar10 } from './cifar10';
+import { parseCifar10 } from './cifar10-format';
 import { DataFormatError } from './data-format-error';
 
 const dir = mkdtempSync(join(tmpdir(), 'md4-cifar-'));

@@ -1,5 +1,6 @@
 import { createRng } from '@md4/core';
-import { renderImageGrid, tokenizerFromId } from '@md4/datasets';
+import { tokenizerFromId } from '@md4/datasets';
+import { renderImageGrid } from '@md4/datasets/node';
 import { type SampleMethod, sampleWithStats } from '@md4/samplers';
 import { writeFileAtomic } from '../atomic-write';
 import { setupBackend } from '../backend-setup';
