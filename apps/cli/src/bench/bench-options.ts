@@ -107,6 +107,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
         break;
       }
       case '--quick':
+      case '--': // pnpm may pass its separator through
         break;
       case '--wasm':
         opts.wasm = true;

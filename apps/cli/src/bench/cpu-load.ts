@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 /** Busy CPU seconds of the whole machine so far (/proc/stat; 0 where it does not exist). */
 function machineBusySeconds(): number {
   try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
     const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
     return (fields.reduce((a, b) => a + b, 0) - idle) / 100;
   } catch {

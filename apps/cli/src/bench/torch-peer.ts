@@ -35,7 +35,13 @@ export function locatePeer(
 export function peerArgs(
   config: BenchConfig,
   mode: 'train' | 'sample',
-  o: { trainSteps: number; trainWarmup: number; sampleSteps: number; sampleBatch: number; generations: number },
+  o: {
+    trainSteps: number;
+    trainWarmup: number;
+    sampleSteps: number;
+    sampleBatch: number;
+    generations: number;
+  },
   threads: number,
 ): string[] {
   const m = config.model;

@@ -1,0 +1,19 @@
+import { defineConfig } from 'tsup';
+
+// The speed benchmark as one Node script (dist/bench.js), kept apart from the CLI build: workspace
+// packages bundled from their sources, tfjs external.
+export default defineConfig({
+  entry: { bench: 'src/bench/speed-bench.ts' },
+  format: ['esm'],
+  outDir: 'dist',
+  clean: false,
+  dts: false,
+  sourcemap: false,
+  target: 'node20',
+  platform: 'node',
+  noExternal: [/^@md4\//],
+  external: [/^@tensorflow\//],
+  esbuildOptions(options) {
+    options.conditions = ['source'];
+  },
+});
