@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
 bash scripts/ensure-system.sh
 pnpm install --frozen-lockfile
-pnpm run build
+pnpm exec turbo run build --filter @md4/cli...
 md4() { node apps/cli/dist/md4.js "$@"; }
 md4 train --config apps/cli/configs/quickstart.yaml --out runs/quickstart
 md4 eval runs/quickstart/checkpoint --split valid

@@ -115,7 +115,10 @@ export async function trainCommand(config: TrainConfig, opts: TrainOptions): Pro
     });
     await saveCheckpoint(checkpointDir, serialized);
   };
+  const validations = new Map<number, Awaited<ReturnType<typeof evaluateSplit>>>();
   const validate = async (step: number) => {
+    const done = validations.get(step);
+    if (done) return done;
     const evalModel = trainer.evalModel();
     const estimate = await evaluateSplit(evalModel, data.valid, {
       schedule: trainer.schedule,
