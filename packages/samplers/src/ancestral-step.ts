@@ -68,6 +68,19 @@ export function applyReveals(context: StepContext, plan: RevealPlan, logits: Row
  * then "v ~ mu". Tokens still masked after the last step (alpha(0) = 1 - eps < 1) take argmax mu.
  */
 export function ancestralKernel(context: StepContext, alpha: (t: number) => number): StepKernel<RevealPlan> {
+  return revealKernel(context, alpha, false);
+}
+
+/**
+ * The step shared by ancestral and mean sampling: unmask each masked token with probability
+ * p = (alpha_s - alpha_t)/(1 - alpha_t), then draw its value from mu. After the last step, leftover
+ * masks take argmax mu (`sampleLeftovers` false) or a draw from mu (true).
+ */
+export function revealKernel(
+  context: StepContext,
+  alpha: (t: number) => number,
+  sampleLeftovers: boolean,
+): StepKernel<RevealPlan> {
   let p = 0;
   let last = false;
   return {
@@ -75,7 +88,7 @@ export function ancestralKernel(context: StepContext, alpha: (t: number) => numb
       p = unmaskProbability(alpha(t), alpha(s));
       last = isLast;
     },
-    plan: (row, masked) => planReveals(row, masked, p, last, context.rng, false),
+    plan: (row, masked) => planReveals(row, masked, p, last, context.rng, sampleLeftovers),
     apply: (plan, logits) => applyReveals(context, plan, logits),
   };
 }

@@ -1,5 +1,5 @@
 import type { RevealPlan } from './ancestral-step';
-import { applyReveals, planReveals, unmaskProbability } from './ancestral-step';
+import { revealKernel } from './ancestral-step';
 import type { StepContext, StepKernel } from './step-kernel';
 
 /**
@@ -11,14 +11,5 @@ import type { StepContext, StepKernel } from './step-kernel';
  * reveal is a draw from the model, never a mode.
  */
 export function meanKernel(context: StepContext, alpha: (t: number) => number): StepKernel<RevealPlan> {
-  let p = 0;
-  let last = false;
-  return {
-    begin(t, s, isLast) {
-      p = unmaskProbability(alpha(t), alpha(s));
-      last = isLast;
-    },
-    plan: (row, masked) => planReveals(row, masked, p, last, context.rng, true),
-    apply: (plan, logits) => applyReveals(context, plan, logits),
-  };
+  return revealKernel(context, alpha, true);
 }
