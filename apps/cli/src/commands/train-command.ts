@@ -135,6 +135,7 @@ export async function trainCommand(config: TrainConfig, opts: TrainOptions): Pro
     progress.log(
       `step ${step}: valid ${estimate.bitsPerToken.toFixed(4)} ± ${estimate.stderr.toFixed(4)} bits/token`,
     );
+    validations.set(step, estimate);
     return estimate;
   };
   const showSample = async (step: number) => {
