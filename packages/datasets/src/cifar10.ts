@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CIFAR10_SIDE, parseCifar10 } from './cifar10-format';
 import { DataFormatError } from './data-format-error';
 import { imageDataset } from './image-dataset';
+import { readDataFile } from './read-data-file';
 import type { ImageDataset } from './token-dataset';
 
 const PLANE = CIFAR10_SIDE * CIFAR10_SIDE;
@@ -32,18 +33,7 @@ export function loadCifar10(opts: {
     }
   }
   if (files.length === 0) throw new RangeError('loadCifar10: no files given');
-  const parts = files.map((f) => {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(f);
-    } catch (e) {
-      throw new DataFormatError(
-        f,
-        `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      );
-    }
-    return parseCifar10(bytes, f);
-  });
+  const parts = files.map((f) => parseCifar10(readDataFile(f), f));
   const total = parts.reduce((a, p) => a + p.labels.length, 0);
   const pixels = new Uint8Array(total * 3 * PLANE);
   const labels = new Uint8Array(total);

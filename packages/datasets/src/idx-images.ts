@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataFormatError } from './data-format-error';
 import { type IdxArray, parseIdx } from './idx-format';
 import { imageDataset } from './image-dataset';
+import { readDataFile } from './read-data-file';
 import type { ImageDataset } from './token-dataset';
 
 /** Where Debian's `dataset-fashion-mnist` package puts Fashion-MNIST. */
@@ -11,15 +12,7 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** Reads an IDX file, gunzipping it first when it is gzip (detected by content, not by name). */
 export function readIdxFile(path: string): IdxArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new DataFormatError(
-      path,
-      `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
-  }
+  let bytes = readDataFile(path);
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = gunzipSync(bytes);

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { DataFormatError } from './data-format-error';
+import { readDataFile } from './read-data-file';
 import { memoryTokenReader, textDatasetFromReader } from './text-dataset';
 import { cleanText8Codes } from './text8-clean';
 import { text8Tokenizer } from './text8-tokenizer';
@@ -37,16 +37,7 @@ export function loadText8(
   opts: { length?: number; splits?: readonly [number, number, number]; clean?: boolean } = {},
 ): Text8Splits {
   const length = opts.length ?? 256;
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new DataFormatError(
-      path,
-      `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      'pass the path of text8 or text8.zip',
-    );
-  }
+  let bytes = readDataFile(path, 'pass the path of text8 or text8.zip');
   if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
     bytes = readZipEntry(bytes, 'text8', path);
   }
