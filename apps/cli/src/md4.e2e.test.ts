@@ -129,7 +129,7 @@ describe('md4 command line', () => {
     expect(table.results.map((r) => r.steps)).toEqual([10, 'inf']);
     expect(table.results[1]!.tokens).toBe(2 * 8 * 32);
 
-    const sampled = md4([
+    const sampleArgs = [
       'sample',
       run,
       '--count',
@@ -141,24 +141,13 @@ describe('md4 command line', () => {
       '--json',
       '--backend',
       'wasm',
-    ]);
+    ];
+    const sampled = md4(sampleArgs);
     expect(sampled.code, sampled.stderr).toBe(0);
     const { samples } = JSON.parse(sampled.stdout) as { samples: string[] };
     expect(samples).toHaveLength(2);
     for (const s of samples) expect(s).toMatch(/^[a-z ]{32}$/);
-    const again = md4([
-      'sample',
-      run,
-      '--count',
-      '2',
-      '--steps',
-      '16',
-      '--seed',
-      '3',
-      '--json',
-      '--backend',
-      'wasm',
-    ]);
+    const again = md4(sampleArgs);
     expect(JSON.parse(again.stdout).samples).toEqual(samples);
 
     const infill = md4([
