@@ -10,7 +10,7 @@ import {
 } from './checkpoint';
 
 /** Writes bytes to `path` atomically: a temp file in the same directory, fsync, rename. */
-async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
+export async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const handle = await open(tmp, 'w');
   try {

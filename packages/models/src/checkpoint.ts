@@ -9,16 +9,19 @@ import {
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedAdamWConfig } from './adamw';
 import { crc32 } from './crc32';
-import { parameterLayout } from './parameter-layout';
+import type { DDiTConfig } from './ddit-config';
+import type { KernelMode } from './denoising-network';
+import {
+  architectureDifferences,
+  createNetwork,
+  type Network,
+  type NetworkConfig,
+  networkLayout,
+  resolveNetworkConfig,
+} from './network-config';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors';
 import { type LossKind, SCHEDULE_PARAM, Trainer } from './train-step';
-import { createTransformer, type KernelMode, type Transformer } from './transformer';
-import {
-  type ResolvedTransformerConfig,
-  resolveConfig,
-  sameArchitecture,
-  type TransformerConfig,
-} from './transformer-config';
+import type { TransformerConfig } from './transformer-config';
 
 export const CHECKPOINT_FORMAT = 'md4-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -48,8 +51,8 @@ export interface TrainingState {
 export interface CheckpointConfig {
   format: typeof CHECKPOINT_FORMAT;
   version: number;
-  /** The architecture, all defaults filled in. */
-  model: ResolvedTransformerConfig;
+  /** The architecture (tagged by `arch`), all defaults filled in. */
+  model: NetworkConfig;
   /** The masking schedule's `toJSON()` (GenMD4: includes the learned raw exponents). */
   schedule: unknown;
   /** Identifier of the tokenizer the token ids come from (e.g. "text8"), or null. */
@@ -166,7 +169,7 @@ export async function checkpointFromTrainer(
 
 /** An inference-only checkpoint of a model (e.g. `trainer.evalModel()`) and its schedule. */
 export async function checkpointFromModel(
-  model: Transformer,
+  model: Network,
   opts: {
     schedule: MaskingSchedule | StateDependentSchedule;
     tokenizer?: string | null;
@@ -212,7 +215,7 @@ function parseConfig(config: string | object): CheckpointConfig {
     );
   }
   try {
-    c.model = resolveConfig(c.model);
+    c.model = resolveNetworkConfig(c.model);
   } catch (error) {
     throw new CheckpointError(`${CONFIG_FILE}: bad model architecture: ${(error as Error).message}`);
   }
@@ -261,7 +264,7 @@ export function parseCheckpoint(config: string | object, weights: Uint8Array | A
       );
     }
   };
-  const layout = parameterLayout(c.model);
+  const layout = networkLayout(c.model);
   for (const s of layout) expectShape(s.name, s.shape);
   if (c.training != null) {
     if (c.training.emaDecay != null) for (const s of layout) expectShape(TENSOR_PREFIX.ema + s.name, s.shape);
@@ -332,7 +335,7 @@ async function fetchOk(doFetch: typeof fetch, url: URL): Promise<Response> {
 
 function floatMap(ckpt: Checkpoint, prefix: string): Map<string, Float32Array> {
   const m = new Map<string, Float32Array>();
-  for (const s of parameterLayout(ckpt.config.model)) {
+  for (const s of networkLayout(ckpt.config.model)) {
     m.set(s.name, ckpt.tensors.get(prefix + s.name)!.data as Float32Array);
   }
   return m;
@@ -345,29 +348,23 @@ function floatMap(ckpt: Checkpoint, prefix: string): Map<string, Float32Array> {
  */
 export function modelFromCheckpoint(
   ckpt: Checkpoint,
-  opts: { weights?: 'ema' | 'params'; kernels?: KernelMode; expect?: TransformerConfig } = {},
-): Transformer {
-  if (opts.expect != null) assertArchitecture(ckpt.config.model, resolveConfig(opts.expect));
+  opts: { weights?: 'ema' | 'params'; kernels?: KernelMode; expect?: TransformerConfig | DDiTConfig } = {},
+): Network {
+  if (opts.expect != null) assertArchitecture(ckpt.config.model, resolveNetworkConfig(opts.expect));
   const hasEma = ckpt.config.training?.emaDecay != null;
   const which = opts.weights ?? (hasEma ? 'ema' : 'params');
   if (which === 'ema' && !hasEma)
     throw new CheckpointError('this checkpoint keeps no EMA weights; use weights: "params"');
-  return createTransformer(ckpt.config.model, {
+  return createNetwork(ckpt.config.model, {
     weights: floatMap(ckpt, which === 'ema' ? TENSOR_PREFIX.ema : ''),
     ...(opts.kernels ? { kernels: opts.kernels } : {}),
   });
 }
 
 /** Throws a CheckpointError naming each architecture field that differs. */
-export function assertArchitecture(
-  found: ResolvedTransformerConfig,
-  expected: ResolvedTransformerConfig,
-): void {
-  if (sameArchitecture(found, expected)) return;
-  const diffs = (Object.keys(expected) as Array<keyof ResolvedTransformerConfig>)
-    .filter((k) => k !== 'image' && JSON.stringify(found[k]) !== JSON.stringify(expected[k]))
-    .map((k) => `${k}: checkpoint ${JSON.stringify(found[k])}, expected ${JSON.stringify(expected[k])}`);
-  throw new CheckpointError(`architecture mismatch: ${diffs.join('; ')}`);
+export function assertArchitecture(found: NetworkConfig, expected: NetworkConfig): void {
+  const diffs = architectureDifferences(found, expected);
+  if (diffs.length > 0) throw new CheckpointError(`architecture mismatch: ${diffs.join('; ')}`);
 }
 
 /** The checkpoint's schedule (a GenMD4 schedule owns a variable: dispose it when done). */
@@ -393,7 +390,7 @@ export function restoreTrainer(
 ): { trainer: Trainer; dataCursor: unknown; disposeAll: () => void } {
   const training = ckpt.config.training;
   if (training == null) throw new CheckpointError('this checkpoint has no training state (inference only)');
-  const model = createTransformer(ckpt.config.model, {
+  const model = createNetwork(ckpt.config.model, {
     weights: floatMap(ckpt, ''),
     ...(opts.kernels ? { kernels: opts.kernels } : {}),
   });

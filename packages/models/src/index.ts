@@ -20,16 +20,49 @@ export {
   TENSOR_PREFIX,
 } from './checkpoint';
 export { crc32 } from './crc32';
+export type { DDiTOptions } from './ddit';
+export { createDDiT, DDiT } from './ddit';
+export type { DDiTConfig, ResolvedDDiTConfig } from './ddit-config';
+export { logLinearSigma, resolveDDiTConfig, SIGMA_EMBEDDING_DIM } from './ddit-config';
+export { dditLayout } from './ddit-layout';
+export type { ForwardOptions, KernelMode, ParameterMap, WeightValues } from './denoising-network';
+export { DenoisingNetwork } from './denoising-network';
 export { ExponentialMovingAverage } from './ema';
 export { embed } from './embedding';
+export { bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16 } from './float-formats';
 export { gatedMlp, sigmoidGate } from './gated-mlp';
 export { gatedResidual } from './gated-residual';
+export { geluTanh } from './gelu';
 export { initialWeights } from './initial-weights';
 export { ensureWasmKernels, WASM_KERNELS, wasmKernelsActive } from './kernels/wasm-kernels';
 export { adaLayerNorm, layerNorm } from './layer-norm';
 export type { LearningRateConfig } from './learning-rate';
 export { learningRateAt } from './learning-rate';
 export { linear, linearWithBias } from './linear-layer';
+export type { LoadedModel, LoadModelOptions, LoadProgress, ModelFolder } from './load-model';
+export { filesFolder, loadModel, loadModelFromFolder, urlFolder } from './load-model';
+export type { MdlmHubConfig, MdlmTensorMapping } from './mdlm-format';
+export {
+  dditConfigFromMdlm,
+  isMdlmConfig,
+  MDLM_MODEL_TYPE,
+  MDLM_PREFIX,
+  MDLM_WEIGHTS_FILE,
+  MdlmFormatError,
+  mdlmConfigFromDDiT,
+  mdlmTensorMappings,
+} from './mdlm-format';
+export type { SerializedMdlm } from './mdlm-serialize';
+export { serializeMdlm } from './mdlm-serialize';
+export type { Architecture, Network, NetworkConfig } from './network-config';
+export {
+  ARCHITECTURES,
+  architectureDifferences,
+  countNetworkParameters,
+  createNetwork,
+  networkLayout,
+  resolveNetworkConfig,
+} from './network-config';
 export { NonFiniteLossError } from './non-finite-error';
 export { countLayoutParameters, countParameters, forwardFlops, matmulParameters } from './parameter-count';
 export type { ParameterInit, ParameterSpec } from './parameter-layout';
@@ -37,13 +70,33 @@ export { parameterLayout } from './parameter-layout';
 export { rmsNorm } from './rms-norm';
 export type { RopeTables } from './rotary-embedding';
 export { applyRope, ropeTables } from './rotary-embedding';
-export type { DecodedSafetensors, SafetensorsDtype, SafetensorsTensor } from './safetensors';
-export { decodeSafetensors, encodeSafetensors, SafetensorsError } from './safetensors';
+export type {
+  DecodedSafetensors,
+  SafetensorsDtype,
+  SafetensorsEntry,
+  SafetensorsHeader,
+  SafetensorsInputTensor,
+  SafetensorsTensor,
+} from './safetensors';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  parseSafetensorsHeader,
+  SafetensorsError,
+  safetensorsHeaderLength,
+} from './safetensors';
+export type {
+  ReadSafetensorsStreamOptions,
+  SafetensorsStreamProgress,
+  StreamedTensor,
+} from './safetensors-stream';
+export { readSafetensorsStream } from './safetensors-stream';
 export { sequenceSum } from './sequence-sum';
+export { sigmaConditioning, sigmaEmbedding } from './sigma-embedding';
 export { timeConditioning, timestepEmbedding } from './time-embedding';
 export type { LossKind, StepResult, TrainerOptions } from './train-step';
 export { createTrainer, SCHEDULE_PARAM, Trainer } from './train-step';
-export type { ForwardOptions, KernelMode, ParameterMap, TransformerOptions } from './transformer';
+export type { TransformerOptions } from './transformer';
 export { createTransformer, Transformer } from './transformer';
 export type { PresetName, ResolvedTransformerConfig, TransformerConfig } from './transformer-config';
 export { gluHidden, PRESETS, preset, resolveConfig, sameArchitecture } from './transformer-config';

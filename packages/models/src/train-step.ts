@@ -4,8 +4,8 @@ import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, type AdamWConfig } from './adamw';
 import { ExponentialMovingAverage } from './ema';
+import type { Network } from './network-config';
 import { NonFiniteLossError } from './non-finite-error';
-import type { Transformer } from './transformer';
 
 /** Name of the GenMD4 schedule's raw exponents among the trained variables (and in checkpoints). */
 export const SCHEDULE_PARAM = 'schedule.raw_exponents';
@@ -13,7 +13,7 @@ export const SCHEDULE_PARAM = 'schedule.raw_exponents';
 export type LossKind = 'md4' | 'genmd4';
 
 export interface TrainerOptions {
-  model: Transformer;
+  model: Network;
   /** A scalar schedule (MD4 loss) or a GenMD4 `StateDependentSchedule` (GenMD4 loss; its w is trained). */
   schedule: MaskingSchedule | StateDependentSchedule;
   optimizer?: AdamWConfig;
@@ -46,7 +46,7 @@ export interface StepResult {
  * generator. The model (and a GenMD4 schedule) are borrowed and updated in place.
  */
 export class Trainer {
-  readonly model: Transformer;
+  readonly model: Network;
   readonly schedule: MaskingSchedule | StateDependentSchedule;
   readonly loss: LossKind;
   readonly optimizer: AdamW;
@@ -91,7 +91,7 @@ export class Trainer {
   }
 
   /** The network to evaluate and sample with: the EMA weights when kept, else the live weights. */
-  evalModel(): Transformer {
+  evalModel(): Network {
     return this.ema == null ? this.model : this.model.withParams(this.ema.shadow);
   }
 

@@ -3,6 +3,8 @@
  * as /shared/bench/torch_md4.py and the reference md4/networks/transformer.py).
  */
 export interface TransformerConfig {
+  /** The architecture tag (default 'md4'; see `NetworkConfig` for the other, 'ddit'). */
+  arch?: 'md4';
   /** V, the number of real token values (the mask id is V; the embedding has V + 1 rows). */
   vocabSize: number;
   /** Maximum sequence length L in tokens (inputs may be shorter; RoPE needs no learned table). */
@@ -90,6 +92,9 @@ function positiveInt(name: string, v: unknown): number {
 export function resolveConfig(config: TransformerConfig): ResolvedTransformerConfig {
   if (config == null || typeof config !== 'object')
     throw new TypeError('transformer config must be an object');
+  if (config.arch != null && config.arch !== 'md4') {
+    throw new RangeError(`transformer config: arch must be "md4", got ${JSON.stringify(config.arch)}`);
+  }
   const vocabSize = positiveInt('vocabSize', config.vocabSize);
   const seqLen = positiveInt('seqLen', config.seqLen);
   const layers = positiveInt('layers', config.layers);
@@ -123,6 +128,7 @@ export function resolveConfig(config: TransformerConfig): ResolvedTransformerCon
     throw new RangeError('transformer config: tokenEmbedDim must equal dModel when tokensPerPosition is 1');
   }
   const resolved: ResolvedTransformerConfig = {
+    arch: 'md4',
     vocabSize,
     seqLen,
     layers,

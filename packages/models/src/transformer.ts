@@ -1,7 +1,14 @@
-import type { Denoiser, Rng } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { adaLNParams } from './adaln-zero';
 import { attention } from './attention';
+import {
+  createVariables,
+  DenoisingNetwork,
+  type ForwardOptions,
+  type KernelMode,
+  type ParameterMap,
+  type WeightValues,
+} from './denoising-network';
 import { embed } from './embedding';
 import { gatedMlp } from './gated-mlp';
 import { gatedResidual } from './gated-residual';
@@ -9,7 +16,7 @@ import { initialWeights } from './initial-weights';
 import { wasmKernelsActive } from './kernels/wasm-kernels';
 import { adaLayerNorm } from './layer-norm';
 import { linear } from './linear-layer';
-import { type ParameterSpec, parameterLayout } from './parameter-layout';
+import { parameterLayout } from './parameter-layout';
 import { rmsNorm } from './rms-norm';
 import { timeConditioning } from './time-embedding';
 import {
@@ -23,31 +30,13 @@ import {
 
 type Six = [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
 
-/** Named parameters of a transformer (names from `parameterLayout`). */
-export type ParameterMap = Readonly<Record<string, tf.Variable>>;
-
-/**
- * Which implementation the hot ops use: 'auto' picks the custom wasm kernels on the wasm backend
- * and ordinary tfjs ops elsewhere; 'reference' always uses ordinary tfjs ops (slow on wasm; tests
- * compare the two).
- */
-export type KernelMode = 'auto' | 'reference';
-
 export interface TransformerOptions {
   /** Seed of the initial weights (default 0). Ignored when `weights` is given. */
   seed?: number;
   /** Initial values by parameter name (e.g. from a checkpoint); every parameter must be present. */
-  weights?: ReadonlyMap<string, Float32Array> | Readonly<Record<string, Float32Array>>;
+  weights?: WeightValues;
   /** Default 'auto'. */
   kernels?: KernelMode;
-}
-
-/** Options of one forward pass. */
-export interface ForwardOptions {
-  /** Apply dropout (training); needs `rng` when the config's dropout > 0. */
-  training?: boolean;
-  /** Source of dropout seeds. */
-  rng?: Rng;
 }
 
 /**
@@ -57,57 +46,18 @@ export interface ForwardOptions {
  * and a zero-initialised output layer to V logits, so an untrained model predicts the uniform
  * distribution. Implements `Denoiser`.
  */
-export class Transformer implements Denoiser {
-  readonly config: ResolvedTransformerConfig;
-  readonly vocabSize: number;
-  readonly timeConditioned: boolean;
-  readonly params: ParameterMap;
-  readonly kernels: KernelMode;
-  readonly layout: readonly ParameterSpec[];
-  private readonly owned: boolean;
-  private disposed = false;
-
+export class Transformer extends DenoisingNetwork<ResolvedTransformerConfig> {
   /** Use `createTransformer`; this wraps existing variables (not owned unless `owned`). */
   constructor(config: ResolvedTransformerConfig, params: ParameterMap, kernels: KernelMode, owned: boolean) {
-    this.config = config;
-    this.vocabSize = config.vocabSize;
-    this.timeConditioned = config.timeConditioned;
-    this.layout = parameterLayout(config);
-    for (const spec of this.layout) {
-      const p = params[spec.name];
-      if (p == null) throw new Error(`transformer: parameter "${spec.name}" is missing`);
-      if (!shapesEqual(p.shape, spec.shape)) {
-        throw new Error(
-          `transformer: parameter "${spec.name}" has shape [${p.shape}], expected [${spec.shape}]`,
-        );
-      }
-    }
-    this.params = params;
-    this.kernels = kernels;
-    this.owned = owned;
-  }
-
-  /** Logits [B, L, V] for tokens xt [B, L] (int32, V = MASK) at times t [B]. Eval mode (no dropout). */
-  logits(xt: tf.Tensor2D, t: tf.Tensor1D): tf.Tensor3D {
-    return this.forward(xt, t);
+    super(config, parameterLayout(config), params, kernels, owned);
   }
 
   /** The forward pass; `training` turns dropout on. */
   forward(xt: tf.Tensor2D, t: tf.Tensor1D, options: ForwardOptions = {}): tf.Tensor3D {
-    if (this.disposed) throw new Error('transformer: this model has been disposed');
     const c = this.config;
-    if (xt.rank !== 2 || xt.dtype !== 'int32') {
-      throw new TypeError(`logits: xt must be an int32 [B, L] tensor, got ${xt.dtype} [${xt.shape}]`);
-    }
-    const [B, L] = xt.shape;
-    if (L > c.seqLen || L % c.tokensPerPosition !== 0) {
-      throw new RangeError(
-        `logits: sequence length ${L} must be <= ${c.seqLen}` +
-          (c.tokensPerPosition > 1 ? ` and a multiple of ${c.tokensPerPosition}` : ''),
-      );
-    }
-    if (t.rank !== 1 || t.shape[0] !== B) {
-      throw new RangeError(`logits: t must have shape [${B}] (one time per sequence), got [${t.shape}]`);
+    const [B, L] = this.checkInputs(xt, t, c.seqLen);
+    if (L % c.tokensPerPosition !== 0) {
+      throw new RangeError(`logits: sequence length ${L} must be a multiple of ${c.tokensPerPosition}`);
     }
     const dropout = options.training ? c.dropout : 0;
     if (dropout > 0 && options.rng == null) throw new Error('forward: training with dropout needs an rng');
@@ -188,35 +138,9 @@ export class Transformer implements Denoiser {
     });
   }
 
-  /** A `Denoiser` view that applies dropout with seeds drawn from `rng` (for training losses). */
-  training(rng: Rng): Denoiser {
-    return {
-      vocabSize: this.vocabSize,
-      timeConditioned: this.timeConditioned,
-      logits: (xt, t) => this.forward(xt, t, { training: true, rng }),
-    };
-  }
-
   /** The same architecture over other variables of the same shapes (e.g. the EMA weights). Not owned. */
   withParams(params: ParameterMap): Transformer {
     return new Transformer(this.config, params, this.kernels, false);
-  }
-
-  /** The trainable variables in layout order. */
-  variables(): tf.Variable[] {
-    return this.layout.map((s) => this.params[s.name]!);
-  }
-
-  /** Total number of parameters. */
-  parameterCount(): number {
-    return this.layout.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
-  }
-
-  /** Frees the variables if this model owns them (views from `withParams` free nothing). */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    if (this.owned) for (const v of Object.values(this.params)) v.dispose();
   }
 }
 
@@ -231,29 +155,8 @@ export function createTransformer(
   const resolved = resolveConfig(typeof config === 'string' ? presetOrThrow(config) : config);
   const layout = parameterLayout(resolved);
   const given = options.weights;
-  const values =
-    given == null
-      ? initialWeights(layout, options.seed ?? 0)
-      : given instanceof Map
-        ? given
-        : new Map(Object.entries(given as Record<string, Float32Array>));
-  const params: Record<string, tf.Variable> = {};
-  try {
-    for (const spec of layout) {
-      const v = values.get(spec.name);
-      const size = spec.shape.reduce((a, b) => a * b, 1);
-      if (v == null) throw new Error(`transformer weights: "${spec.name}" is missing`);
-      if (v.length !== size) {
-        throw new Error(
-          `transformer weights: "${spec.name}" has ${v.length} values, expected ${size} for [${spec.shape}]`,
-        );
-      }
-      params[spec.name] = tf.tidy(() => tf.variable(tf.tensor(v, spec.shape, 'float32'), true));
-    }
-  } catch (error) {
-    for (const v of Object.values(params)) v.dispose();
-    throw error;
-  }
+  const values = given ?? initialWeights(layout, options.seed ?? 0);
+  const params = createVariables(layout, values);
   return new Transformer(resolved, params, options.kernels ?? 'auto', true);
 }
 
@@ -262,8 +165,4 @@ function presetOrThrow(name: string): TransformerConfig {
     throw new RangeError(`unknown preset "${name}"; expected one of ${Object.keys(PRESETS).join(', ')}`);
   }
   return preset(name as PresetName);
-}
-
-function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -1,0 +1,156 @@
+import type { Denoiser, Rng } from '@md4/core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { ParameterSpec } from './parameter-layout';
+
+/** Named parameters of a network (names from its layout). */
+export type ParameterMap = Readonly<Record<string, tf.Variable>>;
+
+/**
+ * Which implementation the hot ops use: 'auto' picks the custom wasm kernels on the wasm backend
+ * and ordinary tfjs ops elsewhere; 'reference' always uses ordinary tfjs ops (slow on wasm; tests
+ * compare the two).
+ */
+export type KernelMode = 'auto' | 'reference';
+
+/** Options of one forward pass. */
+export interface ForwardOptions {
+  /** Apply dropout (training); needs `rng` when the config's dropout > 0. */
+  training?: boolean;
+  /** Source of dropout seeds. */
+  rng?: Rng;
+}
+
+/** Initial values by parameter name (e.g. from a checkpoint). */
+export type WeightValues = ReadonlyMap<string, Float32Array> | Readonly<Record<string, Float32Array>>;
+
+/**
+ * What the trainer, checkpoints and loaders need of a denoising network, whatever its architecture:
+ * a `Denoiser` over named variables with a fixed layout. Subclasses give the forward pass.
+ */
+export abstract class DenoisingNetwork<
+  C extends { vocabSize: number; timeConditioned: boolean; dropout: number },
+> implements Denoiser
+{
+  readonly config: C;
+  readonly vocabSize: number;
+  readonly timeConditioned: boolean;
+  readonly params: ParameterMap;
+  readonly kernels: KernelMode;
+  readonly layout: readonly ParameterSpec[];
+  private readonly owned: boolean;
+  private disposed = false;
+
+  /** Wraps existing variables (not owned unless `owned`), checking each against the layout. */
+  protected constructor(
+    config: C,
+    layout: readonly ParameterSpec[],
+    params: ParameterMap,
+    kernels: KernelMode,
+    owned: boolean,
+  ) {
+    for (const spec of layout) {
+      const p = params[spec.name];
+      if (p == null) throw new Error(`network: parameter "${spec.name}" is missing`);
+      if (!shapesEqual(p.shape, spec.shape)) {
+        throw new Error(`network: parameter "${spec.name}" has shape [${p.shape}], expected [${spec.shape}]`);
+      }
+    }
+    this.config = config;
+    this.vocabSize = config.vocabSize;
+    this.timeConditioned = config.timeConditioned;
+    this.layout = layout;
+    this.params = params;
+    this.kernels = kernels;
+    this.owned = owned;
+  }
+
+  /** The forward pass; `training` turns dropout on. Returns logits [B, L, V] owned by the caller. */
+  abstract forward(xt: tf.Tensor2D, t: tf.Tensor1D, options?: ForwardOptions): tf.Tensor3D;
+
+  /** The same architecture over other variables of the same shapes (e.g. the EMA weights). Not owned. */
+  abstract withParams(params: ParameterMap): DenoisingNetwork<C>;
+
+  /** Logits [B, L, V] for tokens xt [B, L] (int32, V = MASK) at times t [B]. Eval mode (no dropout). */
+  logits(xt: tf.Tensor2D, t: tf.Tensor1D): tf.Tensor3D {
+    return this.forward(xt, t);
+  }
+
+  /** A `Denoiser` view that applies dropout with seeds drawn from `rng` (for training losses). */
+  training(rng: Rng): Denoiser {
+    return {
+      vocabSize: this.vocabSize,
+      timeConditioned: this.timeConditioned,
+      logits: (xt, t) => this.forward(xt, t, { training: true, rng }),
+    };
+  }
+
+  /** The trainable variables in layout order. */
+  variables(): tf.Variable[] {
+    return this.layout.map((s) => this.params[s.name]!);
+  }
+
+  /** Total number of parameters. */
+  parameterCount(): number {
+    return this.layout.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+  }
+
+  /** Throws once the model is disposed (forward passes call it first). */
+  protected assertAlive(): void {
+    if (this.disposed) throw new Error('network: this model has been disposed');
+  }
+
+  /** Checks xt [B, L] int32 with L <= maxLength, and t [B]; returns [B, L]. */
+  protected checkInputs(xt: tf.Tensor2D, t: tf.Tensor1D, maxLength: number): [number, number] {
+    this.assertAlive();
+    if (xt.rank !== 2 || xt.dtype !== 'int32') {
+      throw new TypeError(`logits: xt must be an int32 [B, L] tensor, got ${xt.dtype} [${xt.shape}]`);
+    }
+    const [B, L] = xt.shape;
+    if (L > maxLength) throw new RangeError(`logits: sequence length ${L} must be <= ${maxLength}`);
+    if (t.rank !== 1 || t.shape[0] !== B) {
+      throw new RangeError(`logits: t must have shape [${B}] (one time per sequence), got [${t.shape}]`);
+    }
+    return [B, L];
+  }
+
+  /** Frees the variables if this model owns them (views from `withParams` free nothing). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.owned) for (const v of Object.values(this.params)) v.dispose();
+  }
+}
+
+/**
+ * One trainable variable per layout entry, from `values` (every parameter must be present with the
+ * right size). On error nothing stays allocated.
+ */
+export function createVariables(
+  layout: readonly ParameterSpec[],
+  values: WeightValues,
+): Record<string, tf.Variable> {
+  const map =
+    values instanceof Map ? values : new Map(Object.entries(values as Record<string, Float32Array>));
+  const params: Record<string, tf.Variable> = {};
+  try {
+    for (const spec of layout) {
+      const v = map.get(spec.name);
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      if (v == null) throw new Error(`network weights: "${spec.name}" is missing`);
+      if (v.length !== size) {
+        throw new Error(
+          `network weights: "${spec.name}" has ${v.length} values, expected ${size} for [${spec.shape}]`,
+        );
+      }
+      params[spec.name] = tf.tidy(() => tf.variable(tf.tensor(v, spec.shape, 'float32'), true));
+    }
+  } catch (error) {
+    for (const v of Object.values(params)) v.dispose();
+    throw error;
+  }
+  return params;
+}
+
+function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

@@ -1,0 +1,81 @@
+import { createDDiT, type DDiT } from './ddit';
+import { type DDiTConfig, type ResolvedDDiTConfig, resolveDDiTConfig } from './ddit-config';
+import { dditLayout } from './ddit-layout';
+import type { KernelMode, WeightValues } from './denoising-network';
+import { type ParameterSpec, parameterLayout } from './parameter-layout';
+import { createTransformer, type Transformer } from './transformer';
+import {
+  type ResolvedTransformerConfig,
+  resolveConfig,
+  sameArchitecture,
+  type TransformerConfig,
+} from './transformer-config';
+
+/** The architectures a checkpoint can hold, tagged by `arch`: the md4 transformer or MDLM's DDiT. */
+export type NetworkConfig = ResolvedTransformerConfig | ResolvedDDiTConfig;
+
+/** Either network (both implement `Denoiser` and `DenoisingNetwork`). */
+export type Network = Transformer | DDiT;
+
+/** The architecture names, in the order `md4 train --arch` lists them. */
+export const ARCHITECTURES = ['md4', 'ddit'] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
+
+/**
+ * Validates a stored or user-given architecture and fills its defaults. A config without `arch` is
+ * an md4 transformer (checkpoints written before DDiT existed).
+ */
+export function resolveNetworkConfig(config: TransformerConfig | DDiTConfig): NetworkConfig {
+  if (config == null || typeof config !== 'object') throw new TypeError('model config must be an object');
+  const arch = config.arch ?? 'md4';
+  switch (arch) {
+    case 'md4':
+      return resolveConfig(config as TransformerConfig);
+    case 'ddit':
+      return resolveDDiTConfig(config as DDiTConfig);
+    default:
+      throw new RangeError(
+        `model config: unknown arch ${JSON.stringify(arch)}; expected one of ${ARCHITECTURES.join(', ')}`,
+      );
+  }
+}
+
+/** The parameter layout of either architecture. */
+export function networkLayout(config: NetworkConfig): ParameterSpec[] {
+  switch (config.arch) {
+    case 'md4':
+      return parameterLayout(config);
+    case 'ddit':
+      return dditLayout(config);
+  }
+}
+
+/** Builds the network a config describes, from `weights` or a seed. */
+export function createNetwork(
+  config: NetworkConfig,
+  options: { seed?: number; weights?: WeightValues; kernels?: KernelMode } = {},
+): Network {
+  switch (config.arch) {
+    case 'md4':
+      return createTransformer(config, options);
+    case 'ddit':
+      return createDDiT(config, options);
+  }
+}
+
+/** Number of parameters of either architecture (by its layout). */
+export function countNetworkParameters(config: NetworkConfig): number {
+  return networkLayout(config).reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/** The fields that differ between two architectures (empty when weights are interchangeable). */
+export function architectureDifferences(found: NetworkConfig, expected: NetworkConfig): string[] {
+  if (found.arch !== expected.arch) return [`arch: checkpoint "${found.arch}", expected "${expected.arch}"`];
+  if (found.arch === 'md4' && expected.arch === 'md4' && sameArchitecture(found, expected)) return [];
+  const ignored = new Set(['image', 'seqLen', 'dropout']);
+  const a = found as unknown as Record<string, unknown>;
+  const b = expected as unknown as Record<string, unknown>;
+  return Object.keys(b)
+    .filter((k) => !ignored.has(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+    .map((k) => `${k}: checkpoint ${JSON.stringify(a[k])}, expected ${JSON.stringify(b[k])}`);
+}
