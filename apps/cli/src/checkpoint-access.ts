@@ -1,22 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type CheckpointConfig,
-  modelFromCheckpoint,
-  scheduleFromCheckpoint,
-  type Transformer,
-} from '@md4/models';
-import { loadCheckpointDir } from '@md4/models/node';
-import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
+import type { LoadedModel } from '@md4/models';
+import { loadModel } from '@md4/models/node';
 import { InputError } from './cli-errors';
-
-/** A checkpoint opened for evaluation or sampling: its EMA model (when kept) and schedule. */
-export interface OpenedCheckpoint {
-  config: CheckpointConfig;
-  model: Transformer;
-  schedule: MaskingSchedule | StateDependentSchedule;
-  dispose(): void;
-}
 
 /** Resolves a run folder (holding checkpoint/) or a checkpoint folder. */
 export function checkpointFolder(path: string): string {
@@ -29,24 +15,24 @@ export function checkpointFolder(path: string): string {
   throw new InputError(`no checkpoint at ${path}: it holds no config.json (nor checkpoint/config.json)`);
 }
 
-/** Loads and validates a checkpoint, then builds its evaluation model and schedule. */
-export async function openCheckpoint(path: string): Promise<OpenedCheckpoint> {
-  let checkpoint: Awaited<ReturnType<typeof loadCheckpointDir>>;
+/**
+ * Opens a model folder for evaluation or sampling: one of our checkpoints (its EMA model when kept)
+ * or an MDLM hub folder. Every problem with the folder is an InputError.
+ */
+export async function openCheckpoint(path: string): Promise<LoadedModel> {
   try {
-    checkpoint = await loadCheckpointDir(checkpointFolder(path));
+    return await loadModel(checkpointFolder(path));
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError((error as Error).message);
   }
-  const model = modelFromCheckpoint(checkpoint);
-  const schedule = scheduleFromCheckpoint(checkpoint);
-  return {
-    config: checkpoint.config,
-    model,
-    schedule,
-    dispose() {
-      model.dispose();
-      if ('dispose' in schedule) schedule.dispose();
-    },
-  };
+}
+
+/** The tokenizer id of an opened model, or an InputError saying the folder names none. */
+export function tokenizerIdOf(opened: LoadedModel, path: string): string {
+  if (opened.tokenizer != null) return opened.tokenizer;
+  throw new InputError(
+    `${path}: the model's tokenizer is unknown (V = ${opened.config.vocabSize}); ` +
+      'md4 reads GPT-2-token MDLM models (vocab_size 50258) and checkpoints that record their tokenizer',
+  );
 }

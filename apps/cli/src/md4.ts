@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { ARCHITECTURES } from '@md4/models';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT_USAGE, exitCodeOf } from './cli-errors';
 import { type EvalOptions, evalCommand } from './commands/eval-command';
+import { EXPORT_FORMATS, type ExportFormat, exportCommand } from './commands/export-command';
 import { infoCommand } from './commands/info-command';
 import { plotMetricsCommand, plotSchedulesCommand } from './commands/plot-command';
 import { type SampleCommandOptions, sampleCommand } from './commands/sample-command';
@@ -31,10 +33,20 @@ function number(name: string) {
 function addTrainFlags(command: Command): Command {
   return command
     .option('--config <file>', 'a JSON or YAML file of settings (flags override it)')
-    .option('--preset <name>', 'model preset: tiny, small-cpu, small, medium (default tiny)')
+    .addOption(
+      new Option('--arch <name>', "network: md4 (transformer) or ddit (MDLM's DDiT) (default md4)").choices(
+        ARCHITECTURES,
+      ),
+    )
+    .option('--preset <name>', 'model preset (size): tiny, small-cpu, small, medium (default tiny)')
     .option('--layers <n>', 'transformer layers', integer('--layers'))
     .option('--dim <n>', 'model width', integer('--dim'))
     .option('--heads <n>', 'attention heads', integer('--heads'))
+    .option(
+      '--cond-dim <n>',
+      'ddit: width of the noise-level conditioning (default 128)',
+      integer('--cond-dim'),
+    )
     .option('--seq-length <n>', 'sequence length L', integer('--seq-length'))
     .option('--dropout <p>', 'dropout rate', number('--dropout'))
     .option('--time-conditioned', 'condition the network on t (adaLN-Zero)')
@@ -77,10 +89,12 @@ function addTrainFlags(command: Command): Command {
 }
 
 const CONFIG_KEYS = [
+  'arch',
   'preset',
   'layers',
   'dim',
   'heads',
+  'condDim',
   'seqLength',
   'dropout',
   'timeConditioned',
@@ -205,6 +219,29 @@ export function buildProgram(): Command {
       const out = await plotMetricsCommand(file, flags);
       report(command, { out });
     });
+
+  program
+    .command('export')
+    .description("write a checkpoint in another project's layout (mdlm: a hub folder MDLM's code loads)")
+    .argument('<checkpoint>', 'a run folder or checkpoint folder (a DDiT)')
+    .argument('<dir>', 'the folder to write')
+    .addOption(new Option('--format <name>', 'layout').choices(EXPORT_FORMATS).default('mdlm'))
+    .option('--force', 'replace a model already in <dir>')
+    .action(
+      async (
+        checkpoint: string,
+        dir: string,
+        flags: { format: ExportFormat; force?: boolean },
+        command: Command,
+      ) => {
+        const { json } = command.optsWithGlobals() as { json?: boolean };
+        await exportCommand(checkpoint, dir, {
+          format: flags.format,
+          force: Boolean(flags.force),
+          json: Boolean(json),
+        });
+      },
+    );
 
   program
     .command('info')

@@ -1,9 +1,11 @@
 import {
+  createNetwork,
   createTrainer,
-  createTransformer,
+  type NetworkConfig,
   PRESETS,
   type PresetName,
   preset,
+  resolveNetworkConfig,
   type Trainer,
   type TransformerConfig,
 } from '@md4/models';
@@ -11,12 +13,14 @@ import { genmd4Schedule, parseSchedule, type StateDependentSchedule } from '@md4
 import { UsageError } from './cli-errors';
 import type { TrainConfig } from './train-config';
 
-/** The architecture `md4 train` builds: a preset with the config's overrides and the data's vocabulary. */
-export function architectureOf(
-  config: TrainConfig,
-  vocabSize: number,
-  imageSeqLen?: number,
-): TransformerConfig {
+/** Width of DDiT's conditioning vector when --cond-dim is not given (mdlm-owt's). */
+const DEFAULT_COND_DIM = 128;
+
+/**
+ * The architecture `md4 train` builds: a preset's size with the config's overrides and the data's
+ * vocabulary, as an md4 transformer or (`--arch ddit`) MDLM's DDiT of the same size.
+ */
+export function architectureOf(config: TrainConfig, vocabSize: number, imageSeqLen?: number): NetworkConfig {
   if (!(config.preset in PRESETS)) {
     throw new UsageError(
       `unknown model preset "${config.preset}"; expected one of ${Object.keys(PRESETS).join(', ')}`,
@@ -30,15 +34,43 @@ export function architectureOf(
   if (imageSeqLen != null) overrides.seqLen = imageSeqLen;
   if (config.dropout != null) overrides.dropout = config.dropout;
   if (config.timeConditioned != null) overrides.timeConditioned = config.timeConditioned;
-  return preset(config.preset as PresetName, overrides);
+  const md4 = preset(config.preset as PresetName, overrides);
+  if (config.condDim != null && config.arch !== 'ddit')
+    throw new UsageError('--cond-dim applies to --arch ddit only');
+  try {
+    switch (config.arch) {
+      case 'md4':
+        return resolveNetworkConfig(md4);
+      case 'ddit':
+        if ((md4.tokensPerPosition ?? 1) !== 1) {
+          throw new UsageError(
+            `--arch ddit: preset ${config.preset} groups tokens, which DDiT does not; pick a text preset`,
+          );
+        }
+        return resolveNetworkConfig({
+          arch: 'ddit',
+          vocabSize,
+          seqLen: md4.seqLen,
+          layers: md4.layers,
+          dModel: md4.dModel,
+          heads: md4.heads,
+          condDim: config.condDim ?? DEFAULT_COND_DIM,
+          ...(md4.timeConditioned != null ? { timeConditioned: md4.timeConditioned } : {}),
+          ...(md4.dropout != null ? { dropout: md4.dropout } : {}),
+        });
+    }
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`model: ${(error as Error).message}`);
+  }
 }
 
 /** A fresh model, schedule and trainer for `config`. */
 export function freshTrainer(
   config: TrainConfig,
-  architecture: TransformerConfig,
+  architecture: NetworkConfig,
 ): { trainer: Trainer; dispose(): void } {
-  const model = createTransformer(architecture, { seed: config.seed });
+  const model = createNetwork(architecture, { seed: config.seed });
   let schedule: ReturnType<typeof parseSchedule> | StateDependentSchedule;
   try {
     schedule = config.genmd4 ? genmd4Schedule(architecture.vocabSize) : parseSchedule(config.schedule);

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { ARCHITECTURES } from '@md4/models';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError, UsageError } from './cli-errors';
@@ -9,10 +10,12 @@ import { InputError, UsageError } from './cli-errors';
  */
 export const trainConfigSchema = z
   .object({
+    arch: z.enum(ARCHITECTURES).default('md4'),
     preset: z.string().default('tiny'),
     layers: z.number().int().positive().optional(),
     dim: z.number().int().positive().optional(),
     heads: z.number().int().positive().optional(),
+    condDim: z.number().int().positive().optional(),
     seqLength: z.number().int().positive().optional(),
     dropout: z.number().min(0).max(1).optional(),
     timeConditioned: z.boolean().optional(),

@@ -34,6 +34,12 @@ function bitsOf(values: Float32Array): Uint32Array {
   return new Uint32Array(values.buffer, values.byteOffset, values.length);
 }
 
+/** Float32 bits (sign aside) of the F16 subnormal m * 2^-24, 0 < m < 1024: normalize the leading one to bit 10. */
+function subnormalBits(m: number): number {
+  const shift = Math.clz32(m) - 21;
+  return ((113 - shift) << 23) | (((m << shift) & 0x3ff) << 13);
+}
+
 /** Widens F16 bit patterns to float32, exactly. Writes into `out` (same length) when given. */
 export function float16ToFloat32(bits: Uint16Array, out?: Float32Array): Float32Array {
   const n = bits.length;
@@ -41,18 +47,13 @@ export function float16ToFloat32(bits: Uint16Array, out?: Float32Array): Float32
   const u = bitsOf(result);
   for (let i = 0; i < n; i++) {
     const h = bits[i]!;
-    const sign = (h & 0x8000) << 16;
     const em = h & 0x7fff;
-    if (em >= 0x0400) {
-      // Normal (exponent 1..30) rebiased by 127 - 15 = 112; or inf/NaN (exponent 31 -> 255).
-      u[i] = em < 0x7c00 ? sign | ((em << 13) + 0x38000000) : sign | 0x7f800000 | ((em & 0x3ff) << 13);
-    } else if (em === 0) {
-      u[i] = sign;
-    } else {
-      // Subnormal m * 2^-24: shift the leading one up to bit 10 and lower the exponent to match.
-      const shift = Math.clz32(em) - 21;
-      u[i] = sign | ((113 - shift) << 23) | (((em << shift) & 0x3ff) << 13);
+    // Normal (exponent 1..30): rebias by 127 - 15 = 112. One unsigned compare picks the common case.
+    let f = (em << 13) + 0x38000000;
+    if ((em - 0x0400) >>> 0 >= 0x7800) {
+      f = em >= 0x7c00 ? 0x7f800000 | ((em & 0x3ff) << 13) : em === 0 ? 0 : subnormalBits(em);
     }
+    u[i] = ((h & 0x8000) << 16) | f;
   }
   return result;
 }

@@ -47,10 +47,12 @@ export {
   isMdlmConfig,
   MDLM_MODEL_TYPE,
   MDLM_PREFIX,
+  MDLM_TOKENIZER_KEY,
   MDLM_WEIGHTS_FILE,
   MdlmFormatError,
   mdlmConfigFromDDiT,
   mdlmTensorMappings,
+  tokenizerOfMdlm,
 } from './mdlm-format';
 export type { SerializedMdlm } from './mdlm-serialize';
 export { serializeMdlm } from './mdlm-serialize';

@@ -18,14 +18,13 @@ import {
   isMdlmConfig,
   MDLM_WEIGHTS_FILE,
   MdlmFormatError,
+  type MdlmHubConfig,
   mdlmTensorMappings,
+  tokenizerOfMdlm,
 } from './mdlm-format';
 import type { Network, NetworkConfig } from './network-config';
 import type { SafetensorsHeader } from './safetensors';
 import { readSafetensorsStream } from './safetensors-stream';
-
-/** GPT-2's vocabulary without the mask: hub models of this V use GPT-2 tokens (EOS 50256, mask 50257). */
-const GPT2_VOCAB = 50257;
 
 /** Bytes of a model's weights read so far. */
 export interface LoadProgress {
@@ -93,7 +92,7 @@ export async function loadModelFromFolder(
     throw error;
   }
   if (isMdlmConfig(json) || (json != null && typeof json === 'object' && 'model_type' in json)) {
-    return loadMdlm(folder, dditConfigFromMdlm(json), opts);
+    return loadMdlm(folder, dditConfigFromMdlm(json), tokenizerOfMdlm(json as MdlmHubConfig), opts);
   }
   const file = (json as { weights?: { file?: unknown } } | null)?.weights?.file;
   if (typeof file !== 'string' || file.includes('/') || file.includes('\\')) {
@@ -160,6 +159,7 @@ function checkHeader(header: SafetensorsHeader, config: ResolvedDDiTConfig, loca
 async function loadMdlm(
   folder: ModelFolder,
   config: ResolvedDDiTConfig,
+  tokenizer: string | null,
   opts: LoadModelOptions,
 ): Promise<LoadedModel> {
   const mappings = new Map(mdlmTensorMappings(config).map((m) => [m.hubName, m]));
@@ -190,7 +190,7 @@ async function loadMdlm(
       format: 'mdlm',
       denoiser,
       schedule: linear(),
-      tokenizer: config.vocabSize === GPT2_VOCAB ? 'gpt2' : null,
+      tokenizer,
       config,
       checkpoint: null,
       ignoredTensors,

@@ -11,6 +11,13 @@ import { type ResolvedDDiTConfig, resolveDDiTConfig, SIGMA_EMBEDDING_DIM } from 
 export const MDLM_MODEL_TYPE = 'mdlm';
 export const MDLM_WEIGHTS_FILE = 'model.safetensors';
 export const MDLM_PREFIX = 'backbone.';
+/**
+ * Extra config.json key our exporter writes: the id of the tokenizer behind the token ids (MDLM's
+ * Hugging Face config keeps unknown keys and ignores them).
+ */
+export const MDLM_TOKENIZER_KEY = 'md4_tokenizer';
+/** GPT-2's vocabulary without the mask: hub models of this V use GPT-2 tokens (EOS 50256, mask 50257). */
+const GPT2_VOCAB = 50257;
 /** Buffers MDLM's state dict may carry that hold no learned values (the rotary frequencies). */
 const DERIVED_BUFFERS = /^backbone\.rotary_emb\./;
 
@@ -86,8 +93,18 @@ export function dditConfigFromMdlm(json: unknown): ResolvedDDiTConfig {
   }
 }
 
+/**
+ * The tokenizer id of a hub config: the one our exporter recorded, else 'gpt2' for GPT-2's
+ * vocabulary (vocab_size 50258), else null (MDLM's own text8 ids differ from ours: not guessed).
+ */
+export function tokenizerOfMdlm(json: MdlmHubConfig): string | null {
+  const recorded = json[MDLM_TOKENIZER_KEY];
+  if (typeof recorded === 'string') return recorded;
+  return json.vocab_size === GPT2_VOCAB + 1 ? 'gpt2' : null;
+}
+
 /** The hub config.json for one of our DDiTs (what MDLM's Hugging Face code reads). */
-export function mdlmConfigFromDDiT(c: ResolvedDDiTConfig): MdlmHubConfig {
+export function mdlmConfigFromDDiT(c: ResolvedDDiTConfig, tokenizer: string | null = null): MdlmHubConfig {
   if (c.mlpHidden !== 4 * c.dModel || c.normEps !== 1e-5 || c.ropeTheta !== 10000 || c.noiseEps !== 1e-3) {
     throw new MdlmFormatError(
       'this DDiT cannot be written in the MDLM layout: MDLM fixes mlpHidden = 4 dModel, normEps 1e-5, ' +
@@ -109,6 +126,7 @@ export function mdlmConfigFromDDiT(c: ResolvedDDiTConfig): MdlmHubConfig {
       AutoConfig: 'configuration_mdlm.MDLMConfig',
       AutoModelForMaskedLM: 'modeling_mdlm.MDLM',
     },
+    ...(tokenizer != null ? { [MDLM_TOKENIZER_KEY]: tokenizer } : {}),
   };
 }
 

@@ -13,8 +13,12 @@ export interface SerializedMdlm {
  * in F32, with PyTorch's [out, in] Linear weights, MDLM's rotate-half qkv order, a zero mask row
  * in the output layer, and the rotary frequencies MDLM registers as a buffer. MDLM's Hugging Face
  * code (`AutoModelForMaskedLM.from_pretrained(dir, trust_remote_code=True)`) loads the folder.
+ * `tokenizer` is recorded in config.json so that our loader knows the ids again.
  */
-export async function serializeMdlm(model: DDiT): Promise<SerializedMdlm> {
+export async function serializeMdlm(
+  model: DDiT,
+  opts: { tokenizer?: string | null } = {},
+): Promise<SerializedMdlm> {
   const c = model.config;
   const entries: Array<[string, { shape: number[]; data: Float32Array }]> = [];
   for (const m of mdlmTensorMappings(c)) {
@@ -25,7 +29,7 @@ export async function serializeMdlm(model: DDiT): Promise<SerializedMdlm> {
   const invFreq = Float32Array.from({ length: hd / 2 }, (_, j) => 1 / c.ropeTheta ** ((2 * j) / hd));
   entries.push([`${MDLM_PREFIX}rotary_emb.inv_freq`, { shape: [hd / 2], data: invFreq }]);
   return {
-    configJson: `${JSON.stringify(mdlmConfigFromDDiT(c), null, 2)}\n`,
+    configJson: `${JSON.stringify(mdlmConfigFromDDiT(c, opts.tokenizer ?? null), null, 2)}\n`,
     weights: encodeSafetensors(entries, { format: 'pt' }),
   };
 }

@@ -1,7 +1,7 @@
 import { tokenizerFromId } from '@md4/datasets';
 import type { ElboEstimate } from '@md4/elbo';
 import { setupBackend } from '../backend-setup';
-import { openCheckpoint } from '../checkpoint-access';
+import { openCheckpoint, tokenizerIdOf } from '../checkpoint-access';
 import { InputError, UsageError } from '../cli-errors';
 import { openData } from '../data-source';
 import { evaluateSplit } from '../evaluation';
@@ -50,14 +50,21 @@ export async function evalCommand(checkpointPath: string, opts: EvalOptions): Pr
   const { notice } = await setupBackend(opts.backend);
   if (notice && !opts.json) process.stderr.write(`${notice}\n`);
   const opened = await openCheckpoint(checkpointPath);
-  const { model, schedule, config } = opened;
-  const dataSpec = opts.data ?? String(config.metadata.data ?? 'bundled');
-  const tokenizerId = config.tokenizer ?? '';
-  const tokenizer = tokenizerFromId(tokenizerId);
-  const data = await openData(dataSpec, {
-    length: config.model.seqLen,
-    tokenizer: tokenizer.id === 'gpt2' ? 'gpt2' : 'text8',
-  });
+  const { denoiser: model, schedule, config } = opened;
+  const dataSpec = opts.data ?? String(opened.checkpoint?.metadata.data ?? 'bundled');
+  let data: Awaited<ReturnType<typeof openData>>;
+  let tokenizerId: string;
+  try {
+    tokenizerId = tokenizerIdOf(opened, checkpointPath);
+    const tokenizer = tokenizerFromId(tokenizerId);
+    data = await openData(dataSpec, {
+      length: config.seqLen,
+      tokenizer: tokenizer.id === 'gpt2' ? 'gpt2' : 'text8',
+    });
+  } catch (error) {
+    opened.dispose();
+    throw error;
+  }
   try {
     if (data.tokenizer.id !== tokenizerId || data.tokenizer.vocabSize !== model.vocabSize) {
       throw new InputError(

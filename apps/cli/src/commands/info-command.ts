@@ -1,11 +1,85 @@
-import { countParameters } from '@md4/models';
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  countNetworkParameters,
+  dditConfigFromMdlm,
+  isMdlmConfig,
+  MDLM_WEIGHTS_FILE,
+  type MdlmHubConfig,
+  type NetworkConfig,
+  parseSafetensorsHeader,
+  safetensorsHeaderLength,
+  tokenizerOfMdlm,
+} from '@md4/models';
 import { loadCheckpointDir } from '@md4/models/node';
 import { checkpointFolder } from '../checkpoint-access';
 import { InputError } from '../cli-errors';
 
+/** One line describing an architecture. */
+function describeModel(m: NetworkConfig): string {
+  const common = `${m.layers} layers x ${m.dModel}, ${m.heads} heads, seq ${m.seqLen}, V ${m.vocabSize}, time conditioning ${m.timeConditioned ? 'on' : 'off'}`;
+  switch (m.arch) {
+    case 'md4':
+      return `md4 transformer, ${common}`;
+    case 'ddit':
+      return `DDiT (MDLM), ${common}, cond ${m.condDim}`;
+  }
+}
+
+/** `md4 info` for an MDLM hub folder: config.json and the safetensors header only (no weights read). */
+async function mdlmInfo(folder: string, json: unknown) {
+  const model = dditConfigFromMdlm(json);
+  const path = join(folder, MDLM_WEIGHTS_FILE);
+  const handle = await open(path).catch((error: Error) => {
+    throw new InputError(`${folder}: cannot read ${MDLM_WEIGHTS_FILE} (${error.message})`);
+  });
+  try {
+    const { size } = await handle.stat();
+    const first = new Uint8Array(8);
+    await handle.read(first, 0, 8, 0);
+    const length = safetensorsHeaderLength(first);
+    const prefix = new Uint8Array(Math.min(size, length));
+    await handle.read(prefix, 0, prefix.length, 0);
+    const header = parseSafetensorsHeader(prefix, size);
+    const dtypes = [...new Set(header.entries.map((e) => e.dtype))].join(', ');
+    return {
+      checkpoint: folder,
+      format: 'mdlm',
+      model,
+      parameters: countNetworkParameters(model),
+      schedule: { name: 'linear' },
+      tokenizer: tokenizerOfMdlm(json as MdlmHubConfig),
+      step: null,
+      weights: { file: MDLM_WEIGHTS_FILE, bytes: size, dtypes, tensors: header.entries.length },
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
 /** `md4 info <checkpoint>`: architecture, parameters, schedule, tokenizer, step and data seen. */
 export async function infoCommand(path: string, opts: { json: boolean }): Promise<void> {
   const folder = checkpointFolder(path);
+  const json = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8').catch(() => 'null'));
+  if (isMdlmConfig(json)) {
+    const info = await mdlmInfo(folder, json).catch((error: Error) => {
+      throw error instanceof InputError ? error : new InputError(error.message);
+    });
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(info)}\n`);
+      return;
+    }
+    const lines = [
+      `checkpoint   ${folder} (MDLM hub layout)`,
+      `model        ${describeModel(info.model)}`,
+      `parameters   ${info.parameters.toLocaleString()}`,
+      'schedule     linear (MDLM log-linear noise)',
+      `tokenizer    ${info.tokenizer ?? 'unknown'}`,
+      `weights      ${info.weights.file} (${info.weights.bytes.toLocaleString()} bytes, ${info.weights.tensors} tensors, ${info.weights.dtypes})`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return;
+  }
   const checkpoint = await loadCheckpointDir(folder).catch((error: Error) => {
     throw new InputError(error.message);
   });
@@ -16,8 +90,9 @@ export async function infoCommand(path: string, opts: { json: boolean }): Promis
     cursor?.step != null && cursor.batchSize != null ? cursor.step * cursor.batchSize : null;
   const info = {
     checkpoint: folder,
+    format: 'md4-checkpoint',
     model: config.model,
-    parameters: countParameters(config.model),
+    parameters: countNetworkParameters(config.model),
     schedule: config.schedule,
     tokenizer: config.tokenizer,
     step: training?.step ?? null,
@@ -31,11 +106,9 @@ export async function infoCommand(path: string, opts: { json: boolean }): Promis
     process.stdout.write(`${JSON.stringify(info)}\n`);
     return;
   }
-  const m = config.model;
   const lines = [
     `checkpoint   ${folder}`,
-    `model        ${m.layers} layers x ${m.dModel}, ${m.heads} heads, seq ${m.seqLen}, V ${m.vocabSize}, ` +
-      `time conditioning ${m.timeConditioned ? 'on' : 'off'}`,
+    `model        ${describeModel(config.model)}`,
     `parameters   ${info.parameters.toLocaleString()}`,
     `schedule     ${JSON.stringify(config.schedule)}`,
     `tokenizer    ${config.tokenizer}`,

@@ -4,7 +4,7 @@ import { renderImageGrid } from '@md4/datasets/node';
 import { type SampleMethod, sampleWithStats } from '@md4/samplers';
 import { writeFileAtomic } from '../atomic-write';
 import { setupBackend } from '../backend-setup';
-import { openCheckpoint } from '../checkpoint-access';
+import { openCheckpoint, tokenizerIdOf } from '../checkpoint-access';
 import { InputError, UsageError } from '../cli-errors';
 import { promptTokens } from '../prompt-tokens';
 import { UnmaskingView } from '../unmasking-view';
@@ -43,12 +43,12 @@ export async function sampleCommand(checkpointPath: string, opts: SampleCommandO
   if (notice && !opts.json) process.stderr.write(`${notice}\n`);
   const opened = await openCheckpoint(checkpointPath);
   try {
-    const { model, schedule, config } = opened;
-    const tokenizer = tokenizerFromId(config.tokenizer ?? '');
-    const length = opts.length ?? config.model.seqLen;
-    if (length !== config.model.seqLen) {
+    const { denoiser: model, schedule, config } = opened;
+    const tokenizer = tokenizerFromId(tokenizerIdOf(opened, checkpointPath));
+    const length = opts.length ?? config.seqLen;
+    if (tokenizer.kind === 'image' ? length !== config.seqLen : !(length >= 1 && length <= config.seqLen)) {
       throw new UsageError(
-        `--length ${length}: this model generates sequences of ${config.model.seqLen} tokens`,
+        `--length ${length}: this model generates sequences of ${tokenizer.kind === 'image' ? '' : '1..'}${config.seqLen} tokens`,
       );
     }
     let prompt: Int32Array[] | undefined;

@@ -5,9 +5,9 @@ import {
   checkpointFromModel,
   modelFromCheckpoint,
   parseCheckpoint,
+  type Network,
   type SerializedCheckpoint,
   scheduleFromCheckpoint,
-  type Transformer,
 } from '@md4/models';
 import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,7 +18,7 @@ import type { ModelInfo } from './protocol';
 export interface ActiveModel {
   name: string;
   checkpoint: Checkpoint;
-  model: Transformer;
+  model: Network;
   schedule: MaskingSchedule | StateDependentSchedule;
   tokenizer: TextTokenizer;
   /** The exact bytes to download, when the model was trained here (a full training checkpoint). */
