@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdtempSync,
@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { CLI, md4 } from './cli-process.test-helper';
+
 // End-to-end: the built CLI (dist/md4.js, built by turbo before this test) run as a process.
-const CLI = new URL('../dist/md4.js', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'md4-cli-'));
 const TINY = [
   '--preset',
@@ -39,14 +40,6 @@ const TINY = [
   '2',
   '--quiet',
 ];
-
-function md4(args: string[]) {
-  const r = spawnSync('node', [CLI, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function trainLosses(run: string): Map<number, number> {
   const losses = new Map<number, number>();

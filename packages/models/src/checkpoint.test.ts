@@ -15,6 +15,7 @@ import {
   restoreTrainer,
 } from './checkpoint';
 import { loadCheckpointDir, saveCheckpoint } from './checkpoint-files';
+import { createDDiT } from './ddit';
 import { createTrainer, type Trainer } from './train-step';
 import { createTransformer } from './transformer';
 import type { TransformerConfig } from './transformer-config';
@@ -36,10 +37,13 @@ async function trainSteps(trainer: Trainer, from: number, to: number): Promise<n
 }
 
 describe('checkpoints', () => {
-  it('resume gives the identical continuation (MD4 and GenMD4)', async () => {
-    for (const kind of ['md4', 'genmd4'] as const) {
-      const model = createTransformer(tiny, { seed: 1 });
-      const schedule = kind === 'md4' ? linear() : genmd4Schedule(5);
+  it('resume gives the identical continuation (MD4, GenMD4, and a DDiT)', async () => {
+    for (const kind of ['md4', 'genmd4', 'ddit'] as const) {
+      const model =
+        kind === 'ddit'
+          ? createDDiT({ ...tiny, arch: 'ddit', condDim: 8 }, { seed: 1 })
+          : createTransformer(tiny, { seed: 1 });
+      const schedule = kind === 'genmd4' ? genmd4Schedule(5) : linear();
       const trainer = createTrainer({
         model,
         schedule,
@@ -57,6 +61,7 @@ describe('checkpoints', () => {
 
       const ckpt = await loadCheckpointDir(dir);
       expect(ckpt.config.tokenizer).toBe('test-5');
+      expect(ckpt.config.model.arch).toBe(kind === 'ddit' ? 'ddit' : 'md4');
       const restored = restoreTrainer(ckpt);
       expect(restored.dataCursor).toEqual({ step: 3 });
       expect(restored.trainer.completedSteps).toBe(3);

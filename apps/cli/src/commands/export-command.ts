@@ -27,7 +27,7 @@ export async function exportCommand(
       `${dir} already holds a config.json; choose another folder or pass --force to replace it`,
     );
   }
-  await setupBackend('cpu');
+  await setupBackend('wasm');
   const opened = await openCheckpoint(checkpointPath);
   try {
     const model = opened.denoiser;
