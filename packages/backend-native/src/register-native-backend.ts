@@ -30,7 +30,10 @@ export interface NativeBackendOptions {
    * Default: MD4_NATIVE_GEMM_THREADS or 'auto'.
    */
   gemmThreads?: 'auto' | 'pool' | 'blas';
-  /** Pick OpenBLAS's AVX-512 kernels on AMD cores that OpenBLAS 0.3.21 misdetects (default true). */
+  /**
+   * Set OPENBLAS_CORETYPE from the CPU's instructions (SkylakeX / Haswell) unless it is set: OpenBLAS
+   * 0.3.21 misdetects AMD's AVX-512 cores and VM-masked Intel ones (default true).
+   */
   tuneCoreType?: boolean;
   /** tfjs backend priority (default 3, above wasm's 2). */
   priority?: number;
