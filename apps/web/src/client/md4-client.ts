@@ -2,6 +2,7 @@ import type {
   BackendChoice,
   BackendInfo,
   CheckpointSource,
+  LoadProgress,
   ModelInfo,
   SampleResult,
   SampleSettings,
@@ -27,6 +28,13 @@ export interface RunOptions<E> {
   /** Called for every step the worker reports. */
   onStep?: (event: E) => void;
   /** Aborting rejects the promise with an AbortError once the worker has stopped. */
+  signal?: AbortSignal;
+}
+
+export interface LoadOptions {
+  /** Bytes of the weights read so far (about every 1%, and at the end). */
+  onProgress?: (progress: LoadProgress) => void;
+  /** Aborting stops the download and rejects with an AbortError; the previous model stays. */
   signal?: AbortSignal;
 }
 
@@ -57,10 +65,16 @@ export class Md4Client {
     return this.call({ type: 'setBackend', choice });
   }
 
-  /** Loads a checkpoint from a URL or from local files (see `CheckpointSource`). */
-  loadCheckpoint(source: CheckpointSource): Promise<ModelInfo> {
-    const transfer = 'files' in source ? source.files.map((f) => f.bytes) : [];
-    return this.call({ type: 'load', source }, undefined, transfer);
+  /**
+   * Loads a model from a URL or from local files (see `CheckpointSource`): an md4 checkpoint or an
+   * MDLM hub folder. Buffers of `{ name, bytes }` files are transferred (detached); `File`s are not copied.
+   */
+  loadCheckpoint(source: CheckpointSource, opts: LoadOptions = {}): Promise<ModelInfo> {
+    const transfer =
+      'files' in source
+        ? source.files.flatMap((f) => ('bytes' in f && !(f instanceof Blob) ? [f.bytes] : []))
+        : [];
+    return this.call({ type: 'load', source }, { signal: opts.signal, onStep: opts.onProgress }, transfer);
   }
 
   /** Samples one sequence (or fills in a template), streaming every step. */
@@ -96,7 +110,7 @@ export class Md4Client {
 
   private call<K extends RequestBody['type']>(
     body: Extract<RequestBody, { type: K }>,
-    opts: RunOptions<never> | RunOptions<SampleStep> | RunOptions<TrainStep> = {},
+    opts: RunOptions<never> | RunOptions<SampleStep> | RunOptions<TrainStep> | RunOptions<LoadProgress> = {},
     transfer: Transferable[] = [],
   ): Promise<WorkerResults[K]> {
     const id = this.nextId++;
@@ -117,7 +131,7 @@ export class Md4Client {
         },
         onEvent: onStep
           ? (reply) => {
-              if (reply.type === 'sampleStep' || reply.type === 'trainStep') onStep(reply.event);
+              if (reply.type !== 'done' && reply.type !== 'error') onStep(reply.event);
             }
           : undefined,
       });

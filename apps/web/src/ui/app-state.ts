@@ -54,7 +54,7 @@ export function describeModel(m: ModelInfo): string {
   const params =
     m.parameters >= 1e6 ? `${(m.parameters / 1e6).toFixed(2)}M` : `${(m.parameters / 1e3).toFixed(1)}k`;
   return (
-    `Model: ${m.name}. ${m.architecture}, ${params} parameters, ${m.tokenizer} tokens (V = ${m.vocabSize}), ` +
+    `Model: ${m.name}. ${m.format === 'mdlm' ? 'MDLM ' : ''}${m.architecture}, ${params} parameters, ${m.tokenizer} tokens (V = ${m.vocabSize}), ` +
     `up to ${m.maxLength} positions, trained with the ${m.schedule} schedule` +
     `${m.timeConditioned ? ', time-conditioned' : ''}.`
   );

@@ -1,9 +1,17 @@
-import type { CheckpointSource } from '../worker/protocol';
+import type { CheckpointSource, LoadProgress } from '../worker/protocol';
 import type { AppState } from './app-state';
-import { byId, messageOf } from './dom';
+import { byId, isAbort, messageOf } from './dom';
 
 /** Where the bundled demo checkpoint is served (public/checkpoints/, copied into the build). */
 export const DEMO_CHECKPOINT = 'checkpoints/demo/';
+
+/** "12.3 MB of 45.6 MB (27%)": decimal megabytes, as browsers show downloads. */
+export function describeProgress({ loaded, total }: LoadProgress): string {
+  const mb = (bytes: number) => (bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0);
+  if (!(total > 0)) return `${mb(loaded)} MB`;
+  const percent = Math.min(100, Math.floor((100 * loaded) / total));
+  return `${mb(loaded)} MB of ${mb(total)} MB (${percent}%)`;
+}
 
 export function setupCheckpointPanel(state: AppState): { loadDemo(): Promise<void> } {
   const error = byId('checkpoint-error', HTMLElement);
@@ -12,19 +20,51 @@ export function setupCheckpointPanel(state: AppState): { loadDemo(): Promise<voi
   const fileInput = byId('checkpoint-file', HTMLInputElement);
   const demo = byId('checkpoint-demo', HTMLButtonElement);
   const download = byId('checkpoint-download', HTMLButtonElement);
+  const progressRow = byId('checkpoint-progress-row', HTMLElement);
+  const progress = byId('checkpoint-progress', HTMLProgressElement);
+  const progressText = byId('checkpoint-progress-text', HTMLOutputElement);
+  const cancel = byId('checkpoint-cancel', HTMLButtonElement);
+  let loading: AbortController | null = null;
+
+  const showProgress = (p: LoadProgress) => {
+    if (p.total > 0) progress.value = Math.min(100, (100 * p.loaded) / p.total);
+    else progress.removeAttribute('value');
+    progressText.textContent = describeProgress(p);
+  };
 
   const load = async (source: CheckpointSource, label: string) => {
     error.textContent = '';
     status.textContent = `Loading ${label}…`;
+    const controller = new AbortController();
+    loading = controller;
+    progress.value = 0;
+    progressText.textContent = 'Starting…';
+    progressRow.hidden = false;
+    cancel.disabled = false;
     try {
-      const model = await state.run(() => state.client.loadCheckpoint(source));
+      const model = await state.run(() =>
+        state.client.loadCheckpoint(source, { signal: controller.signal, onProgress: showProgress }),
+      );
       state.setModel(model);
       status.textContent = `Loaded ${label}.`;
     } catch (e) {
-      status.textContent = '';
-      error.textContent = `Could not load ${label}: ${messageOf(e)}`;
+      if (isAbort(e)) {
+        const still = state.model ? `still using ${state.model.name}` : 'no model is loaded';
+        status.textContent = `Loading ${label} was cancelled; ${still}.`;
+      } else {
+        status.textContent = '';
+        error.textContent = `Could not load ${label}: ${messageOf(e)}`;
+      }
+    } finally {
+      progressRow.hidden = true;
+      if (loading === controller) loading = null;
     }
   };
+  cancel.addEventListener('click', () => {
+    cancel.disabled = true;
+    status.textContent = 'Cancelling…';
+    loading?.abort();
+  });
 
   urlForm.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -39,11 +79,12 @@ export function setupCheckpointPanel(state: AppState): { loadDemo(): Promise<voi
     void load({ url: url.href }, url.href);
   });
   fileInput.addEventListener('change', async () => {
+    // File objects go to the worker as they are (no copy here); it streams the weights from them.
     const files = [...(fileInput.files ?? [])];
     if (files.length === 0) return;
-    const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
-    await load({ files: read }, files.map((f) => f.name).join(' + '));
+    const done = load({ files }, files.map((f) => f.name).join(' + '));
     fileInput.value = '';
+    await done;
   });
   const loadDemo = () =>
     load({ url: new URL(DEMO_CHECKPOINT, document.baseURI).href, name: 'the demo model' }, 'the demo model');

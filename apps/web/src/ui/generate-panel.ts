@@ -1,4 +1,4 @@
-import type { SampleResult, SamplerMethod, SampleSettings } from '../worker/protocol';
+import type { ModelInfo, SampleResult, SamplerMethod, SampleSettings } from '../worker/protocol';
 import type { AppState } from './app-state';
 import { byId, choiceField, frameThrottle, isAbort, messageOf, numberField } from './dom';
 import { stepColor } from './step-colors';
@@ -95,8 +95,39 @@ function templateFixed(tokens: Int32Array, vocabSize: number): boolean[] {
   return Array.from(tokens, (t) => t !== vocabSize);
 }
 
+/**
+ * A length a CPU samples in seconds: 128 positions for small models (the demo), 64 tokens for large
+ * ones (GPT-2 vocabularies: every step computes logits over 50k tokens per position), never more
+ * than the model's positions.
+ */
+export function defaultLength(model: ModelInfo): number {
+  const large = model.vocabSize > 1024 || model.parameters > 20e6;
+  return Math.min(large ? 64 : 128, model.maxLength);
+}
+
+/**
+ * Fits the Length field to a newly loaded model: its range becomes 1..seqLen (8 at the least, when
+ * the model allows it); a length the visitor typed is clamped, an untouched one takes the model's default.
+ */
+export function fitLength(input: HTMLInputElement, model: ModelInfo, edited: boolean): void {
+  const max = model.maxLength;
+  const min = Math.min(8, max);
+  input.max = String(max);
+  input.min = String(min);
+  const value = input.valueAsNumber;
+  input.value = String(
+    edited && Number.isFinite(value) ? Math.min(max, Math.max(min, Math.round(value))) : defaultLength(model),
+  );
+}
+
 export function setupGeneratePanel(state: AppState): void {
   const form = byId('sample-form', HTMLFormElement);
+  const length = form.elements.namedItem('length') as HTMLInputElement;
+  let edited = false;
+  let fitted: ModelInfo | null = null;
+  length.addEventListener('input', () => {
+    edited = true;
+  });
   const run = byId('sample-run', HTMLButtonElement);
   const output = byId('sample-output', HTMLElement);
   const status = byId('sample-status', HTMLElement);
@@ -119,5 +150,9 @@ export function setupGeneratePanel(state: AppState): void {
   });
   state.onChange(() => {
     run.disabled = state.busy || !state.model;
+    if (state.model && state.model !== fitted) {
+      fitted = state.model;
+      fitLength(length, fitted, edited);
+    }
   });
 }

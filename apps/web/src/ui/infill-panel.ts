@@ -18,6 +18,19 @@ export function setupInfillPanel(state: AppState): void {
   const output = byId('infill-output', HTMLElement);
   const status = byId('infill-status', HTMLElement);
   const placeholder = () => state.model?.tokenStrings.at(-1) ?? '_';
+  const note = byId('infill-placeholder', HTMLElement);
+  const unit = byId('infill-unit', HTMLElement);
+  let shown = '_';
+  /** A new model's mask placeholder (text8 '_', GPT-2 '█') replaces the old one in the text. */
+  const follow = () => {
+    const now = placeholder();
+    if (now !== shown) {
+      area.value = area.value.split(shown).join(now);
+      shown = now;
+    }
+    note.textContent = now;
+    unit.textContent = state.model?.tokenizer === 'text8' ? 'character' : 'token';
+  };
 
   maskButton.addEventListener('click', () => maskSelection(area, placeholder()));
   area.addEventListener('keydown', (e) => {
@@ -28,10 +41,10 @@ export function setupInfillPanel(state: AppState): void {
   });
   run.addEventListener('click', () => {
     // text8 models know only lowercase letters and space; show the visitor what is used.
-    area.value = area.value.toLowerCase();
+    if (state.model?.tokenizer === 'text8') area.value = area.value.toLowerCase();
     const template = area.value;
     if (!template.includes(placeholder())) {
-      status.textContent = `Mark at least one span to fill (select text, then Mask selection; each ${placeholder()} is one character).`;
+      status.textContent = `Mark at least one span to fill (select text, then Mask selection; each ${placeholder()} is one ${unit.textContent}).`;
       return;
     }
     let settings: ReturnType<typeof readSampleSettings>;
@@ -46,5 +59,6 @@ export function setupInfillPanel(state: AppState): void {
   });
   state.onChange(() => {
     run.disabled = state.busy || !state.model;
+    follow();
   });
 }

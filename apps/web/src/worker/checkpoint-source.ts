@@ -1,40 +1,60 @@
-import { type Checkpoint, CheckpointError, loadCheckpoint } from '@md4/models';
+import {
+  CheckpointError,
+  CONFIG_FILE,
+  type LoadedModel,
+  type LoadModelOptions,
+  loadModel,
+  loadModelFromFolder,
+  MDLM_WEIGHTS_FILE,
+  MdlmFormatError,
+  urlFolder,
+} from '@md4/models';
 import { unzipSync } from 'fflate';
-import type { CheckpointSource } from './protocol';
+import type { CheckpointSource, LocalFile } from './protocol';
 
 const HOW =
-  'a checkpoint is a folder holding config.json and the weights file it names (weights-….safetensors): ' +
+  'a checkpoint is a folder holding config.json and the weights file it names (weights-….safetensors), ' +
+  `an MDLM model folder holds config.json and ${MDLM_WEIGHTS_FILE}: ` +
   'select both files, or the .zip that "Download the current model" saves';
 
 function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-/** A .zip by name or by its local-file-header signature "PK\x03\x04". */
-function isZip(file: { name: string; bytes: Uint8Array }): boolean {
-  const b = file.bytes;
-  return /\.zip$/i.test(file.name) || (b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04);
+function asFile(f: LocalFile): File {
+  return f instanceof Blob ? f : new File([f.bytes], f.name);
 }
 
-/** Turns local files (config.json + weights, or one .zip of them) into the two parts of a checkpoint. */
-function pickFiles(files: Array<{ name: string; bytes: Uint8Array }>): {
-  config: string;
-  weights: Uint8Array;
-} {
-  let entries = files;
-  if (files.length === 1 && isZip(files[0]!)) {
-    const zip = files[0]!;
-    let unpacked: Record<string, Uint8Array>;
-    try {
-      unpacked = unzipSync(zip.bytes);
-    } catch (error) {
-      throw new CheckpointError(`${zip.name} is not a readable .zip file (${(error as Error).message})`);
-    }
-    entries = Object.entries(unpacked)
-      .filter(([name]) => !name.endsWith('/'))
-      .map(([name, bytes]) => ({ name, bytes }));
+/** A .zip by name or by its local-file-header signature "PK\x03\x04". */
+async function isZip(file: File): Promise<boolean> {
+  if (/\.zip$/i.test(file.name)) return true;
+  const b = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+  return b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+}
+
+/** The files of one .zip (folders inside it flattened), as File objects. */
+async function unzipFiles(zip: File): Promise<File[]> {
+  let unpacked: Record<string, Uint8Array>;
+  try {
+    unpacked = unzipSync(new Uint8Array(await zip.arrayBuffer()));
+  } catch (error) {
+    throw new CheckpointError(`${zip.name} is not a readable .zip file (${(error as Error).message})`);
   }
-  const configs = entries.filter((f) => baseName(f.name) === 'config.json');
+  return Object.entries(unpacked)
+    .filter(([name]) => !name.endsWith('/'))
+    .map(([name, bytes]) => new File([bytes as Uint8Array<ArrayBuffer>], name));
+}
+
+/**
+ * Turns local files (config.json + weights, or one .zip of them) into the two files of a model folder
+ * under the names `loadModel` reads: config.json, and the weights file under the name config.json gives
+ * it (an md4 checkpoint's `weights.file`, an MDLM folder's model.safetensors). A weights file that was
+ * renamed is still found when it is the only .safetensors file.
+ */
+export async function folderFiles(given: readonly LocalFile[]): Promise<File[]> {
+  const files = given.map(asFile);
+  const entries = files.length === 1 && (await isZip(files[0]!)) ? await unzipFiles(files[0]!) : files;
+  const configs = entries.filter((f) => baseName(f.name) === CONFIG_FILE);
   const jsons = configs.length > 0 ? configs : entries.filter((f) => /\.json$/i.test(f.name));
   if (jsons.length !== 1) {
     const names = files.map((f) => f.name).join(', ');
@@ -44,45 +64,82 @@ function pickFiles(files: Array<{ name: string; bytes: Uint8Array }>): {
         : `more than one .json file among ${names}: ${HOW}`,
     );
   }
-  const config = new TextDecoder().decode(jsons[0]!.bytes);
-  let wanted: string | undefined;
+  const configFile = jsons[0]!;
+  const config = await configFile.text();
+  let json: unknown;
   try {
-    wanted = (JSON.parse(config) as { weights?: { file?: string } })?.weights?.file;
+    json = JSON.parse(config);
   } catch {
-    throw new CheckpointError(`${jsons[0]!.name} is not valid JSON (truncated or corrupted?)`);
+    throw new CheckpointError(`${configFile.name} is not valid JSON (truncated or corrupted?)`);
   }
+  // A hub config (Hugging Face) has a model_type; its weights are always model.safetensors.
+  const hub = json != null && typeof json === 'object' && 'model_type' in json;
+  const file = (json as { weights?: { file?: unknown } } | null)?.weights?.file;
+  const wanted = hub ? MDLM_WEIGHTS_FILE : typeof file === 'string' ? file : undefined;
   const named = entries.find((f) => wanted != null && baseName(f.name) === wanted);
   const others = entries.filter((f) => /\.safetensors$/i.test(f.name));
   const weights = named ?? (others.length === 1 ? others[0] : undefined);
   if (!weights) {
     throw new CheckpointError(
-      `the weights file ${wanted ? `"${wanted}" ` : ''}named in ${jsons[0]!.name} is missing: ${HOW}`,
+      `the weights file ${wanted ? `"${wanted}" ` : ''}${hub ? 'of the MDLM folder' : 'named in'} ${configFile.name} is missing: ${HOW}`,
     );
   }
-  return { config, weights: weights.bytes };
+  return [new File([config], CONFIG_FILE), new File([weights], wanted ?? baseName(weights.name))];
 }
 
-/** Loads and validates a checkpoint (size, CRC-32, architecture) from a URL or local files. */
-export async function readCheckpoint(
-  source: CheckpointSource,
-): Promise<{ checkpoint: Checkpoint; name: string }> {
-  if ('url' in source) {
+/** `fetch` that aborts with `signal` and names the usual reason of a network failure. */
+function fetchWith(signal: AbortSignal | undefined): typeof fetch {
+  return async (input, init) => {
     try {
-      return { checkpoint: await loadCheckpoint(source.url), name: source.name ?? source.url };
+      return await fetch(input, { ...init, ...(signal ? { signal } : {}) });
     } catch (error) {
       if (error instanceof TypeError) {
         // fetch rejects with a TypeError for network failures and blocked cross-origin requests.
         throw new CheckpointError(
-          `could not fetch ${source.url}: the server is unreachable or does not allow cross-origin requests (CORS)`,
+          `could not fetch ${String(input)}: the server is unreachable or does not allow cross-origin requests (CORS)`,
         );
       }
       throw error;
     }
+  };
+}
+
+/** Says in plain words that a Hugging Face folder holds another kind of model. */
+function explain(error: unknown): unknown {
+  if (error instanceof MdlmFormatError) {
+    const type = /model_type (.+?) is not "mdlm"/.exec(error.message)?.[1];
+    if (type != null) {
+      const what = /^"./.test(type)
+        ? `describes a model of type ${type}, which this page cannot run`
+        : 'names no model type this page can run';
+      return new CheckpointError(
+        `its config.json ${what}: it runs MDLM models (model_type "mdlm", from Hugging Face) and ` +
+          'checkpoints of the md4 CLI',
+      );
+    }
   }
-  if (!Array.isArray(source.files) || source.files.length === 0)
-    throw new CheckpointError(`no files given: ${HOW}`);
-  const files = source.files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) }));
-  const { config, weights } = pickFiles(files);
-  const name = files.length === 1 ? files[0]!.name : files.map((f) => f.name).join(' + ');
-  return { checkpoint: await loadCheckpoint({ config, weights }), name };
+  return error;
+}
+
+/**
+ * Opens a model with `loadModel` of @md4/models (md4 checkpoints and MDLM hub folders; weights
+ * streamed with progress, `signal` aborts) from a URL or local files.
+ */
+export async function openModel(
+  source: CheckpointSource,
+  opts: Pick<LoadModelOptions, 'onProgress' | 'signal'> = {},
+): Promise<{ loaded: LoadedModel; name: string }> {
+  try {
+    if ('url' in source) {
+      const loaded = await loadModelFromFolder(urlFolder(source.url, fetchWith(opts.signal)), opts);
+      return { loaded, name: source.name ?? source.url };
+    }
+    if (!Array.isArray(source.files) || source.files.length === 0)
+      throw new CheckpointError(`no files given: ${HOW}`);
+    const files = await folderFiles(source.files);
+    const names = source.files.map((f) => f.name);
+    return { loaded: await loadModel(files, opts), name: names.join(' + ') };
+  } catch (error) {
+    throw explain(error);
+  }
 }

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import * as tf from '@tensorflow/tfjs-core';
 import { activateBackend } from './backends';
-import { readCheckpoint } from './checkpoint-source';
+import { openModel } from './checkpoint-source';
 import { ModelSession } from './model-session';
 import type { WorkerReply, WorkerRequest } from './protocol';
 import { runSample } from './run-sample';
@@ -25,13 +25,23 @@ async function handle(
   const { id } = request;
   switch (request.type) {
     case 'setBackend': {
+      // The model's weights are read off the old backend first, then rebuilt on the new one.
+      const snapshot = await session.snapshot();
       const info = await activateBackend(request.choice);
-      session.rebuild();
+      session.restore(snapshot);
       return [info, []];
     }
     case 'load': {
-      const { checkpoint, name } = await readCheckpoint(request.source);
-      return [session.use(checkpoint, name), []];
+      const { loaded, name } = await openModel(request.source, {
+        signal,
+        onProgress: (event) => post({ id, type: 'loadProgress', event }),
+      });
+      if (signal.aborted) {
+        // Cancelled after the last byte arrived: the visitor asked for the previous model.
+        loaded.dispose();
+        signal.throwIfAborted();
+      }
+      return [await session.use(loaded, name), []];
     }
     case 'sample': {
       const result = await runSample(session.current, request.settings, signal, (event) =>
@@ -41,7 +51,7 @@ async function handle(
     }
     case 'train': {
       const run = await runTrain(request.settings, signal, (event) => post({ id, type: 'trainStep', event }));
-      const model = session.useSerialized(run.serialized, 'trained in this browser');
+      const model = await session.useSerialized(run.serialized, 'trained in this browser');
       const { steps, stopped, finalLoss, elapsedMs } = run;
       return [{ steps, stopped, finalLoss, model, elapsedMs }, []];
     }

@@ -25,6 +25,10 @@ export interface BackendInfo {
 export interface ModelInfo {
   /** Where the weights came from (file name, URL, "trained in this browser"). */
   name: string;
+  /** 'md4-checkpoint': a folder the md4 CLI (or this page) wrote; 'mdlm': a Hugging Face MDLM hub folder. */
+  format: 'md4-checkpoint' | 'mdlm';
+  /** The network: 'md4' (MD4 transformer) or 'ddit' (MDLM's DDiT). */
+  arch: 'md4' | 'ddit';
   tokenizer: string;
   vocabSize: number;
   /** The longest sequence the model was built for (its positional range). */
@@ -114,13 +118,24 @@ export interface TrainResult {
   elapsedMs: number;
 }
 
+/** A local file to load: a `File` (from `<input type=file>`, sent to the worker without a copy) or bytes. */
+export type LocalFile = File | { name: string; bytes: ArrayBuffer };
+
 /**
- * A checkpoint to load: the URL of a checkpoint directory (or of its config.json), or local files:
- * config.json with the weights file it names, or one .zip holding both (what this app downloads).
+ * A model to load: the URL of a folder (or of its config.json), or local files. A folder is an md4
+ * checkpoint (config.json with the weights file it names) or a Hugging Face MDLM folder (config.json
+ * with model_type "mdlm", and model.safetensors); local files are those two files, or one .zip holding
+ * them (what this app downloads).
  */
 export type CheckpointSource =
   | { url: string /** How to call it in the page (default: the URL). */; name?: string }
-  | { files: Array<{ name: string; bytes: ArrayBuffer }> };
+  | { files: LocalFile[] };
+
+/** Bytes of the weights read so far while a model loads (`total` 0 while it is not known yet). */
+export interface LoadProgress {
+  loaded: number;
+  total: number;
+}
 
 export type WorkerRequest =
   | { id: number; type: 'setBackend'; choice: BackendChoice }
@@ -145,5 +160,6 @@ export interface WorkerResults {
 export type WorkerReply =
   | { id: number; type: 'done'; result: unknown }
   | { id: number; type: 'error'; name: string; message: string }
+  | { id: number; type: 'loadProgress'; event: LoadProgress }
   | { id: number; type: 'sampleStep'; event: SampleStep }
   | { id: number; type: 'trainStep'; event: TrainStep };
