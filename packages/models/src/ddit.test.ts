@@ -144,7 +144,16 @@ describe('DDiT', () => {
         return a;
       });
     const model = createDDiT(
-      { arch: 'ddit', vocabSize: V, seqLen: L, layers: 2, dModel: 32, heads: 2, condDim: 16 },
+      {
+        arch: 'ddit',
+        vocabSize: V,
+        seqLen: L,
+        layers: 2,
+        dModel: 32,
+        heads: 2,
+        condDim: 16,
+        timeConditioned: false,
+      },
       { seed: 1 },
     );
     const trainer = createTrainer({
@@ -160,9 +169,10 @@ describe('DDiT', () => {
     const start = await elbo();
     for (let s = 0; s < 300; s++) await trainer.step(batch());
     const end = await elbo();
-    // measured: 2.0 at init (uniform) -> 1.383 after 300 steps (entropy 1.0)
+    // measured: 2.0 at init (uniform) -> 1.054 +- 0.043 after 300 steps (entropy 1.0); seeds 2 and 3
+    // reach 1.31 and 1.33 (time-conditioned: 1.22-1.56)
     expect(Math.abs(start.bitsPerToken - 2)).toBeLessThan(4 * start.stderr);
-    expect(end.bitsPerToken).toBeLessThan(1.5);
+    expect(end.bitsPerToken).toBeLessThan(1.4);
     expect(end.bitsPerToken).toBeGreaterThan(1 - 4 * end.stderr);
     trainer.dispose();
     model.dispose();

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { attention } from './attention';
+import { type AttentionShape, attention } from './attention';
 import { type DDiTConfig, type ResolvedDDiTConfig, resolveDDiTConfig } from './ddit-config';
 import { dditLayout } from './ddit-layout';
 import {
@@ -69,6 +69,22 @@ export class DDiT extends DenoisingNetwork<ResolvedDDiTConfig> {
     const modulatedNorm = (x: tf.Tensor2D, w: tf.Tensor1D, shift: tf.Tensor2D, scale: tf.Tensor2D) =>
       adaLayerNorm(x, shift, tf.sub(tf.mul(tf.add(scale, 1), w), 1) as tf.Tensor2D, eps, fast);
 
+    /** One DDiT block (see the class comment) on x [B*L, d]. */
+    const block = (x: tf.Tensor2D, pre: string, cond: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D => {
+      const [shiftA, scaleA, gateA, shiftM, scaleM, gateM] = tf.split(
+        linearWithBias(cond, mat(`${pre}.ada.kernel`), vec(`${pre}.ada.bias`), fast),
+        6,
+        1,
+      ) as tf.Tensor2D[];
+      const h = modulatedNorm(x, vec(`${pre}.norm1.scale`), shiftA!, scaleA!);
+      const o = attention(linear(h, mat(`${pre}.attn.qkv.kernel`), fast), shape, fast);
+      const y = gatedResidual(x, gateA!, drop(linear(o, mat(`${pre}.attn.out.kernel`), fast)), fast);
+      const m = modulatedNorm(y, vec(`${pre}.norm2.scale`), shiftM!, scaleM!);
+      const up = geluTanh(linearWithBias(m, mat(`${pre}.mlp.up.kernel`), vec(`${pre}.mlp.up.bias`), fast));
+      const down = linearWithBias(up, mat(`${pre}.mlp.down.kernel`), vec(`${pre}.mlp.down.bias`), fast);
+      return gatedResidual(y, gateM!, drop(down), fast);
+    };
+
     return tf.tidy(() => {
       let x = embed(tf.reshape(xt, [B * L]) as tf.Tensor1D, mat('embed.embedding'), fast);
       const sigma = c.timeConditioned
@@ -86,19 +102,10 @@ export class DDiT extends DenoisingNetwork<ResolvedDDiTConfig> {
       );
       const shape = { batch: B, seqLen: L, heads: c.heads, headDim: d / c.heads, ropeTheta: c.ropeTheta };
       for (let i = 0; i < c.layers; i++) {
-        const pre = `blocks.${i}`;
-        const [shiftA, scaleA, gateA, shiftM, scaleM, gateM] = tf.split(
-          linearWithBias(cond, mat(`${pre}.ada.kernel`), vec(`${pre}.ada.bias`), fast),
-          6,
-          1,
-        ) as tf.Tensor2D[];
-        const h = modulatedNorm(x, vec(`${pre}.norm1.scale`), shiftA!, scaleA!);
-        const o = attention(linear(h, mat(`${pre}.attn.qkv.kernel`), fast), shape, fast);
-        x = gatedResidual(x, gateA!, drop(linear(o, mat(`${pre}.attn.out.kernel`), fast)), fast);
-        const m = modulatedNorm(x, vec(`${pre}.norm2.scale`), shiftM!, scaleM!);
-        const up = geluTanh(linearWithBias(m, mat(`${pre}.mlp.up.kernel`), vec(`${pre}.mlp.up.bias`), fast));
-        const down = linearWithBias(up, mat(`${pre}.mlp.down.kernel`), vec(`${pre}.mlp.down.bias`), fast);
-        x = gatedResidual(x, gateM!, drop(down), fast);
+        // One tidy per block: its intermediates go as soon as it is done (what the backward pass
+        // needs is kept by the tape), so memory holds one block's activations, not all of them.
+        const input = x;
+        x = tf.tidy(() => block(input, `blocks.${i}`, cond, shape));
       }
       const [shift, scale] = tf.split(
         linearWithBias(cond, mat('final.ada.kernel'), vec('final.ada.bias'), fast),

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from './custom-gradient';
+import { sequenceSum } from './sequence-sum';
 import { matMulT } from './transposed-matmul';
 
 /**
@@ -28,7 +29,29 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, fast: boolean): tf.Tensor
   return op(x, w) as tf.Tensor2D;
 }
 
-/** y = x W + b (the time MLP and adaLN projections; the transformer itself has no biases). */
+/**
+ * y = x W + b (the time MLP and adaLN projections, DDiT's MLP), one fused product-plus-bias kernel
+ * forward (a BLAS backend adds the bias in place), with the gradient
+ *   dx = dy W^T,   dW = x^T dy,   db = 1^T dy  (column sums, as a [1, N] x [N, out] product on wasm).
+ */
 export function linearWithBias(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, fast: boolean): tf.Tensor2D {
-  return tf.tidy(() => tf.add(linear(x, w, fast), b));
+  if (x.shape[1] !== w.shape[0]) {
+    throw new RangeError(`linear: input has ${x.shape[1]} features but the kernel expects ${w.shape[0]}`);
+  }
+  const op = customOp(([xIn, wIn, bIn], save) => {
+    save([xIn!, wIn!]);
+    return {
+      value: tf.fused.matMul({ a: xIn as tf.Tensor2D, b: wIn as tf.Tensor2D, bias: bIn! }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const dy2 = dy as tf.Tensor2D;
+        return [
+          matMulT(dy2, ws, false, true, fast),
+          matMulT(xs, dy2, true, false, fast),
+          tf.reshape(sequenceSum(dy2, 1, fast), [dy2.shape[1]]),
+        ];
+      },
+    };
+  });
+  return op(x, w, b) as tf.Tensor2D;
 }
