@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 // The speed benchmark as one Node script (dist/bench.js), kept apart from the CLI build: workspace
 // packages bundled from their sources, tfjs external.
 export default defineConfig({
-  entry: { bench: 'src/bench/speed-bench.ts' },
+  entry: { bench: 'src/bench/speed-bench.ts', 'ddit-bench': 'src/bench/ddit-bench.ts' },
   format: ['esm'],
   outDir: 'dist',
   clean: false,

@@ -3,12 +3,14 @@ import type { ParameterInit, ParameterSpec } from './parameter-layout';
 
 /**
  * Every parameter of a DDiT, in a fixed order (seeded initialisation, checkpoint tensors). Kernels
- * are [in, out] (y = x W + b), the transpose of PyTorch's Linear.weight; `mdlm-format.ts` maps these
- * names to MDLM's state-dict names. V = vocabSize, d = dModel, c = condDim, h = mlpHidden:
+ * are [in, out] (y = x W + b), the transpose of PyTorch's Linear.weight, except the output layer's
+ * `out.weight` [V, d] (y = x W^T + b: at V = 50,257 its checkpoint tensor loads without a transposed
+ * copy); `mdlm-format.ts` maps these names to MDLM's state-dict names. V = vocabSize, d = dModel, c = condDim, h = mlpHidden:
  *   embed.embedding [V+1, d]; sigma.mlp1 [256, c] + [c]; sigma.mlp2 [c, c] + [c];
  *   per block: norm1.scale [d], ada [c, 6d] + [6d], attn.qkv [d, 3d], attn.out [d, d], norm2.scale [d],
  *              mlp.up [d, h] + [h], mlp.down [h, d] + [d];
- *   final.norm.scale [d], final.ada [c, 2d] + [2d], out [d, V] + [V] (no mask column: SUBS never predicts it).
+ *   final.norm.scale [d], final.ada [c, 2d] + [2d], out.weight [V, d] + out.bias [V] (no mask row: SUBS
+ *   never predicts it).
  * As MDLM initialises: adaLN and the output layer zero (so an untrained DDiT predicts uniformly).
  */
 export function dditLayout(c: ResolvedDDiTConfig): ParameterSpec[] {
@@ -37,7 +39,7 @@ export function dditLayout(c: ResolvedDDiTConfig): ParameterSpec[] {
   add('final.norm.scale', [d], 'ones');
   add('final.ada.kernel', [cond, 2 * d], 'zeros');
   add('final.ada.bias', [2 * d], 'zeros');
-  add('out.kernel', [d, V], 'zeros');
+  add('out.weight', [V, d], 'zeros');
   add('out.bias', [V], 'zeros');
   return specs;
 }

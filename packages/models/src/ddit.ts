@@ -7,26 +7,19 @@ import {
   DenoisingNetwork,
   type ForwardOptions,
   type KernelMode,
+  type NetworkOptions,
   type ParameterMap,
-  type WeightValues,
 } from './denoising-network';
 import { embed } from './embedding';
 import { gatedResidual } from './gated-residual';
 import { geluTanh } from './gelu';
 import { initialWeights } from './initial-weights';
-import { wasmKernelsActive } from './kernels/wasm-kernels';
 import { adaLayerNorm } from './layer-norm';
-import { linear, linearWithBias } from './linear-layer';
+import { linear, linearTransposedWithBias, linearWithBias } from './linear-layer';
 import { sigmaConditioning } from './sigma-embedding';
 
-export interface DDiTOptions {
-  /** Seed of the initial weights (default 0). Ignored when `weights` is given. */
-  seed?: number;
-  /** Initial values by parameter name (`dditLayout` names); every parameter must be present. */
-  weights?: WeightValues;
-  /** Default 'auto'. */
-  kernels?: KernelMode;
-}
+/** How to build a DDiT (see `NetworkOptions`). */
+export type DDiTOptions = NetworkOptions;
 
 /**
  * The DDiT denoiser of the MDLM-family checkpoints (DESIGN.md section 2), as a `Denoiser` over
@@ -53,16 +46,7 @@ export class DDiT extends DenoisingNetwork<ResolvedDDiTConfig> {
   forward(xt: tf.Tensor2D, t: tf.Tensor1D, options: ForwardOptions = {}): tf.Tensor3D {
     const c = this.config;
     const [B, L] = this.checkInputs(xt, t, c.seqLen);
-    const dropout = options.training ? c.dropout : 0;
-    if (dropout > 0 && options.rng == null) throw new Error('forward: training with dropout needs an rng');
-    const fast = this.kernels === 'auto' && wasmKernelsActive();
-    const p = this.params as Record<string, tf.Tensor>;
-    const mat = (name: string) => p[name] as tf.Tensor2D;
-    const vec = (name: string) => p[name] as tf.Tensor1D;
-    const drop = (x: tf.Tensor2D): tf.Tensor2D =>
-      dropout > 0
-        ? (tf.dropout(x, dropout, undefined, Math.floor(options.rng!.uniform() * 2 ** 31)) as tf.Tensor2D)
-        : x;
+    const { mat, vec, fast, drop } = this.forwardContext(options);
     const d = c.dModel;
     const eps = c.normEps;
     /** LN(x) w (1 + scale) + shift = adaLN with scale' = w (1 + scale) - 1. */
@@ -113,7 +97,7 @@ export class DDiT extends DenoisingNetwork<ResolvedDDiTConfig> {
         1,
       ) as tf.Tensor2D[];
       const y = modulatedNorm(x, vec('final.norm.scale'), shift!, scale!);
-      const logits = linearWithBias(y, mat('out.kernel'), vec('out.bias'), fast);
+      const logits = linearTransposedWithBias(y, mat('out.weight'), vec('out.bias'), fast);
       return tf.reshape(logits, [B, L, c.vocabSize]) as tf.Tensor3D;
     });
   }

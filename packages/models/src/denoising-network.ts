@@ -1,5 +1,6 @@
 import type { Denoiser, Rng } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { wasmKernelsActive } from './kernels/wasm-kernels';
 import type { ParameterSpec } from './parameter-layout';
 
 /** Named parameters of a network (names from its layout). */
@@ -22,6 +23,26 @@ export interface ForwardOptions {
 
 /** Initial values by parameter name (e.g. from a checkpoint). */
 export type WeightValues = ReadonlyMap<string, Float32Array> | Readonly<Record<string, Float32Array>>;
+
+/** How to build a network (`createTransformer`, `createDDiT`, `createNetwork`). */
+export interface NetworkOptions {
+  /** Seed of the initial weights (default 0). Ignored when `weights` is given. */
+  seed?: number;
+  /** Initial values by parameter name (e.g. from a checkpoint); every parameter must be present. */
+  weights?: WeightValues;
+  /** Default 'auto'. */
+  kernels?: KernelMode;
+}
+
+/** What a forward pass reads of the network: its weights by name, the kernel path, and dropout. */
+export interface ForwardContext {
+  mat(name: string): tf.Tensor2D;
+  vec(name: string): tf.Tensor1D;
+  /** True where the custom wasm kernels run (see `KernelMode`). */
+  fast: boolean;
+  /** Dropout on a residual branch (the identity outside training or at rate 0). */
+  drop(x: tf.Tensor2D): tf.Tensor2D;
+}
 
 /**
  * What the trainer, checkpoints and loaders need of a denoising network, whatever its architecture:
@@ -97,6 +118,22 @@ export abstract class DenoisingNetwork<
   /** Throws once the model is disposed (forward passes call it first). */
   protected assertAlive(): void {
     if (this.disposed) throw new Error('network: this model has been disposed');
+  }
+
+  /** The weights, kernel path and dropout of one forward pass (`options.training` turns dropout on). */
+  protected forwardContext(options: ForwardOptions): ForwardContext {
+    const dropout = options.training ? this.config.dropout : 0;
+    if (dropout > 0 && options.rng == null) throw new Error('forward: training with dropout needs an rng');
+    const p = this.params as Record<string, tf.Tensor>;
+    return {
+      mat: (name) => p[name] as tf.Tensor2D,
+      vec: (name) => p[name] as tf.Tensor1D,
+      fast: this.kernels === 'auto' && wasmKernelsActive(),
+      drop: (x) =>
+        dropout > 0
+          ? (tf.dropout(x, dropout, undefined, Math.floor(options.rng!.uniform() * 2 ** 31)) as tf.Tensor2D)
+          : x,
+    };
   }
 
   /** Checks xt [B, L] int32 with L <= maxLength, and t [B]; returns [B, L]. */

@@ -25,7 +25,14 @@ export { createDDiT, DDiT } from './ddit';
 export type { DDiTConfig, ResolvedDDiTConfig } from './ddit-config';
 export { logLinearSigma, resolveDDiTConfig, SIGMA_EMBEDDING_DIM } from './ddit-config';
 export { dditLayout } from './ddit-layout';
-export type { ForwardOptions, KernelMode, ParameterMap, WeightValues } from './denoising-network';
+export type {
+  ForwardContext,
+  ForwardOptions,
+  KernelMode,
+  NetworkOptions,
+  ParameterMap,
+  WeightValues,
+} from './denoising-network';
 export { DenoisingNetwork } from './denoising-network';
 export { ExponentialMovingAverage } from './ema';
 export { embed } from './embedding';

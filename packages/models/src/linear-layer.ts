@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from './custom-gradient';
 import { sequenceSum } from './sequence-sum';
-import { matMulT } from './transposed-matmul';
+import { matMulT, wasmTranspose2d } from './transposed-matmul';
 
 /**
  * y = x W for x [N, in], W [in, out] (no bias), with a custom gradient
@@ -48,6 +48,48 @@ export function linearWithBias(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, f
         return [
           matMulT(dy2, ws, false, true, fast),
           matMulT(xs, dy2, true, false, fast),
+          tf.reshape(sequenceSum(dy2, 1, fast), [dy2.shape[1]]),
+        ];
+      },
+    };
+  });
+  return op(x, w, b) as tf.Tensor2D;
+}
+
+/**
+ * y = x W^T + b with W stored [out, in] (PyTorch's Linear layout; DDiT's output layer keeps it so a
+ * 50,258-row checkpoint tensor loads without a transposed copy), gradient
+ *   dx = dy W,   dW = dy^T x,   db = 1^T dy.
+ * On wasm (`fast`) W is transposed explicitly for the forward product (XNNPACK runs plain products only).
+ */
+export function linearTransposedWithBias(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+  fast: boolean,
+): tf.Tensor2D {
+  if (x.shape[1] !== w.shape[1]) {
+    throw new RangeError(`linear: input has ${x.shape[1]} features but the kernel expects ${w.shape[1]}`);
+  }
+  const op = customOp(([xIn, wIn, bIn], save) => {
+    save([xIn!, wIn!]);
+    // tfjs-backend-wasm 4.22's _FusedMatMul is wrong with transposeB and a bias together (max error
+    // ~1 on a 6 x 4 x 5 product; cpu is right): on wasm the weight is transposed first.
+    const value =
+      fast || tf.getBackend() === 'wasm'
+        ? tf.tidy(() => {
+            const wT = fast ? wasmTranspose2d(wIn as tf.Tensor2D) : tf.transpose(wIn as tf.Tensor2D);
+            return tf.fused.matMul({ a: xIn as tf.Tensor2D, b: wT, bias: bIn! });
+          })
+        : tf.fused.matMul({ a: xIn as tf.Tensor2D, b: wIn as tf.Tensor2D, transposeB: true, bias: bIn! });
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const dy2 = dy as tf.Tensor2D;
+        return [
+          tf.matMul(dy2, ws),
+          matMulT(dy2, xs, true, false, fast),
           tf.reshape(sequenceSum(dy2, 1, fast), [dy2.shape[1]]),
         ];
       },

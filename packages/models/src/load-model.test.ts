@@ -106,7 +106,9 @@ describe('loadModel on MDLM hub folders', () => {
   it('exported then re-imported: identical logits, the same ELBO, and the hub tensors written back unchanged', async () => {
     const original = await loadModel(join(FIXTURES, 'mdlm-tiny'));
     const dir = join(scratch, 'exported');
+    const tensorsBefore = tf.memory().numTensors;
     await exportMdlm(dir, original.denoiser as DDiT);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     const again = await loadModel(dir);
     const xt = tf.tensor2d(expected.tokens, undefined, 'int32');
     const t = tf.tensor1d(expected.t);

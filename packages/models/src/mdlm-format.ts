@@ -244,11 +244,11 @@ export function mdlmTensorMappings(c: ResolvedDDiTConfig): MdlmTensorMapping[] {
   maps.push({
     hubName: `${MDLM_PREFIX}output_layer.linear.weight`,
     hubShape: [V + 1, d],
-    name: 'out.kernel',
-    read: (x) => transpose(x.subarray(0, V * d), V, d),
+    name: 'out.weight',
+    read: (x) => x.subarray(0, V * d),
     write: (x) => {
       const out = new Float32Array((V + 1) * d);
-      out.set(transpose(x, d, V));
+      out.set(x);
       return out;
     },
   });

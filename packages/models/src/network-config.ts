@@ -1,7 +1,7 @@
 import { createDDiT, type DDiT } from './ddit';
 import { type DDiTConfig, type ResolvedDDiTConfig, resolveDDiTConfig } from './ddit-config';
 import { dditLayout } from './ddit-layout';
-import type { KernelMode, WeightValues } from './denoising-network';
+import type { NetworkOptions } from './denoising-network';
 import { type ParameterSpec, parameterLayout } from './parameter-layout';
 import { createTransformer, type Transformer } from './transformer';
 import {
@@ -51,10 +51,7 @@ export function networkLayout(config: NetworkConfig): ParameterSpec[] {
 }
 
 /** Builds the network a config describes, from `weights` or a seed. */
-export function createNetwork(
-  config: NetworkConfig,
-  options: { seed?: number; weights?: WeightValues; kernels?: KernelMode } = {},
-): Network {
+export function createNetwork(config: NetworkConfig, options: NetworkOptions = {}): Network {
   switch (config.arch) {
     case 'md4':
       return createTransformer(config, options);

@@ -1,5 +1,12 @@
+import { createRng } from '@md4/core';
+import { type ElboEstimate, estimateElbo } from '@md4/elbo';
+import { linear } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'vitest';
+import type { KernelMode } from './denoising-network';
 import { wasmKernelsActive } from './kernels/wasm-kernels';
+import type { Network } from './network-config';
+import { createTrainer } from './train-step';
 
 /** Both paths where the wasm kernels exist (fast and reference), else the reference only. */
 export function kernelPaths(): boolean[] {
@@ -30,4 +37,85 @@ export function finiteDifference(
     return tf.tidy(() => f(tf.tensor(v, x.shape, 'float32')).dataSync()[0]!);
   };
   return (at(h) - at(-h)) / (2 * h);
+}
+
+/** Gives the zero-initialised parameters (output layer, adaLN) random values so every path matters. */
+export function randomizeZeroInit(model: Network, seed: number): void {
+  model.layout.forEach((s, i) => {
+    if (s.init === 'zeros')
+      model.params[s.name]!.assign(tf.randomNormal(s.shape, 0, 0.5, 'float32', seed + i));
+  });
+}
+
+/** Random tokens [B, L] over V values, each MASK (= V) with probability `maskRate`. */
+export function randomTokens(B: number, L: number, V: number, seed: number, maskRate = 0.5): tf.Tensor2D {
+  const rng = createRng(seed);
+  const data = Int32Array.from({ length: B * L }, () =>
+    rng.uniform() < maskRate ? V : Math.floor(rng.uniform() * V),
+  );
+  return tf.tensor2d(data, [B, L], 'int32');
+}
+
+/**
+ * The wasm kernel path and the reference path of one network give the same logits (<= 1e-4) and
+ * parameter gradients (<= 1e-4 relative) on random weights; `build` makes the network for a path.
+ */
+export function expectKernelPathsAgree(build: (kernels: KernelMode) => Network, L: number): void {
+  if (kernelPaths().length < 2) return;
+  const fast = build('auto');
+  randomizeZeroInit(fast, 6);
+  const ref = build('reference');
+  for (const s of fast.layout) ref.params[s.name]!.assign(fast.params[s.name]!);
+  const V = fast.vocabSize;
+  const xt = randomTokens(2, L, V, 3);
+  const t = tf.tensor1d([0.3, 0.8]);
+  const probe = tf.randomNormal([2, L, V], 0, 1, 'float32', 8);
+  const loss = (m: Network) => () => tf.sum(tf.mul(m.logits(xt, t), probe)) as tf.Scalar;
+  const [la, lb] = [fast.logits(xt, t), ref.logits(xt, t)];
+  expect(maxAbsDiff(la, lb)).toBeLessThan(1e-4);
+  const ga = tf.variableGrads(loss(fast), fast.variables());
+  const gb = tf.variableGrads(loss(ref), ref.variables());
+  for (const s of fast.layout) {
+    const x = ga.grads[fast.params[s.name]!.name]!;
+    const y = gb.grads[ref.params[s.name]!.name]!;
+    const scale = Math.max(1, tf.max(tf.abs(y)).dataSync()[0]!);
+    expect(maxAbsDiff(x, y) / scale, s.name).toBeLessThan(1e-4);
+  }
+  tf.dispose([la, lb, xt, t, probe, ga.value, gb.value, ga.grads, gb.grads]);
+  fast.dispose();
+  ref.dispose();
+}
+
+/**
+ * Trains `model` for 300 steps on a copy task and returns its ELBO before and after: L = 8 tokens
+ * over V = 4, four uniform tokens then the same four again, so the entropy is 1 bit/token and an
+ * untrained model scores log2 4 = 2.
+ */
+export async function copyTaskElbo(model: Network): Promise<{ start: ElboEstimate; end: ElboEstimate }> {
+  const [V, L] = [4, 8];
+  if (model.vocabSize !== V) throw new Error(`copy task: the model must have V = ${V}`);
+  const rng = createRng(5);
+  const batch = () =>
+    Array.from({ length: 32 }, () => {
+      const a = new Int32Array(L);
+      for (let i = 0; i < L / 2; i++) a[i] = a[i + L / 2] = Math.floor(rng.uniform() * V);
+      return a;
+    });
+  const trainer = createTrainer({
+    model,
+    schedule: linear(),
+    optimizer: { lr: 3e-3, warmupSteps: 20, weightDecay: 0 },
+    emaDecay: 0.98,
+    seed: 2,
+  });
+  const evalData = Array.from({ length: 8 }, batch);
+  const elbo = () =>
+    estimateElbo(trainer.evalModel(), evalData, { schedule: linear(), rng: createRng(9), samples: 2 });
+  try {
+    const start = await elbo();
+    for (let s = 0; s < 300; s++) await trainer.step(batch());
+    return { start, end: await elbo() };
+  } finally {
+    trainer.dispose();
+  }
 }

@@ -1,10 +1,10 @@
 import { createRng } from '@md4/core';
-import { estimateElbo } from '@md4/elbo';
 import { genmd4Schedule, linear } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { checkpointFromTrainer } from './checkpoint';
 import { NonFiniteLossError } from './non-finite-error';
+import { copyTaskElbo } from './test-helpers.test-helper';
 import { createTrainer } from './train-step';
 import { createTransformer } from './transformer';
 import type { TransformerConfig } from './transformer-config';
@@ -108,39 +108,15 @@ describe('Trainer', () => {
   it.skipIf(tf.getBackend() === 'cpu')(
     'learns a copy task: the ELBO falls from log2 V toward the data entropy',
     async () => {
-      // Sequences of L = 8 tokens over V = 4: four uniform tokens, then the same four again.
-      // Entropy = 4 * 2 bits / 8 tokens = 1 bit/token; an untrained model scores log2 4 = 2.
-      const V = 4;
-      const L = 8;
-      const rng = createRng(5);
-      const batch = () =>
-        Array.from({ length: 32 }, () => {
-          const a = new Int32Array(L);
-          for (let i = 0; i < L / 2; i++) a[i] = a[i + L / 2] = Math.floor(rng.uniform() * V);
-          return a;
-        });
       const model = createTransformer(
-        { vocabSize: V, seqLen: L, layers: 2, dModel: 32, heads: 2, timeConditioned: false },
+        { vocabSize: 4, seqLen: 8, layers: 2, dModel: 32, heads: 2, timeConditioned: false },
         { seed: 1 },
       );
-      const trainer = createTrainer({
-        model,
-        schedule: linear(),
-        optimizer: { lr: 3e-3, warmupSteps: 20, weightDecay: 0 },
-        emaDecay: 0.98,
-        seed: 2,
-      });
-      const evalData = Array.from({ length: 8 }, batch);
-      const elbo = () =>
-        estimateElbo(trainer.evalModel(), evalData, { schedule: linear(), rng: createRng(9), samples: 2 });
-      const start = await elbo();
-      for (let s = 0; s < 300; s++) await trainer.step(batch());
-      const end = await elbo();
+      const { start, end } = await copyTaskElbo(model);
       // measured: 2.080 +- 0.110 at init -> 1.175 +- 0.047 after 300 steps (entropy 1.0)
       expect(Math.abs(start.bitsPerToken - 2)).toBeLessThan(4 * start.stderr);
       expect(end.bitsPerToken).toBeLessThan(1.3);
       expect(end.bitsPerToken).toBeGreaterThan(1 - 4 * end.stderr);
-      trainer.dispose();
       model.dispose();
     },
   );

@@ -4,27 +4,19 @@ import { md4Loss } from '@md4/elbo';
 import { cosine, linear } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { kernelPaths, maxAbsDiff } from './test-helpers.test-helper';
-import { createTransformer, type Transformer } from './transformer';
+import {
+  expectKernelPathsAgree,
+  maxAbsDiff,
+  randomizeZeroInit,
+  randomTokens,
+} from './test-helpers.test-helper';
+import { createTransformer } from './transformer';
 import type { TransformerConfig } from './transformer-config';
 
 const tiny: TransformerConfig = { vocabSize: 7, seqLen: 12, layers: 2, dModel: 16, heads: 2 };
 
-/** Gives the zero-initialised parameters (output layer, adaLN) random values so every path matters. */
-function randomize(model: Transformer, seed: number): void {
-  model.layout.forEach((s, i) => {
-    if (s.init === 'zeros')
-      model.params[s.name]!.assign(tf.randomNormal(s.shape, 0, 0.5, 'float32', seed + i));
-  });
-}
-
-function tokens(B: number, L: number, V: number, seed: number, maskRate = 0.5): tf.Tensor2D {
-  const rng = createRng(seed);
-  const data = Int32Array.from({ length: B * L }, () =>
-    rng.uniform() < maskRate ? V : Math.floor(rng.uniform() * V),
-  );
-  return tf.tensor2d(data, [B, L], 'int32');
-}
+const randomize = randomizeZeroInit;
+const tokens = randomTokens;
 
 describe('Transformer', () => {
   it('outputs exactly zero logits at initialisation (uniform prediction)', () => {
@@ -119,28 +111,7 @@ describe('Transformer', () => {
   });
 
   it('the wasm kernel path equals the reference path (logits and parameter gradients)', () => {
-    if (kernelPaths().length < 2) return;
-    const fast = createTransformer(tiny, { seed: 4 });
-    randomize(fast, 6);
-    const ref = createTransformer(tiny, { seed: 4, kernels: 'reference' });
-    for (const s of fast.layout) ref.params[s.name]!.assign(fast.params[s.name]!);
-    const xt = tokens(2, 12, 7, 3);
-    const t = tf.tensor1d([0.3, 0.8]);
-    const probe = tf.randomNormal([2, 12, 7], 0, 1, 'float32', 8);
-    const loss = (m: Transformer) => () => tf.sum(tf.mul(m.logits(xt, t), probe)) as tf.Scalar;
-    const [la, lb] = [fast.logits(xt, t), ref.logits(xt, t)];
-    expect(maxAbsDiff(la, lb)).toBeLessThan(1e-4);
-    const ga = tf.variableGrads(loss(fast), fast.variables());
-    const gb = tf.variableGrads(loss(ref), ref.variables());
-    for (const s of fast.layout) {
-      const x = ga.grads[fast.params[s.name]!.name]!;
-      const y = gb.grads[ref.params[s.name]!.name]!;
-      const scale = Math.max(1, tf.max(tf.abs(y)).dataSync()[0]!);
-      expect(maxAbsDiff(x, y) / scale, s.name).toBeLessThan(1e-4);
-    }
-    tf.dispose([la, lb, xt, t, probe, ga.value, gb.value, ga.grads, gb.grads]);
-    fast.dispose();
-    ref.dispose();
+    expectKernelPathsAgree((kernels) => createTransformer(tiny, { seed: 4, kernels }), 12);
   });
 
   it('is bidirectional: the first position sees a change at the last', () => {

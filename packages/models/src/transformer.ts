@@ -6,14 +6,13 @@ import {
   DenoisingNetwork,
   type ForwardOptions,
   type KernelMode,
+  type NetworkOptions,
   type ParameterMap,
-  type WeightValues,
 } from './denoising-network';
 import { embed } from './embedding';
 import { gatedMlp } from './gated-mlp';
 import { gatedResidual } from './gated-residual';
 import { initialWeights } from './initial-weights';
-import { wasmKernelsActive } from './kernels/wasm-kernels';
 import { adaLayerNorm } from './layer-norm';
 import { linear } from './linear-layer';
 import { parameterLayout } from './parameter-layout';
@@ -30,14 +29,8 @@ import {
 
 type Six = [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
 
-export interface TransformerOptions {
-  /** Seed of the initial weights (default 0). Ignored when `weights` is given. */
-  seed?: number;
-  /** Initial values by parameter name (e.g. from a checkpoint); every parameter must be present. */
-  weights?: WeightValues;
-  /** Default 'auto'. */
-  kernels?: KernelMode;
-}
+/** How to build a transformer (see `NetworkOptions`). */
+export type TransformerOptions = NetworkOptions;
 
 /**
  * The MD4 denoising transformer (DESIGN.md section 2): token embedding with V + 1 rows (mask
@@ -59,16 +52,7 @@ export class Transformer extends DenoisingNetwork<ResolvedTransformerConfig> {
     if (L % c.tokensPerPosition !== 0) {
       throw new RangeError(`logits: sequence length ${L} must be a multiple of ${c.tokensPerPosition}`);
     }
-    const dropout = options.training ? c.dropout : 0;
-    if (dropout > 0 && options.rng == null) throw new Error('forward: training with dropout needs an rng');
-    const fast = this.kernels === 'auto' && wasmKernelsActive();
-    const p = this.params as Record<string, tf.Tensor>;
-    const mat = (name: string) => p[name] as tf.Tensor2D;
-    const vec = (name: string) => p[name] as tf.Tensor1D;
-    const drop = (x: tf.Tensor2D): tf.Tensor2D =>
-      dropout > 0
-        ? (tf.dropout(x, dropout, undefined, Math.floor(options.rng!.uniform() * 2 ** 31)) as tf.Tensor2D)
-        : x;
+    const { mat, vec, fast, drop } = this.forwardContext(options);
 
     return tf.tidy(() => {
       const g = c.tokensPerPosition;
