@@ -44,14 +44,17 @@ describe('Predictor', () => {
   it('serves an unchanged sequence from the cache until invalidated', async () => {
     const predictor = new Predictor(denoiser, 3, 1, true);
     const tokens = [Int32Array.of(V, 1, V)];
-    await predictor.predict(tokens, [{ row: 0, t: 1, positions: [0] }]);
-    const again = await predictor.predict(tokens, [{ row: 0, t: 0.5, positions: [2] }]); // all masked were read
+    await predictor.predict(tokens, [{ row: 0, t: 1, positions: [0, 2] }]);
+    const again = await predictor.predict(tokens, [{ row: 0, t: 0.5, positions: [2] }]); // covered: a hit
     expect(predictor.networkCalls).toBe(1);
     expect(predictor.cacheHits).toBe(1);
     expect(logitsOffset(again[0]!, 2, V)).toBeGreaterThanOrEqual(0);
     predictor.invalidate(0);
     await predictor.predict(tokens, [{ row: 0, t: 0.5, positions: [2] }]);
     expect(predictor.networkCalls).toBe(2);
+    // only what was asked is read: a position the cached row lacks is a miss
+    await predictor.predict(tokens, [{ row: 0, t: 0.5, positions: [0] }]);
+    expect(predictor.networkCalls).toBe(3);
   });
 });
 
