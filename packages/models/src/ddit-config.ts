@@ -1,3 +1,5 @@
+import { assertParameterBudget } from './parameter-budget';
+
 /**
  * The architecture of a DDiT denoiser: the network of the published MDLM-family checkpoints
  * (kuleshov-group/mdlm `models/dit.py`; DESIGN.md section 2, "Two architectures"). LayerNorm with a
@@ -41,6 +43,26 @@ export type ResolvedDDiTConfig = Required<DDiTConfig>;
 /** Width of the sinusoidal sigma embedding (MDLM's `frequency_embedding_size`). */
 export const SIGMA_EMBEDDING_DIM = 256;
 
+/**
+ * Parameters of a DDiT in closed form (V vocab, d width, c cond width, h MLP hidden, n blocks):
+ *   (V+1) d + (256 c + c) + (c^2 + c) + n (2d + 6dc + 6d + 4d^2 + 2dh + h + d) + (d + 2dc + 2d) + (V d + V)
+ */
+export function dditParameterCount(c: Omit<ResolvedDDiTConfig, 'arch'>): number {
+  const { vocabSize: V, dModel: d, condDim: cond, mlpHidden: h, layers: n } = c;
+  const block = 2 * d + 6 * d * cond + 6 * d + 4 * d * d + 2 * d * h + h + d;
+  return (
+    (V + 1) * d +
+    (SIGMA_EMBEDDING_DIM + 1) * cond +
+    cond * cond +
+    cond +
+    n * block +
+    3 * d +
+    2 * d * cond +
+    V * d +
+    V
+  );
+}
+
 function positiveInt(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) {
     throw new RangeError(`ddit config: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
@@ -75,7 +97,7 @@ export function resolveDDiTConfig(config: DDiTConfig): ResolvedDDiTConfig {
       `ddit config: timeConditioned must be true or false, got ${JSON.stringify(timeConditioned)}`,
     );
   }
-  return {
+  const resolved: ResolvedDDiTConfig = {
     arch: 'ddit',
     vocabSize: positiveInt('vocabSize', config.vocabSize),
     seqLen: positiveInt('seqLen', config.seqLen),
@@ -90,6 +112,8 @@ export function resolveDDiTConfig(config: DDiTConfig): ResolvedDDiTConfig {
     ropeTheta: numberIn('ropeTheta', config.ropeTheta ?? 10000, (x) => x > 1 && Number.isFinite(x), '> 1'),
     noiseEps: numberIn('noiseEps', config.noiseEps ?? 1e-3, (x) => x > 0 && x < 1, 'in (0, 1)'),
   };
+  assertParameterBudget('ddit config', dditParameterCount(resolved));
+  return resolved;
 }
 
 /**

@@ -23,7 +23,7 @@ export { crc32 } from './crc32';
 export type { DDiTOptions } from './ddit';
 export { createDDiT, DDiT } from './ddit';
 export type { DDiTConfig, ResolvedDDiTConfig } from './ddit-config';
-export { logLinearSigma, resolveDDiTConfig, SIGMA_EMBEDDING_DIM } from './ddit-config';
+export { dditParameterCount, logLinearSigma, resolveDDiTConfig, SIGMA_EMBEDDING_DIM } from './ddit-config';
 export { dditLayout } from './ddit-layout';
 export type {
   ForwardContext,
@@ -73,6 +73,7 @@ export {
   resolveNetworkConfig,
 } from './network-config';
 export { NonFiniteLossError } from './non-finite-error';
+export { assertParameterBudget, MAX_PARAMETERS } from './parameter-budget';
 export { countLayoutParameters, countParameters, forwardFlops, matmulParameters } from './parameter-count';
 export type { ParameterInit, ParameterSpec } from './parameter-layout';
 export { parameterLayout } from './parameter-layout';
@@ -108,5 +109,12 @@ export { createTrainer, SCHEDULE_PARAM, Trainer } from './train-step';
 export type { TransformerOptions } from './transformer';
 export { createTransformer, Transformer } from './transformer';
 export type { PresetName, ResolvedTransformerConfig, TransformerConfig } from './transformer-config';
-export { gluHidden, PRESETS, preset, resolveConfig, sameArchitecture } from './transformer-config';
+export {
+  gluHidden,
+  PRESETS,
+  preset,
+  resolveConfig,
+  sameArchitecture,
+  transformerParameterCount,
+} from './transformer-config';
 export { matMulT } from './transposed-matmul';

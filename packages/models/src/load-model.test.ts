@@ -192,6 +192,9 @@ describe('loadModel on MDLM hub folders', () => {
       /"n_blocks" must be a positive integer/,
     );
     await expect(
+      loadModel(await variant('huge', { config: (c) => (c.n_blocks = 10_000_000) })),
+    ).rejects.toThrow(/config\.json: ddit config: .* parameters .* exceed/);
+    await expect(
       loadModel(await variant('truncated', { weights: (w) => w.subarray(0, w.length - 1000) })),
     ).rejects.toThrow(/truncated/);
     const noWeights = join(scratch, 'no-weights');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { dditParameterCount, type ResolvedDDiTConfig } from './ddit-config';
 import {
   architectureDifferences,
   countNetworkParameters,
@@ -38,6 +39,17 @@ describe('network configs', () => {
       condDim: 128,
     });
     expect(countNetworkParameters(owt)).toBe(169_627_218 - 769);
+    expect(dditParameterCount(owt as ResolvedDDiTConfig)).toBe(169_627_218 - 769);
+  });
+
+  it('refuses, before allocating, a config too large for any backend here (a corrupted config.json)', () => {
+    expect(() => resolveNetworkConfig({ ...md4, layers: 1e9 })).toThrow(
+      /transformer config: 1\.658e\+13 parameters .* exceed the 1,073,741,824 a tfjs backend here can hold/,
+    );
+    expect(() => resolveNetworkConfig({ ...ddit, layers: 100_000, dModel: 1024 })).toThrow(
+      /ddit config: .* parameters/,
+    );
+    expect(() => resolveNetworkConfig({ ...ddit, vocabSize: 2 ** 29 })).toThrow(/exceed/);
   });
 
   it('builds either network from its config, and names what differs between two', () => {

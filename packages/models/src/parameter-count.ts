@@ -1,27 +1,14 @@
 import { parameterLayout } from './parameter-layout';
-import { type ResolvedTransformerConfig, resolveConfig, type TransformerConfig } from './transformer-config';
+import {
+  type ResolvedTransformerConfig,
+  resolveConfig,
+  type TransformerConfig,
+  transformerParameterCount,
+} from './transformer-config';
 
-/**
- * Number of parameters in closed form (V vocab, d width, hd = d / H, h MLP hidden, n layers,
- * g tokens per position, E token embedding width):
- *   (V + 1) E + [g > 1] g E d
- *   + n (3d^2 + d^2 + 3 d h)                               attention + gated MLP (no biases)
- *   + time:  (hd 4hd + 4hd) + (4hd hd + hd) + n (hd 6d + 6d) + (hd 2d + 2d)
- *     else:  n 2d + d                                       RMSNorm scales
- *   + d g V                                                 output layer
- */
+/** Number of parameters in closed form (see `transformerParameterCount`); tests hold it equal to the layout's. */
 export function countParameters(config: TransformerConfig): number {
-  const c = resolveConfig(config);
-  const { vocabSize: V, dModel: d, layers: n, mlpHidden: h, tokensPerPosition: g, tokenEmbedDim: E } = c;
-  const hd = d / c.heads;
-  let total = (V + 1) * E + (g > 1 ? g * E * d : 0);
-  total += n * (4 * d * d + 3 * d * h);
-  if (c.timeConditioned) {
-    total += hd * 4 * hd + 4 * hd + 4 * hd * hd + hd + n * (hd * 6 * d + 6 * d) + hd * 2 * d + 2 * d;
-  } else {
-    total += n * 2 * d + d;
-  }
-  return total + d * g * V;
+  return transformerParameterCount(resolveConfig(config));
 }
 
 /** The parameter count by enumerating `parameterLayout` (tests hold it equal to the formula). */

@@ -1,3 +1,5 @@
+import { assertParameterBudget } from './parameter-budget';
+
 /**
  * The architecture of an MD4 denoising transformer (DESIGN.md section 2, "Network"; the same network
  * as /shared/bench/torch_md4.py and the reference md4/networks/transformer.py).
@@ -142,6 +144,7 @@ export function resolveConfig(config: TransformerConfig): ResolvedTransformerCon
     tokensPerPosition,
     tokenEmbedDim,
   };
+  assertParameterBudget('transformer config', transformerParameterCount(resolved));
   if (config.image != null) {
     const { height, width, channels } = config.image;
     positiveInt('image.height', height);
@@ -170,4 +173,26 @@ export function sameArchitecture(a: ResolvedTransformerConfig, b: ResolvedTransf
     'tokenEmbedDim',
   ];
   return keys.every((k) => a[k] === b[k]);
+}
+
+/**
+ * Number of parameters in closed form (V vocab, d width, hd = d / H, h MLP hidden, n layers,
+ * g tokens per position, E token embedding width):
+ *   (V + 1) E + [g > 1] g E d
+ *   + n (3d^2 + d^2 + 3 d h)                               attention + gated MLP (no biases)
+ *   + time:  (hd 4hd + 4hd) + (4hd hd + hd) + n (hd 6d + 6d) + (hd 2d + 2d)
+ *     else:  n 2d + d                                       RMSNorm scales
+ *   + d g V                                                 output layer
+ */
+export function transformerParameterCount(c: Omit<ResolvedTransformerConfig, 'arch' | 'image'>): number {
+  const { vocabSize: V, dModel: d, layers: n, mlpHidden: h, tokensPerPosition: g, tokenEmbedDim: E } = c;
+  const hd = d / c.heads;
+  let total = (V + 1) * E + (g > 1 ? g * E * d : 0);
+  total += n * (4 * d * d + 3 * d * h);
+  if (c.timeConditioned) {
+    total += hd * 4 * hd + 4 * hd + 4 * hd * hd + hd + n * (hd * 6 * d + 6 * d) + hd * 2 * d + 2 * d;
+  } else {
+    total += n * 2 * d + d;
+  }
+  return total + d * g * V;
 }
