@@ -28,8 +28,12 @@ export interface SampleOptions {
   prompt?: ArrayLike<number>[];
   /** Seeded generator for every random draw (float64 inverse-CDF categorical draws). */
   rng: Rng;
-  /** Called after every step with plain data. */
-  onStep?: (event: StepEvent) => void;
+  /**
+   * Called after every step with plain data; a returned promise is awaited before the next step.
+   * Between steps the sampler lets the event loop turn about every 16 ms, so timers, UI and
+   * `signal` stay live on every backend.
+   */
+  onStep?: (event: StepEvent) => unknown;
   /** Stops the run between steps; the promise rejects with an Error named 'AbortError'. */
   signal?: AbortSignal;
   /**

@@ -1,5 +1,6 @@
 import type { Denoiser } from '@md4/core';
 import { createSampler } from './create-sampler';
+import { createStepPacer } from './event-loop-yield';
 import type { SampleOptions } from './sample-options';
 import type { SampleStats } from './sampler-state';
 import type { StepEvent } from './step-event';
@@ -21,10 +22,11 @@ export function sampleSteps(
   opts: SampleOptions,
 ): AsyncGenerator<StepEvent, SampleResult, undefined> {
   const sampler = createSampler(denoiser, opts);
+  const pace = createStepPacer(opts.signal);
   return (async function* run() {
     while (await sampler.step()) {
       const event = sampler.event();
-      opts.onStep?.(event);
+      await pace(opts.onStep?.(event));
       yield event;
     }
     return { tokens: sampler.tokens(), ...sampler.stats() };

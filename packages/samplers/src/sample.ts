@@ -1,6 +1,7 @@
 import type { Denoiser } from '@md4/core';
 import { throwIfAborted } from './abort';
 import { createSampler } from './create-sampler';
+import { createStepPacer } from './event-loop-yield';
 import type { SampleOptions } from './sample-options';
 import type { SampleResult } from './sample-steps';
 
@@ -22,6 +23,7 @@ export async function sample(denoiser: Denoiser, opts: SampleOptions): Promise<I
 export async function sampleWithStats(denoiser: Denoiser, opts: SampleOptions): Promise<SampleResult> {
   throwIfAborted(opts?.signal);
   const sampler = createSampler(denoiser, opts);
-  while (await sampler.step()) if (opts.onStep) opts.onStep(sampler.event());
+  const pace = createStepPacer(opts.signal);
+  while (await sampler.step()) await pace(opts.onStep?.(sampler.event()));
   return { tokens: sampler.tokens(), ...sampler.stats() };
 }

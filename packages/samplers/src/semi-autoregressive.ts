@@ -24,7 +24,7 @@ export interface SampleLongOptions extends Omit<SampleOptions, 'length' | 'onSte
   /** End-of-sequence token: a sequence stops after the window in which it appears and is cut after it. */
   eos?: number;
   /** Called after every step of every window. */
-  onStep?: (event: BlockStepEvent) => void;
+  onStep?: (event: BlockStepEvent) => unknown;
 }
 
 /**
