@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ARCHITECTURES } from '@md4/models';
+import { SAMPLE_METHODS } from '@md4/samplers';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT_USAGE, exitCodeOf } from './cli-errors';
 import { type EvalOptions, evalCommand } from './commands/eval-command';
@@ -173,11 +174,7 @@ export function buildProgram(): Command {
     .option('--count <n>', 'sequences to generate', integer('--count'), 1)
     .option('--length <n>', "sequence length (the model's)", integer('--length'))
     .option('--steps <n>', 'reverse steps T', integer('--steps'), 256)
-    .addOption(
-      new Option('--method <name>', 'sampler')
-        .choices(['ancestral', 'mean', 'confidence', 'first-hitting'])
-        .default('ancestral'),
-    )
+    .addOption(new Option('--method <name>', 'sampler').choices(SAMPLE_METHODS).default('ancestral'))
     .addOption(new Option('--grid <kind>', 'time grid').choices(['uniform', 'cosine']).default('cosine'))
     .option('--top-p <p>', 'nucleus truncation in (0, 1]', number('--top-p'), 1)
     .option('--temperature <x>', 'softmax temperature (0: greedy)', number('--temperature'), 1)

@@ -5,6 +5,7 @@ export { nextHittingTime } from './hitting-time';
 export { truncateTopP } from './nucleus';
 export { sample, sampleWithStats } from './sample';
 export type { SampleMethod, SampleOptions } from './sample-options';
+export { SAMPLE_METHODS } from './sample-options';
 export type { SampleResult } from './sample-steps';
 export { sampleSteps } from './sample-steps';
 export type { SampleStats } from './sampler-state';

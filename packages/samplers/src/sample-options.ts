@@ -5,7 +5,9 @@ import { initialTokens } from './prompt';
 import type { StepEvent } from './step-event';
 
 /** How masked tokens are revealed; see the README for each method's law. */
-export type SampleMethod = 'ancestral' | 'mean' | 'confidence' | 'first-hitting';
+/** The reverse-process samplers, in the order tools list them (the one source of the names). */
+export const SAMPLE_METHODS = ['ancestral', 'mean', 'confidence', 'first-hitting'] as const;
+export type SampleMethod = (typeof SAMPLE_METHODS)[number];
 
 export interface SampleOptions {
   /** Sequence length L (the network's length). */
@@ -75,8 +77,6 @@ export interface ResolvedOptions {
   confidenceNoise: number;
 }
 
-const METHODS: readonly SampleMethod[] = ['ancestral', 'mean', 'confidence', 'first-hitting'];
-
 function isStateDependent(schedule: unknown): schedule is StateDependentSchedule {
   return (
     typeof schedule === 'object' &&
@@ -104,8 +104,10 @@ export function resolveSampleOptions(denoiser: Denoiser, opts: SampleOptions): R
     throw new RangeError(`length must be an integer >= 1, got ${length}`);
   }
   const method = opts.method ?? 'ancestral';
-  if (!METHODS.includes(method)) {
-    throw new RangeError(`method must be one of ${METHODS.map((m) => `"${m}"`).join(', ')}, got "${method}"`);
+  if (!SAMPLE_METHODS.includes(method)) {
+    throw new RangeError(
+      `method must be one of ${SAMPLE_METHODS.map((m) => `"${m}"`).join(', ')}, got "${method}"`,
+    );
   }
   const { steps } = opts;
   const stepsUsed = method !== 'first-hitting';

@@ -1,7 +1,7 @@
 import { createRng } from '@md4/core';
 import { tokenizerFromId } from '@md4/datasets';
 import { renderImageGrid } from '@md4/datasets/node';
-import { type SampleMethod, sampleWithStats } from '@md4/samplers';
+import { SAMPLE_METHODS, type SampleMethod, sampleWithStats } from '@md4/samplers';
 import { writeFileAtomic } from '../atomic-write';
 import { setupBackend } from '../backend-setup';
 import { openCheckpoint, tokenizerIdOf } from '../checkpoint-access';
@@ -26,15 +26,13 @@ export interface SampleCommandOptions {
   json: boolean;
 }
 
-const METHODS: SampleMethod[] = ['ancestral', 'mean', 'confidence', 'first-hitting'];
-
 /**
  * `md4 sample`: draws sequences from a checkpoint's EMA model with any sampler; text goes to stdout
  * (or JSON), images to a PNG grid; `--prompt` infills around fixed text; `--watch` shows unmasking.
  */
 export async function sampleCommand(checkpointPath: string, opts: SampleCommandOptions): Promise<void> {
-  if (!METHODS.includes(opts.method)) {
-    throw new UsageError(`--method must be one of ${METHODS.join(', ')}, got "${opts.method}"`);
+  if (!SAMPLE_METHODS.includes(opts.method)) {
+    throw new UsageError(`--method must be one of ${SAMPLE_METHODS.join(', ')}, got "${opts.method}"`);
   }
   if (opts.grid !== 'uniform' && opts.grid !== 'cosine') {
     throw new UsageError(`--grid must be uniform or cosine, got "${opts.grid}"`);

@@ -4,14 +4,16 @@
  */
 
 /** A backend the visitor can pick; 'auto' tries WebGPU, WebGL, wasm, cpu in that order. */
+import { SAMPLE_METHODS, type SampleMethod } from '@md4/samplers';
+
 export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
 /** The reverse-process samplers the app offers (all from @md4/samplers). */
-export type SamplerMethod = 'ancestral' | 'mean' | 'confidence' | 'first-hitting';
+export type SamplerMethod = SampleMethod;
 
-export const SAMPLER_METHODS: readonly SamplerMethod[] = ['ancestral', 'mean', 'confidence', 'first-hitting'];
+export const SAMPLER_METHODS: readonly SamplerMethod[] = SAMPLE_METHODS;
 
 export interface BackendInfo {
   /** The tfjs backend now active. */
