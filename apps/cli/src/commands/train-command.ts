@@ -15,6 +15,7 @@ import { MetricsLog } from '../metrics-log';
 import { architectureOf, freshTrainer } from '../model-setup';
 import { TrainingProgress } from '../progress-bar';
 import { decodeForPeople } from '../render-tokens';
+import { acquireRunLock } from '../run-lock';
 import type { TrainConfig } from '../train-config';
 
 /** Where a run keeps its files inside `--out`. */
@@ -54,7 +55,20 @@ export async function trainCommand(config: TrainConfig, opts: TrainOptions): Pro
   await mkdir(config.out, { recursive: true }).catch((error: Error) => {
     throw new InputError(`cannot create output folder ${config.out}: ${error.message}`);
   });
+  const lock = await acquireRunLock(config.out);
+  try {
+    await trainInFolder(config, opts, { backend, say, checkpointDir });
+  } finally {
+    await lock.release();
+  }
+}
 
+/** The run itself, with `config.out` locked. */
+async function trainInFolder(
+  config: TrainConfig,
+  opts: TrainOptions,
+  { backend, say, checkpointDir }: { backend: string; say: (line: string) => void; checkpointDir: string },
+): Promise<void> {
   const previous: Checkpoint | null = opts.resume ? await loadCheckpointDir(checkpointDir) : null;
   const modelConfig = previous?.config.model;
   const data = await openData(config.data, {
