@@ -3,13 +3,20 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRng } from '@md4/core';
 import { type BatchCursor, batches } from '@md4/datasets';
-import { type Checkpoint, checkpointFromTrainer, restoreTrainer, type Trainer } from '@md4/models';
+import {
+  type Checkpoint,
+  checkpointFromTrainer,
+  NonFiniteLossError,
+  restoreTrainer,
+  type Trainer,
+} from '@md4/models';
 import { loadCheckpointDir, saveCheckpoint } from '@md4/models/node';
 import { sample } from '@md4/samplers';
 import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
 import { setupBackend } from '../backend-setup';
 import { InputError, UsageError } from '../cli-errors';
 import { openData } from '../data-source';
+import { DivergenceGuard } from '../divergence-guard';
 import { evaluateSplit } from '../evaluation';
 import { MetricsLog } from '../metrics-log';
 import { architectureOf, freshTrainer } from '../model-setup';
@@ -121,14 +128,12 @@ async function trainInFolder(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const save = async () => {
-    const serialized = await checkpointFromTrainer(trainer, {
+  const serialize = () =>
+    checkpointFromTrainer(trainer, {
       tokenizer: data.tokenizer.id,
       dataCursor: stream.cursor,
       metadata: { data: config.data, backend },
     });
-    await saveCheckpoint(checkpointDir, serialized);
-  };
   const validations = new Map<number, Awaited<ReturnType<typeof evaluateSplit>>>();
   const validate = async (step: number) => {
     const done = validations.get(step);
@@ -166,9 +171,34 @@ async function trainInFolder(
   const started = Date.now();
   const startStep = trainer.completedSteps;
   let last = { loss: Number.NaN };
+  const guard = new DivergenceGuard(data.tokenizer.vocabSize);
+  let lastCheckpoint: number | null = previous ? trainer.completedSteps : null;
+  // A due checkpoint is written once the next step's loss, which evaluates exactly those weights,
+  // is healthy: so a run that diverges never overwrites its last good checkpoint.
+  let staged: { step: number; serialized: Awaited<ReturnType<typeof checkpointFromTrainer>> } | null = null;
+  const stage = async () => {
+    staged = { step: trainer.completedSteps, serialized: await serialize() };
+  };
+  const commitStaged = async () => {
+    if (staged == null) return;
+    await saveCheckpoint(checkpointDir, staged.serialized);
+    lastCheckpoint = staged.step;
+    staged = null;
+  };
+  const advice = () =>
+    `${lastCheckpoint != null ? `the checkpoint in ${checkpointDir} keeps step ${lastCheckpoint}, the last state with a healthy loss` : 'no checkpoint with a healthy loss was written'}; ` +
+    `resume or restart with a lower --lr (now ${config.lr}), a longer --warmup (now ${config.warmup}) or --clip`;
   try {
     for (const batch of stream) {
-      const result = await trainer.step(batch);
+      let result: Awaited<ReturnType<Trainer['step']>>;
+      try {
+        result = await trainer.step(batch);
+      } catch (error) {
+        if (!(error instanceof NonFiniteLossError)) throw error;
+        throw new UsageError(`training step ${error.step}: the loss or gradient is not finite; ${advice()}`);
+      }
+      if (result.nelbo > guard.bound) staged = null;
+      else await commitStaged();
       last = result;
       const seconds = (Date.now() - started) / 1000;
       const tokensPerSecond = ((result.step - startStep) * config.batch * seqLen) / seconds;
@@ -182,10 +212,11 @@ async function trainInFolder(
         lr: result.lr,
         tokensPerSecond,
       });
+      guard.observe(result.step, result.nelbo, advice());
       const every = (n: number) => n > 0 && result.step % n === 0;
       if (every(config.evalEvery)) await validate(result.step);
       if (every(config.sampleEvery)) await showSample(result.step);
-      if (every(config.checkpointEvery)) await save();
+      if (every(config.checkpointEvery) && guard.healthy) await stage();
       if (interrupted) break;
       if (config.timeLimit != null && seconds > config.timeLimit) {
         progress.log(`time limit of ${config.timeLimit} s reached at step ${result.step}`);
@@ -193,7 +224,10 @@ async function trainInFolder(
       }
     }
     progress.stop();
-    await save();
+    if (!guard.healthy)
+      throw new UsageError(`training ended while the loss was above the divergence bound; ${advice()}`);
+    await stage();
+    await commitStaged();
     const seconds = (Date.now() - started) / 1000;
     const summary = {
       step: trainer.completedSteps,

@@ -1,0 +1,36 @@
+import { UsageError } from './cli-errors';
+
+/** Consecutive steps above the bound that count as divergence. */
+export const DIVERGENCE_PATIENCE = 5;
+
+/**
+ * Tells finite divergence from noise. An untrained model scores about log2 V bits/token (the
+ * uniform prediction, (1 - eps) log2 V exactly at a zero output layer) and training only lowers it,
+ * so a training NELBO above twice that for `DIVERGENCE_PATIENCE` steps in a row means the run has
+ * diverged (a learning rate of 1e3 reaches 6e7 bits/token). Steps above the bound are "suspect":
+ * no checkpoint is written from them, so the last checkpoint stays a healthy one.
+ */
+export class DivergenceGuard {
+  readonly bound: number;
+  private above = 0;
+
+  constructor(vocabSize: number) {
+    this.bound = 2 * Math.log2(vocabSize);
+  }
+
+  /** Records a step's NELBO (bits/token); throws a UsageError once the run has diverged. */
+  observe(step: number, nelbo: number, advice: string): void {
+    this.above = nelbo > this.bound ? this.above + 1 : 0;
+    if (this.above >= DIVERGENCE_PATIENCE) {
+      throw new UsageError(
+        `training diverged: the loss stayed above ${this.bound.toFixed(2)} bits/token (twice the uniform ` +
+          `prediction's) for ${DIVERGENCE_PATIENCE} steps, ${nelbo.toPrecision(4)} at step ${step}; ${advice}`,
+      );
+    }
+  }
+
+  /** True while the latest steps look healthy (checkpoints may be written). */
+  get healthy(): boolean {
+    return this.above === 0;
+  }
+}

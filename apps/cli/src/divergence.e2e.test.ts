@@ -1,0 +1,109 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { md4 } from './cli-process.test-helper';
+import { DIVERGENCE_PATIENCE, DivergenceGuard } from './divergence-guard';
+
+const work = mkdtempSync(join(tmpdir(), 'md4-diverge-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const TINY = [
+  '--preset',
+  'tiny',
+  '--layers',
+  '1',
+  '--dim',
+  '32',
+  '--heads',
+  '2',
+  '--seq-length',
+  '32',
+  '--batch',
+  '4',
+  '--eval-batches',
+  '1',
+  '--backend',
+  'wasm',
+  '--quiet',
+];
+
+describe('divergence', () => {
+  it('the guard trips after DIVERGENCE_PATIENCE steps above twice log2 V, and only then', () => {
+    const guard = new DivergenceGuard(27);
+    expect(guard.bound).toBeCloseTo(2 * Math.log2(27), 12);
+    for (let i = 1; i < DIVERGENCE_PATIENCE; i++) guard.observe(i, 1e9, 'x');
+    expect(guard.healthy).toBe(false);
+    guard.observe(10, 4, 'x'); // one healthy step resets the count
+    expect(guard.healthy).toBe(true);
+    for (let i = 1; i < DIVERGENCE_PATIENCE; i++) guard.observe(i, 10, 'x');
+    expect(() => guard.observe(99, 10, 'lower --lr')).toThrow(
+      /training diverged: .* for 5 steps, 10\.00 at step 99; lower --lr/,
+    );
+  });
+
+  it('md4 train stops a diverging run (exit 2) and keeps its last checkpoint with a healthy loss', () => {
+    const out = join(work, 'lr30');
+    // lr 30 after a 100-step warmup: healthy at first, diverged by step ~7
+    const r = md4([
+      'train',
+      ...TINY,
+      '--lr',
+      '30',
+      '--warmup',
+      '100',
+      '--steps',
+      '100',
+      '--checkpoint-every',
+      '1',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /training diverged: .* keeps step (\d+), the last state with a healthy loss; .* lower --lr \(now 30\)/,
+    );
+    const kept = Number(/keeps step (\d+)/.exec(r.stderr)![1]);
+    const info = JSON.parse(md4(['info', out, '--json']).stdout) as { step: number };
+    expect(info.step).toBe(kept);
+    const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    // the kept weights are what step kept + 1 evaluated: a loss below the bound
+    expect(steps.find((m) => m.step === kept + 1).bitsPerToken).toBeLessThan(2 * Math.log2(27));
+    const evaluation = md4([
+      'eval',
+      out,
+      '--max-batches',
+      '1',
+      '--batch',
+      '4',
+      '--backend',
+      'wasm',
+      '--json',
+    ]);
+    expect(evaluation.code, evaluation.stderr).toBe(0);
+    expect(JSON.parse(evaluation.stdout).results[0].bitsPerToken).toBeLessThan(2 * Math.log2(27));
+  });
+
+  it('a run that diverges at once writes no checkpoint and says so; lr 1e3 with --checkpoint-every 1 overwrites nothing', () => {
+    const out = join(work, 'lr1e3');
+    const r = md4([
+      'train',
+      ...TINY,
+      '--lr',
+      '1e3',
+      '--warmup',
+      '0',
+      '--steps',
+      '60',
+      '--checkpoint-every',
+      '1',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/training diverged: .* no checkpoint with a healthy loss was written/);
+    expect(md4(['info', out]).code).toBe(3);
+  });
+});
