@@ -268,10 +268,13 @@ async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`md4: ${message}\n`);
+    const exitCode = exitCodeOf(error);
+    // With --json the error is one JSON line too (on stderr, so stdout holds only results).
+    if (argv.includes('--json')) process.stderr.write(`${JSON.stringify({ error: message, exitCode })}\n`);
+    else process.stderr.write(`md4: ${message}\n`);
     if (process.env.MD4_DEBUG && error instanceof Error && error.stack)
       process.stderr.write(`${error.stack}\n`);
-    return exitCodeOf(error);
+    return exitCode;
   }
 }
 

@@ -84,6 +84,12 @@ export async function evalCommand(checkpointPath: string, opts: EvalOptions): Pr
         samples: opts.samples,
         seed: opts.seed,
       });
+      if (!Number.isFinite(estimate.bitsPerToken)) {
+        throw new InputError(
+          `${checkpointPath}: the model's ELBO is ${estimate.bitsPerToken} (not finite): its weights hold NaN or ` +
+            'infinite values, or it predicts probability 0 for data tokens; evaluate an earlier checkpoint',
+        );
+      }
       rows.push({ steps: steps ?? 'inf', ...estimate });
     }
     const unit = unitOf(tokenizerId);

@@ -120,8 +120,11 @@ async function trainInFolder(
 
   const progress = new TrainingProgress(config.steps, trainer.completedSteps, opts.quiet);
   let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) process.exit(130);
+  // The shell's convention: 128 + the signal's number (SIGINT 2 -> 130, SIGTERM 15 -> 143).
+  let signalExitCode = 130;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signalExitCode = signal === 'SIGTERM' ? 143 : 130;
+    if (interrupted) process.exit(signalExitCode);
     interrupted = true;
     progress.log('interrupted: finishing this step and writing a checkpoint (Ctrl-C again to quit now)');
   };
@@ -239,7 +242,7 @@ async function trainInFolder(
     };
     if (interrupted) {
       say(`checkpoint written to ${checkpointDir} at step ${trainer.completedSteps}; continue with --resume`);
-      process.exitCode = 130;
+      process.exitCode = signalExitCode;
     } else {
       const valid = await validate(trainer.completedSteps);
       Object.assign(summary, { validBitsPerToken: valid.bitsPerToken, validStderr: valid.stderr });
