@@ -41,7 +41,9 @@ describe('exit codes and error output', () => {
       });
       const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
       const deadline = Date.now() + 30_000;
-      while (!existsSync(join(out, 'metrics.jsonl')) && child.exitCode == null && Date.now() < deadline) {
+      const stepped = () =>
+        existsSync(join(out, 'metrics.jsonl')) && readFileSync(join(out, 'metrics.jsonl'), 'utf8').length > 0;
+      while (!stepped() && child.exitCode == null && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
       }
       child.kill(signal);

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { CLI, md4 } from './cli-process.test-helper';
+import { parseMetrics } from './training-curves';
 
 // End-to-end: the built CLI (dist/md4.js, built by turbo before this test) run as a process.
 const work = mkdtempSync(join(tmpdir(), 'md4-cli-'));
@@ -41,11 +42,12 @@ const TINY = [
   '--quiet',
 ];
 
+/** Training losses by step (a line being written while this reads is skipped as torn). */
 function trainLosses(run: string): Map<number, number> {
   const losses = new Map<number, number>();
-  for (const line of readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')) {
-    const r = JSON.parse(line) as { step: number; split: string; loss: number };
-    if (r.split === 'train') losses.set(r.step, r.loss);
+  const path = join(run, 'metrics.jsonl');
+  for (const r of parseMetrics(readFileSync(path, 'utf8'), path)) {
+    if (r.split === 'train') losses.set(r.step, r.loss as number);
   }
   return losses;
 }
@@ -208,7 +210,12 @@ describe('md4 command line', () => {
     const resumed = md4(['train', ...TINY, '--steps', '8', '--out', killed, '--seed', '5', '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
     const a = trainLosses(reference);
-    const b = trainLosses(killed); // later lines (the resumed run) overwrite the killed run's
+    const b = trainLosses(killed);
+    // the resumed run cut metrics.jsonl back to its checkpoint's step: each step is listed once
+    const listed = parseMetrics(readFileSync(join(killed, 'metrics.jsonl'), 'utf8'), 'metrics')
+      .filter((r) => r.split === 'train')
+      .map((r) => r.step);
+    expect(listed).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect([...b.keys()].sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     for (let step = 1; step <= 8; step++) expect(b.get(step)).toBe(a.get(step));
   });

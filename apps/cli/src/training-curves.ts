@@ -10,29 +10,51 @@ export interface MetricsRecord {
   [key: string]: unknown;
 }
 
-/** Reads a metrics JSONL file; a malformed line is an error that names the file and line. */
-export async function readMetrics(path: string): Promise<MetricsRecord[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read metrics file ${path}: ${(error as Error).message}`);
-  }
+/**
+ * Parses metrics JSONL text. A malformed last line is what a crash mid-write leaves: it is skipped
+ * and reported through `onWarning`; a malformed line before the end is an error naming the line.
+ */
+export function parseMetrics(
+  text: string,
+  path: string,
+  onWarning?: (message: string) => void,
+): MetricsRecord[] {
   const records: MetricsRecord[] = [];
   const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
+  let lastLine = lines.length - 1;
+  while (lastLine >= 0 && lines[lastLine]!.trim() === '') lastLine--;
+  for (let i = 0; i <= lastLine; i++) {
     const line = lines[i]!.trim();
     if (line === '') continue;
     let record: MetricsRecord;
     try {
       record = JSON.parse(line) as MetricsRecord;
     } catch {
+      if (i === lastLine) {
+        onWarning?.(`${path}:${i + 1}: skipped a torn last line (a run was killed while writing it)`);
+        break;
+      }
       throw new InputError(
         `${path}:${i + 1}: not a JSON object (metrics files hold one JSON object per line)`,
       );
     }
     if (typeof record.step === 'number' && typeof record.bitsPerToken === 'number') records.push(record);
   }
+  return records;
+}
+
+/** Reads a metrics JSONL file (see `parseMetrics`); a file without records is an error. */
+export async function readMetrics(
+  path: string,
+  onWarning?: (message: string) => void,
+): Promise<MetricsRecord[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read metrics file ${path}: ${(error as Error).message}`);
+  }
+  const records = parseMetrics(text, path, onWarning);
   if (records.length === 0)
     throw new InputError(`${path} holds no metrics records with step and bitsPerToken`);
   return records;

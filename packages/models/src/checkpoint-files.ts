@@ -9,6 +9,16 @@ import {
   type SerializedCheckpoint,
 } from './checkpoint';
 
+/** True while process `pid` exists on this machine (EPERM: it exists but is someone else's). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Writes bytes to `path` atomically: a temp file in the same directory, fsync, rename. */
 export async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -34,7 +44,8 @@ export async function writeAtomic(path: string, bytes: Uint8Array | string): Pro
  * Saves a checkpoint into directory `dir` (created if needed) so that a reader only ever sees a
  * complete, matching pair: the weights go to `weights-<crc32>.safetensors` (temp file + fsync +
  * rename), then config.json is replaced the same way, then weights files no longer named by
- * config.json are removed. A crash at any point leaves the previous checkpoint readable.
+ * config.json are removed, and so are temporary files that killed writers left behind. A crash at
+ * any point leaves the previous checkpoint readable.
  * Returns the paths written.
  */
 export async function saveCheckpoint(
@@ -49,6 +60,10 @@ export async function saveCheckpoint(
   for (const name of await readdir(dir)) {
     if (/^weights-[0-9a-f]{8}\.safetensors$/.test(name) && name !== checkpoint.config.weights.file) {
       await rm(join(dir, name), { force: true });
+    }
+    const temp = /\.tmp-(\d+)-[0-9a-f]{8}$/.exec(name);
+    if (temp && Number(temp[1]) !== process.pid && !processAlive(Number(temp[1]))) {
+      await rm(join(dir, name), { force: true }); // left by a writer that was killed mid-write
     }
   }
   return { config: configPath, weights: weightsPath };

@@ -93,8 +93,14 @@ describe('checkpoints', () => {
     await saveCheckpoint(dir, await checkpointFromTrainer(trainer));
     await trainer.step(batch(0));
     const second = await checkpointFromTrainer(trainer);
+    // what a writer killed mid-write leaves (pid 2^22 + 1 is above the largest pid Linux allows)
+    const dead = `weights-0000abcd.safetensors.tmp-${2 ** 22 + 1}-0123abcd`;
+    writeFileSync(join(dir, dead), 'partial');
+    const live = `config.json.tmp-${process.pid}-0123abcd`;
+    writeFileSync(join(dir, live), 'ours, being written');
     await saveCheckpoint(dir, second);
-    expect(readdirSync(dir).sort()).toEqual(['config.json', second.config.weights.file].sort());
+    expect(readdirSync(dir).sort()).toEqual(['config.json', second.config.weights.file, live].sort());
+    rmSync(join(dir, live));
     expect(second.config.weights.file).toMatch(/^weights-[0-9a-f]{8}\.safetensors$/);
     trainer.dispose();
     model.dispose();

@@ -24,6 +24,7 @@ export async function plotSchedulesCommand(opts: { schedules: string; out: strin
 
 /** `md4 plot metrics <metrics.jsonl>`: training and validation loss curves. */
 export async function plotMetricsCommand(path: string, opts: { out: string }): Promise<string> {
-  await writeChart(trainingCurves(await readMetrics(path)), opts.out);
+  const records = await readMetrics(path, (warning) => process.stderr.write(`md4: warning: ${warning}\n`));
+  await writeChart(trainingCurves(records), opts.out);
   return opts.out;
 }

@@ -105,7 +105,10 @@ async function trainInFolder(
   const { trainer } = run;
   const model = trainer.model;
   const seqLen = model.config.seqLen;
-  const metrics = new MetricsLog(join(config.out, RUN_FILES.metrics));
+  const metrics = await MetricsLog.open(
+    join(config.out, RUN_FILES.metrics),
+    previous ? trainer.completedSteps : null,
+  );
   const stream = batches(data.train, {
     batchSize: config.batch,
     seed: config.seed,
