@@ -106,6 +106,23 @@ describe('checkpoints', () => {
     model.dispose();
   });
 
+  it('an edited config.json (heads 4 -> 1, a new seqLen) is caught by the architecture saved inside the weights', async () => {
+    // without time conditioning no parameter's shape depends on the head count
+    const model = createTransformer({ ...tiny, heads: 4, timeConditioned: false }, { seed: 5 });
+    const saved = await checkpointFromModel(model, { schedule: linear(), tokenizer: 'x' });
+    const edited = JSON.parse(saved.configJson);
+    edited.model.heads = 1;
+    expect(() => parseCheckpoint(edited, saved.weights)).toThrow(
+      /config\.json does not describe the model its weights were saved with \(heads: config\.json 1, weights 4\); .* restore the original config\.json/,
+    );
+    edited.model.heads = 4;
+    edited.model.seqLen = 64;
+    expect(() => parseCheckpoint(edited, saved.weights)).toThrow(/seqLen: config\.json 64, weights 8/);
+    edited.model.seqLen = 8;
+    expect(parseCheckpoint(edited, saved.weights).config.model.heads).toBe(4);
+    model.dispose();
+  });
+
   it('truncated, corrupted and mismatched checkpoints get clear errors', async () => {
     const model = createTransformer(tiny, { seed: 5 });
     const saved = await checkpointFromModel(model, { schedule: linear(), tokenizer: 'x' });

@@ -28,6 +28,9 @@ export const CHECKPOINT_VERSION = 1;
 /** Name of the JSON file of a checkpoint directory. */
 export const CONFIG_FILE = 'config.json';
 
+/** safetensors metadata key holding the model config the weights were saved with (JSON). */
+const MODEL_METADATA_KEY = 'md4.model';
+
 /** Prefixes of the non-weight tensors in the safetensors file. */
 export const TENSOR_PREFIX = { ema: 'ema.', adamM: 'optim.m.', adamV: 'optim.v.' } as const;
 
@@ -122,6 +125,8 @@ async function serialize(
   const weights = encodeSafetensors(entries, {
     format: CHECKPOINT_FORMAT,
     version: String(CHECKPOINT_VERSION),
+    // the architecture again, inside the CRC-checked file: an edited config.json cannot change it
+    [MODEL_METADATA_KEY]: JSON.stringify(base.model),
   });
   const crc = crc32(weights);
   const config: CheckpointConfig = {
@@ -273,6 +278,28 @@ export function parseCheckpoint(config: string | object, weights: Uint8Array | A
         expectShape(TENSOR_PREFIX.adamM + s.name, s.shape);
         expectShape(TENSOR_PREFIX.adamV + s.name, s.shape);
       }
+    }
+  }
+  // shape-preserving edits (heads, seqLen, ropeTheta, ...) are caught here
+  const recorded = decoded.metadata[MODEL_METADATA_KEY];
+  if (recorded != null) {
+    let differences: string[];
+    try {
+      const model = resolveNetworkConfig(JSON.parse(recorded));
+      differences = Object.keys({ ...model, ...c.model })
+        .filter((k) => JSON.stringify((model as never)[k]) !== JSON.stringify((c.model as never)[k]))
+        .map(
+          (k) =>
+            `${k}: ${CONFIG_FILE} ${JSON.stringify((c.model as never)[k])}, weights ${JSON.stringify((model as never)[k])}`,
+        );
+    } catch {
+      differences = ['the architecture recorded with the weights is unreadable'];
+    }
+    if (differences.length > 0) {
+      throw new CheckpointError(
+        `${CONFIG_FILE} does not describe the model its weights were saved with (${differences.join('; ')}); ` +
+          `it was edited or belongs to another checkpoint: restore the original ${CONFIG_FILE}`,
+      );
     }
   }
   return { config: c, tensors, metadata: decoded.metadata };

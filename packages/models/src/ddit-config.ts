@@ -1,4 +1,4 @@
-import { assertParameterBudget } from './parameter-budget';
+import { assertParameterBudget, MAX_SEQUENCE_LENGTH } from './parameter-budget';
 
 /**
  * The architecture of a DDiT denoiser: the network of the published MDLM-family checkpoints
@@ -100,7 +100,12 @@ export function resolveDDiTConfig(config: DDiTConfig): ResolvedDDiTConfig {
   const resolved: ResolvedDDiTConfig = {
     arch: 'ddit',
     vocabSize: positiveInt('vocabSize', config.vocabSize),
-    seqLen: positiveInt('seqLen', config.seqLen),
+    seqLen: numberIn(
+      'seqLen',
+      config.seqLen,
+      (x) => Number.isInteger(x) && x >= 1 && x <= MAX_SEQUENCE_LENGTH,
+      `an integer in 1..${MAX_SEQUENCE_LENGTH}`,
+    ),
     layers: positiveInt('layers', config.layers),
     dModel,
     heads,

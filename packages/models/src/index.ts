@@ -73,7 +73,7 @@ export {
   resolveNetworkConfig,
 } from './network-config';
 export { NonFiniteLossError } from './non-finite-error';
-export { assertParameterBudget, MAX_PARAMETERS } from './parameter-budget';
+export { assertParameterBudget, MAX_PARAMETERS, MAX_SEQUENCE_LENGTH } from './parameter-budget';
 export { countLayoutParameters, countParameters, forwardFlops, matmulParameters } from './parameter-count';
 export type { ParameterInit, ParameterSpec } from './parameter-layout';
 export { parameterLayout } from './parameter-layout';

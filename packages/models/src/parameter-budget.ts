@@ -14,3 +14,6 @@ export function assertParameterBudget(what: string, count: number): void {
     );
   }
 }
+
+/** The longest sequence a config may declare (2^20 tokens; MDLM's published models use 1,024). */
+export const MAX_SEQUENCE_LENGTH = 2 ** 20;

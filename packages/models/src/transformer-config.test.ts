@@ -31,6 +31,16 @@ describe('transformer config', () => {
     expect(() => resolveConfig({ ...base, dModel: 6, heads: 2 })).toThrow(/head dim 3 must be even/);
     expect(() => resolveConfig({ ...base, layers: 0 })).toThrow(/layers must be a positive integer/);
     expect(() => resolveConfig({ ...base, dropout: 1 })).toThrow(/dropout/);
+    // what a hand-edited config.json may hold: each refused before anything is allocated
+    expect(() => resolveConfig({ ...base, ropeTheta: [10] as never })).toThrow(
+      /ropeTheta must be >= 0, got 10/,
+    );
+    expect(() => resolveConfig({ ...base, dropout: [] as never })).toThrow(/dropout must lie in \[0, 1\)/);
+    expect(() => resolveConfig({ ...base, timeConditioned: 1.5 as never })).toThrow(
+      /timeConditioned must be true or false, got 1\.5/,
+    );
+    expect(() => resolveConfig({ ...base, seqLen: 1e8 })).toThrow(/seqLen 100000000 is above the 1048576/);
+    expect(() => resolveConfig({ ...base, layers: 2 ** 40 })).toThrow(/layers must be a positive integer/);
     expect(() => resolveConfig({ ...base, tokensPerPosition: 3 })).toThrow(
       /seqLen 16 is not divisible by tokensPerPosition 3/,
     );

@@ -1,4 +1,4 @@
-import { assertParameterBudget } from './parameter-budget';
+import { assertParameterBudget, MAX_SEQUENCE_LENGTH } from './parameter-budget';
 
 /**
  * The architecture of an MD4 denoising transformer (DESIGN.md section 2, "Network"; the same network
@@ -84,7 +84,7 @@ export function preset(name: PresetName, overrides: Partial<TransformerConfig> =
 }
 
 function positiveInt(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) {
     throw new RangeError(`transformer config: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
   }
   return v;
@@ -99,6 +99,11 @@ export function resolveConfig(config: TransformerConfig): ResolvedTransformerCon
   }
   const vocabSize = positiveInt('vocabSize', config.vocabSize);
   const seqLen = positiveInt('seqLen', config.seqLen);
+  if (seqLen > MAX_SEQUENCE_LENGTH) {
+    throw new RangeError(
+      `transformer config: seqLen ${seqLen} is above the ${MAX_SEQUENCE_LENGTH} this library supports`,
+    );
+  }
   const layers = positiveInt('layers', config.layers);
   const dModel = positiveInt('dModel', config.dModel);
   const heads = positiveInt('heads', config.heads);
@@ -107,15 +112,17 @@ export function resolveConfig(config: TransformerConfig): ResolvedTransformerCon
   }
   const headDim = dModel / heads;
   const ropeTheta = config.ropeTheta ?? 10000;
-  if (!(ropeTheta >= 0)) throw new RangeError(`transformer config: ropeTheta must be >= 0, got ${ropeTheta}`);
+  if (typeof ropeTheta !== 'number' || !(ropeTheta >= 0) || !Number.isFinite(ropeTheta))
+    throw new RangeError(`transformer config: ropeTheta must be >= 0, got ${ropeTheta}`);
   if (ropeTheta > 0 && headDim % 2 !== 0) {
     throw new RangeError(`transformer config: head dim ${headDim} must be even for rotary embeddings`);
   }
   const dropout = config.dropout ?? 0;
-  if (!(dropout >= 0 && dropout < 1))
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))
     throw new RangeError(`transformer config: dropout must lie in [0, 1), got ${dropout}`);
   const normEps = config.normEps ?? 1e-5;
-  if (!(normEps > 0)) throw new RangeError(`transformer config: normEps must be > 0, got ${normEps}`);
+  if (typeof normEps !== 'number' || !(normEps > 0 && normEps < 1))
+    throw new RangeError(`transformer config: normEps must be > 0, got ${normEps}`);
   const tokensPerPosition = positiveInt('tokensPerPosition', config.tokensPerPosition ?? 1);
   if (seqLen % tokensPerPosition !== 0) {
     throw new RangeError(
@@ -129,6 +136,12 @@ export function resolveConfig(config: TransformerConfig): ResolvedTransformerCon
   if (tokensPerPosition === 1 && tokenEmbedDim !== dModel) {
     throw new RangeError('transformer config: tokenEmbedDim must equal dModel when tokensPerPosition is 1');
   }
+  const timeConditioned = config.timeConditioned ?? true;
+  if (typeof timeConditioned !== 'boolean') {
+    throw new RangeError(
+      `transformer config: timeConditioned must be true or false, got ${JSON.stringify(timeConditioned)}`,
+    );
+  }
   const resolved: ResolvedTransformerConfig = {
     arch: 'md4',
     vocabSize,
@@ -137,7 +150,7 @@ export function resolveConfig(config: TransformerConfig): ResolvedTransformerCon
     dModel,
     heads,
     mlpHidden: positiveInt('mlpHidden', config.mlpHidden ?? gluHidden(dModel)),
-    timeConditioned: config.timeConditioned ?? true,
+    timeConditioned,
     dropout,
     ropeTheta,
     normEps,
