@@ -11,3 +11,31 @@ export function md4(args: string[]): { code: number | null; stdout: string; stde
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * `md4 train` flags for a one-layer model that trains in well under a second a step on wasm:
+ * width `dim` (default 16) and sequences of `seqLength` (default 16) tokens in batches of `batch`
+ * (default 2), one validation batch, no progress output.
+ */
+export function tinyTrainFlags(opts: { dim?: number; seqLength?: number; batch?: number } = {}): string[] {
+  const { dim = 16, seqLength = 16, batch = 2 } = opts;
+  return [
+    '--preset',
+    'tiny',
+    '--layers',
+    '1',
+    '--dim',
+    String(dim),
+    '--heads',
+    '2',
+    '--seq-length',
+    String(seqLength),
+    '--batch',
+    String(batch),
+    '--eval-batches',
+    '1',
+    '--backend',
+    'wasm',
+    '--quiet',
+  ];
+}

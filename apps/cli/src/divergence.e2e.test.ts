@@ -2,30 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { md4 } from './cli-process.test-helper';
+import { md4, tinyTrainFlags } from './cli-process.test-helper';
 import { DIVERGENCE_PATIENCE, DivergenceGuard } from './divergence-guard';
 
 const work = mkdtempSync(join(tmpdir(), 'md4-diverge-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const TINY = [
-  '--preset',
-  'tiny',
-  '--layers',
-  '1',
-  '--dim',
-  '32',
-  '--heads',
-  '2',
-  '--seq-length',
-  '32',
-  '--batch',
-  '4',
-  '--eval-batches',
-  '1',
-  '--backend',
-  'wasm',
-  '--quiet',
-];
+const TINY = tinyTrainFlags({ dim: 32, seqLength: 32, batch: 4 });
 
 describe('divergence', () => {
   it('the guard trips after DIVERGENCE_PATIENCE steps above twice log2 V, and only then', () => {

@@ -4,30 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, decodeSafetensors, encodeSafetensors } from '@md4/models';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, md4 } from './cli-process.test-helper';
+import { CLI, md4, tinyTrainFlags } from './cli-process.test-helper';
 import { RUN_LOCK_FILE } from './run-lock';
 
 const work = mkdtempSync(join(tmpdir(), 'md4-exit-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const TINY = [
-  '--preset',
-  'tiny',
-  '--layers',
-  '1',
-  '--dim',
-  '16',
-  '--heads',
-  '2',
-  '--seq-length',
-  '16',
-  '--batch',
-  '2',
-  '--eval-batches',
-  '1',
-  '--backend',
-  'wasm',
-  '--quiet',
-];
+const TINY = tinyTrainFlags();
 
 describe('exit codes and error output', () => {
   it('SIGTERM finishes the step, writes a checkpoint and exits 143 (SIGINT: 130)', async () => {

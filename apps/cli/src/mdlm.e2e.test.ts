@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createDDiT } from '@md4/models';
 import { exportMdlm } from '@md4/models/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { md4 } from './cli-process.test-helper';
+import { md4, tinyTrainFlags } from './cli-process.test-helper';
 
 // End-to-end on MDLM hub folders: the PyTorch-made fixture, a GPT-2-vocabulary DDiT written by our
 // exporter, and a DDiT trained here, exported and read back.
@@ -160,30 +160,7 @@ describe('md4 on MDLM hub folders', () => {
 
   it('export refuses an md4 transformer with a clear message', () => {
     const run = join(work, 'md4-run');
-    const train = md4([
-      'train',
-      '--preset',
-      'tiny',
-      '--layers',
-      '1',
-      '--dim',
-      '16',
-      '--heads',
-      '2',
-      '--seq-length',
-      '16',
-      '--batch',
-      '2',
-      '--steps',
-      '1',
-      '--eval-batches',
-      '1',
-      '--backend',
-      'wasm',
-      '--quiet',
-      '--out',
-      run,
-    ]);
+    const train = md4(['train', ...tinyTrainFlags(), '--steps', '1', '--out', run]);
     expect(train.code, train.stderr).toBe(0);
     const r = md4(['export', run, join(work, 'nope')]);
     expect(r.code).toBe(3);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI } from './cli-process.test-helper';
+import { CLI, tinyTrainFlags } from './cli-process.test-helper';
 import { acquireRunLock, RUN_LOCK_FILE } from './run-lock';
 
 const work = mkdtempSync(join(tmpdir(), 'md4-lock-'));
@@ -53,31 +53,7 @@ describe('run folder lock', () => {
 
   it('md4 train: a second run on the same --out refuses (exit 2) while the first runs; after a kill -9 the lock is taken over', async () => {
     const out = join(work, 'run');
-    const args = (steps: string) => [
-      CLI,
-      'train',
-      '--preset',
-      'tiny',
-      '--layers',
-      '1',
-      '--dim',
-      '16',
-      '--heads',
-      '2',
-      '--seq-length',
-      '16',
-      '--batch',
-      '2',
-      '--steps',
-      steps,
-      '--eval-batches',
-      '1',
-      '--backend',
-      'wasm',
-      '--quiet',
-      '--out',
-      out,
-    ];
+    const args = (steps: string) => [CLI, 'train', ...tinyTrainFlags(), '--steps', steps, '--out', out];
     const first = spawn('node', args('100000'), { stdio: 'ignore' });
     try {
       const deadline = Date.now() + 30_000;
