@@ -8,6 +8,7 @@ import {
   checkpointFromTrainer,
   NonFiniteLossError,
   restoreTrainer,
+  type SerializedCheckpoint,
   type Trainer,
 } from '@md4/models';
 import { loadCheckpointDir, saveCheckpoint } from '@md4/models/node';
@@ -181,7 +182,7 @@ async function trainInFolder(
   let lastCheckpoint: number | null = previous ? trainer.completedSteps : null;
   // A due checkpoint is written once the next step's loss, which evaluates exactly those weights,
   // is healthy: so a run that diverges never overwrites its last good checkpoint.
-  let staged: { step: number; serialized: Awaited<ReturnType<typeof checkpointFromTrainer>> } | null = null;
+  let staged: { step: number; serialized: SerializedCheckpoint } | null = null;
   const stage = async () => {
     staged = { step: trainer.completedSteps, serialized: await serialize() };
   };
