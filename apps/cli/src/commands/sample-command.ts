@@ -26,6 +26,20 @@ export interface SampleCommandOptions {
   json: boolean;
 }
 
+/** Logits one network call may produce (count x L x V float32): 256 MiB. */
+export const SAMPLE_LOGITS_BYTES = 2 ** 28;
+
+/**
+ * Splits `count` sequences into batches whose logits stay under SAMPLE_LOGITS_BYTES, so that
+ * `--count 4096` (or one 1,024-token GPT-2 sequence at a time) never meets the 4 GiB heap.
+ */
+export function sampleChunks(count: number, length: number, vocabSize: number): number[] {
+  const perCall = Math.max(1, Math.floor(SAMPLE_LOGITS_BYTES / (4 * length * vocabSize)));
+  const chunks: number[] = [];
+  for (let left = count; left > 0; left -= perCall) chunks.push(Math.min(perCall, left));
+  return chunks;
+}
+
 /**
  * `md4 sample`: draws sequences from a checkpoint's EMA model with any sampler; text goes to stdout
  * (or JSON), images to a PNG grid; `--prompt` infills around fixed text; `--watch` shows unmasking.
@@ -33,6 +47,9 @@ export interface SampleCommandOptions {
 export async function sampleCommand(checkpointPath: string, opts: SampleCommandOptions): Promise<void> {
   if (!SAMPLE_METHODS.includes(opts.method)) {
     throw new UsageError(`--method must be one of ${SAMPLE_METHODS.join(', ')}, got "${opts.method}"`);
+  }
+  if (!Number.isInteger(opts.count) || opts.count < 1) {
+    throw new UsageError(`--count must be a positive integer, got ${opts.count}`);
   }
   if (opts.grid !== 'uniform' && opts.grid !== 'cosine') {
     throw new UsageError(`--grid must be uniform or cosine, got "${opts.grid}"`);
@@ -56,19 +73,28 @@ export async function sampleCommand(checkpointPath: string, opts: SampleCommandO
       prompt = Array.from({ length: opts.count }, () => tokens.slice());
     }
     const view = opts.watch && tokenizer.kind === 'text' ? new UnmaskingView(tokenizer) : null;
-    const result = await sampleWithStats(model, {
-      length,
-      ...(prompt ? { prompt } : { batch: opts.count }),
-      steps: opts.steps,
-      schedule,
-      grid: opts.grid,
-      method: opts.method,
-      topP: opts.topP,
-      temperature: opts.temperature,
-      rng: createRng(opts.seed),
-      ...(view ? { onStep: (e) => view.render(e) } : {}),
-    });
-    const samples = result.tokens;
+    // one seeded stream over all chunks: the same --seed gives the same samples whatever the chunking
+    const rng = createRng(opts.seed);
+    const samples: Int32Array[] = [];
+    let networkCalls = 0;
+    let start = 0;
+    for (const n of sampleChunks(opts.count, length, model.vocabSize)) {
+      const result = await sampleWithStats(model, {
+        length,
+        ...(prompt ? { prompt: prompt.slice(start, start + n) } : { batch: n }),
+        steps: opts.steps,
+        schedule,
+        grid: opts.grid,
+        method: opts.method,
+        topP: opts.topP,
+        temperature: opts.temperature,
+        rng,
+        ...(view ? { onStep: (e) => view.render(e) } : {}),
+      });
+      samples.push(...result.tokens);
+      networkCalls += result.networkCalls;
+      start += n;
+    }
     if (tokenizer.kind === 'image') {
       const out = opts.out ?? 'samples.png';
       if (!out.endsWith('.png'))
@@ -84,7 +110,7 @@ export async function sampleCommand(checkpointPath: string, opts: SampleCommandO
     const texts = samples.map((tokens) => tokenizer.decode(tokens));
     if (opts.json) {
       process.stdout.write(
-        `${JSON.stringify({ samples: texts, tokens: samples.map((s) => Array.from(s)), networkCalls: result.networkCalls })}\n`,
+        `${JSON.stringify({ samples: texts, tokens: samples.map((s) => Array.from(s)), networkCalls })}\n`,
       );
     } else {
       for (const text of texts) process.stdout.write(`${text}\n\n`);
