@@ -1,10 +1,16 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { join, normalize, sep } from 'node:path';
+import { dirname, join, normalize, sep } from 'node:path';
 import type { Plugin } from 'vite';
 
 /** Where the preview server serves the test files' fixture folders. */
 export const FIXTURES_PATH = '/test-fixtures/';
+
+/**
+ * A file of this name in a served folder makes the server refuse that folder's files: it drops the
+ * connection, as an unreachable server would (fetch rejects).
+ */
+export const REFUSE_MARKER = '.refuse';
 
 /** Bytes per chunk and pause between chunks of a slowed-down response: 64 KiB every 40 ms, ~1.6 MB/s. */
 const SLOW_CHUNK = 64 * 1024;
@@ -34,7 +40,8 @@ function trickle(res: ServerResponse, path: string): void {
 /**
  * Serves `dir` (which the test files fill: each runs in its own process) under /test-fixtures/ on the
  * preview server, same origin as the app. /test-fixtures/slow/<path> serves <path> slowly (with its
- * Content-Length, so the app shows progress), to leave time to cancel a download.
+ * Content-Length, so the app shows progress), to leave time to cancel a download. A folder holding a
+ * file named REFUSE_MARKER is refused (the connection dropped).
  */
 export function fixtureServer(dir: string): Plugin {
   return {
@@ -46,6 +53,10 @@ export function fixtureServer(dir: string): Plugin {
         if (slow) rel = rel.slice('slow/'.length);
         const path = normalize(join(dir, rel));
         if (!path.startsWith(dir + sep)) return next();
+        if (existsSync(join(dirname(path), REFUSE_MARKER))) {
+          res.destroy();
+          return;
+        }
         let size: number;
         try {
           const stat = statSync(path);

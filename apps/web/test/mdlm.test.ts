@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Browser, launchBrowser, openApp } from './browser';
+import { REFUSE_MARKER } from './fixture-server';
 import { runAndWait, setSampleControls } from './page-actions';
 
 /**
@@ -53,6 +54,23 @@ async function waitForLoad(page: Page): Promise<void> {
 
 const modelInfo = (page: Page) => page.textContent('#model-info');
 
+/** Records every text the progress output shows from now on (in `window.progressSeen`). */
+async function watchProgress(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+    const out = document.querySelector('#checkpoint-progress-text')!;
+    new MutationObserver(() => seen.push(out.textContent ?? '')).observe(out, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
+  });
+}
+
+const progressSeen = (page: Page) =>
+  page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+
 describe('MDLM hub folders (GPT-2 vocabulary) in Chromium', () => {
   let browser: Browser;
   let page: Page;
@@ -82,21 +100,12 @@ describe('MDLM hub folders (GPT-2 vocabulary) in Chromium', () => {
   });
 
   it('loads a folder by URL with the progress bar reaching 100%, and shows what the model is', async () => {
-    await page.evaluate(() => {
-      const seen: string[] = [];
-      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
-      const out = document.querySelector('#checkpoint-progress-text')!;
-      new MutationObserver(() => seen.push(out.textContent ?? '')).observe(out, {
-        childList: true,
-        characterData: true,
-        subtree: true,
-      });
-    });
+    await watchProgress(page);
     await loadUrl(page, tinyUrl);
     expect(await page.textContent('#checkpoint-error')).toBe('');
     expect(await page.textContent('#checkpoint-status')).toBe(`Loaded ${tinyUrl}.`);
     const mb = (hub.weights.length / 1e6).toFixed(1);
-    const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+    const seen = await progressSeen(page);
     expect(seen[0]).toBe('Starting…');
     expect(seen.at(-1)).toBe(`${mb} MB of ${mb} MB (100%)`);
     expect(seen.length).toBeGreaterThan(2);
@@ -250,5 +259,51 @@ describe('MDLM hub folders (GPT-2 vocabulary) in Chromium', () => {
       /: this model does not say how its 27 token ids become text \(its config\.json names no tokenizer\), so this page cannot show what it writes/,
     );
     expect(await modelInfo(page)).toBe(before);
+  });
+  it('a folder loaded by URL is kept in the browser cache: after a reload it loads again with the server refusing it', async () => {
+    const url = writeFolder('cached', hub.configJson, hub.weights);
+    await loadUrl(page, url);
+    expect(await page.textContent('#checkpoint-error')).toBe('');
+    expect(await page.textContent('#checkpoint-status')).toBe(`Loaded ${url}.`);
+    // The worker keeps the files while the load reads them; wait until both are in the cache.
+    const cached = await page.evaluate(async (folder) => {
+      const cache = await caches.open('md4-models');
+      for (let i = 0; i < 200; i++) {
+        const [c, w] = await Promise.all(
+          ['config.json', 'model.safetensors'].map((f) => cache.match(folder + f)),
+        );
+        if (c && w)
+          return { length: w.headers.get('content-length'), bytes: (await w.arrayBuffer()).byteLength };
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return null;
+    }, url);
+    expect(cached).toEqual({ length: String(hub.weights.length), bytes: hub.weights.length });
+
+    // The server now refuses the folder (drops the connection), and the page starts afresh.
+    writeFileSync(join(inject('fixturesDir'), 'cached', REFUSE_MARKER), '');
+    const refused = await page.evaluate(
+      (u) =>
+        fetch(`${u}config.json`).then(
+          () => 'served',
+          () => 'refused',
+        ),
+      url,
+    );
+    expect(refused).toBe('refused');
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
+    await watchProgress(page);
+    await loadUrl(page, url);
+    expect(await page.textContent('#checkpoint-error')).toBe('');
+    expect(await page.textContent('#checkpoint-status')).toBe(`Loaded ${url} (from the browser cache).`);
+    const mb = (hub.weights.length / 1e6).toFixed(1);
+    expect((await progressSeen(page)).at(-1)).toBe(`${mb} MB of ${mb} MB (100%)`);
+    expect(await modelInfo(page)).toMatch(/MDLM DDiT, 1 layer × 16 \(2 heads\), .*gpt2 tokens \(V = 50257\)/);
+    await setSampleControls(page, { length: 16, steps: 2 });
+    const { status } = await runAndWait(page, '#sample-run', '#sample-output', '#sample-status');
+    expect(status).toMatch(/^Done: 2 steps/);
+    // The refused requests show up as "Failed to load resource"; nothing else may.
+    expect(browser.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   });
 });

@@ -46,8 +46,15 @@ export { adaLayerNorm, layerNorm } from './layer-norm';
 export type { LearningRateConfig } from './learning-rate';
 export { learningRateAt } from './learning-rate';
 export { linear, linearWithBias } from './linear-layer';
-export type { LoadedModel, LoadModelOptions, LoadProgress, ModelFolder } from './load-model';
-export { filesFolder, loadModel, loadModelFromFolder, urlFolder } from './load-model';
+export type {
+  LoadedModel,
+  LoadModelOptions,
+  LoadProgress,
+  ModelFolder,
+  UrlFolder,
+  UrlFolderOptions,
+} from './load-model';
+export { clearModelCache, filesFolder, loadModel, loadModelFromFolder, urlFolder } from './load-model';
 export type { MdlmHubConfig, MdlmTensorMapping } from './mdlm-format';
 export {
   dditConfigFromMdlm,

@@ -37,6 +37,12 @@ export interface LoadModelOptions {
   signal?: AbortSignal;
   /** Default 'auto'. */
   kernels?: KernelMode;
+  /**
+   * `loadModel` of a URL: the name of a Cache API cache to keep the folder's files in where the
+   * environment has one (browsers), e.g. 'md4-models'; see `UrlFolderOptions.cache` for the rule.
+   * Files the user picked are never cached.
+   */
+  cache?: string;
 }
 
 /** A model opened for evaluation or sampling, whatever folder it came from. */
@@ -202,8 +208,68 @@ async function loadMdlm(
   }
 }
 
-/** A folder at a URL (the directory, or its config.json), read with `fetch`. */
-export function urlFolder(source: string | URL, doFetch: typeof fetch = globalThis.fetch): ModelFolder {
+/** How `urlFolder` fetches a folder's files, and where it keeps them. */
+export interface UrlFolderOptions {
+  /** Default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /**
+   * The name of a Cache API cache (e.g. 'md4-models') to keep the folder's files in, so that a second
+   * visit reads them from disk, or works offline. Used where `globalThis.caches` exists (browsers, in
+   * secure contexts: https or localhost; Node 20 has none, and then files are always fetched).
+   * Entries are keyed on each file's URL, and only 200 responses are kept. The rule:
+   *
+   * - config.json is always asked of the network first, and kept. Only when the request fails (offline,
+   *   server unreachable, CORS) or the server answers 5xx is the cached copy used.
+   * - The other files (the weights) are read from the cache only when config.json is unchanged: the
+   *   copy the server just sent equals the cached one byte for byte, or the server could not be reached
+   *   and the cached copy was used. When config.json is new or changed, the cache's entries for the
+   *   folder are dropped first and the weights are fetched again (and kept). Our checkpoints name
+   *   their weights by CRC (weights-<crc>.safetensors), so new weights always mean a new config.json;
+   *   an MDLM folder's model.safetensors keeps its name, and is refetched whenever config.json changes.
+   *   Weights replaced under the same name with a byte-identical config.json are not noticed: clear
+   *   the cache (`clearModelCache(name)`, i.e. `caches.delete(name)`) or load an immutable URL (a Hugging
+   *   Face `/resolve/<commit>/` folder).
+   * - A file fetched from the network is stored while it is read (a `response.clone()` handed to
+   *   `cache.put`, not awaited), so streaming and progress work as without a cache. A put that fails
+   *   (quota, a cross-origin opaque response, an aborted download) logs one warning per folder and
+   *   does not fail the load.
+   */
+  cache?: string;
+}
+
+/** A folder at a URL; `fromCache` says which of its files were served from the cache. */
+export interface UrlFolder extends ModelFolder {
+  /** Names of the files read from the cache so far (empty without a cache, or on a first visit). */
+  readonly fromCache: readonly string[];
+}
+
+function cacheStorage(): CacheStorage | undefined {
+  const storage = (globalThis as { caches?: CacheStorage }).caches;
+  return storage != null && typeof storage.open === 'function' ? storage : undefined;
+}
+
+const isAbort = (error: unknown) => (error as { name?: unknown } | null)?.name === 'AbortError';
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Deletes the Cache API cache `name` (what `urlFolder`/`loadModel` keep downloads in): the next load
+ * fetches every file again. Resolves to false when there was no such cache (or no Cache API).
+ */
+export async function clearModelCache(name: string): Promise<boolean> {
+  return (await cacheStorage()?.delete(name)) ?? false;
+}
+
+/**
+ * A folder at a URL (the directory, or its config.json), read with `fetch`. The second argument is
+ * the `fetch` to use, or options: `{ fetch, cache }` (see `UrlFolderOptions.cache` for what is kept).
+ */
+export function urlFolder(
+  source: string | URL,
+  fetchOrOptions: typeof fetch | UrlFolderOptions = {},
+): UrlFolder {
+  const opts: UrlFolderOptions =
+    typeof fetchOrOptions === 'function' ? { fetch: fetchOrOptions } : (fetchOrOptions ?? {});
+  const doFetch = opts.fetch ?? globalThis.fetch;
   if (doFetch == null) throw new CheckpointError('loadModel: no fetch available to load a URL');
   const base = new URL(String(source), typeof location !== 'undefined' ? location.href : undefined);
   const dir = base.pathname.endsWith('.json')
@@ -211,14 +277,124 @@ export function urlFolder(source: string | URL, doFetch: typeof fetch = globalTh
     : base.pathname.endsWith('/')
       ? base
       : new URL(`${base.pathname}/${base.search}`, base);
-  const get = async (name: string) => {
-    const url = new URL(name, dir);
+  const failed = (url: URL, status: number) =>
+    new CheckpointError(`loadModel: GET ${url} failed with HTTP ${status}`);
+  const network = async (url: URL) => {
     const response = await doFetch(url);
-    if (!response.ok) throw new CheckpointError(`loadModel: GET ${url} failed with HTTP ${response.status}`);
+    if (!response.ok) throw failed(url, response.status);
+    return response;
+  };
+
+  const hits: string[] = [];
+  const storage = opts.cache != null ? cacheStorage() : undefined;
+  const cacheName = opts.cache ?? '';
+  let warned = false;
+  const warn = (what: string, error: unknown) => {
+    if (warned) return;
+    warned = true;
+    console.warn(`loadModel: ${what} in the cache "${cacheName}" (loading goes on): ${messageOf(error)}`);
+  };
+  let opened: Promise<Cache | undefined> | undefined;
+  const open = () => {
+    opened ??= (async () => storage!.open(cacheName))().catch((error: unknown) => {
+      warn('cannot keep files', error);
+      return undefined;
+    });
+    return opened;
+  };
+  const lookUp = async (cache: Cache, url: URL) => {
+    try {
+      const hit = await cache.match(url);
+      return hit?.status === 200 ? hit : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  /** Starts keeping a 200 response (a clone of it: the caller reads the original as it arrives). */
+  const keep = (cache: Cache, url: URL, response: Response) => {
+    if (response.status !== 200 || response.bodyUsed) return;
+    const copy = response.clone();
+    (async () => cache.put(url, copy))().catch((error: unknown) => {
+      if (!isAbort(error)) warn(`could not keep ${url}`, error);
+    });
+  };
+  /** Drops the cached files of this folder (not of folders below it). */
+  const purge = async (cache: Cache) => {
+    const prefix = new URL('./', dir).href;
+    try {
+      for (const request of await cache.keys()) {
+        const rest = request.url.startsWith(prefix) ? request.url.slice(prefix.length) : '/';
+        if (!rest.includes('/')) await cache.delete(request);
+      }
+    } catch (error) {
+      warn('could not drop outdated files', error);
+    }
+  };
+
+  type Config = { text: string; headers: Headers; reuse: boolean };
+  /** config.json, network first; `reuse`: the cached weights belong to it. */
+  const revalidate = async (cache: Cache): Promise<Config> => {
+    const url = new URL(CONFIG_FILE, dir);
+    let response: Response | undefined;
+    let failure: unknown;
+    try {
+      response = await doFetch(url);
+    } catch (error) {
+      if (isAbort(error)) throw error;
+      failure = error;
+    }
+    if (response != null && response.status < 500) {
+      if (!response.ok) throw failed(url, response.status);
+      const text = await response.text();
+      const cached = await lookUp(cache, url);
+      const reuse = cached != null && (await cached.text().catch(() => null)) === text;
+      if (!reuse) {
+        await purge(cache);
+        const headers = new Headers(response.headers);
+        // The body is kept decoded: its encoded length and encoding no longer apply.
+        headers.delete('content-encoding');
+        headers.set('content-length', String(new TextEncoder().encode(text).length));
+        if (response.status === 200) keep(cache, url, new Response(text, { headers }));
+      }
+      return { text, headers: response.headers, reuse };
+    }
+    const cached = await lookUp(cache, url);
+    if (cached == null) throw failure ?? failed(url, response!.status);
+    const text = await cached.text();
+    hits.push(CONFIG_FILE);
+    return { text, headers: cached.headers, reuse: true };
+  };
+  let config: Promise<Config> | undefined;
+  const configOf = (cache: Cache) => {
+    config ??= revalidate(cache);
+    return config;
+  };
+
+  const get = async (name: string): Promise<Response> => {
+    const url = new URL(name, dir);
+    const cache = storage ? await open() : undefined;
+    if (cache == null) return network(url);
+    if (url.href === new URL(CONFIG_FILE, dir).href) {
+      const { text, headers } = await configOf(cache);
+      return new Response(text, { headers });
+    }
+    // A weights file asked for before config.json: config.json is checked first all the same.
+    const reuse = await configOf(cache).then(
+      (c) => c.reuse,
+      () => false,
+    );
+    const hit = reuse ? await lookUp(cache, url) : undefined;
+    if (hit != null) {
+      hits.push(name);
+      return hit;
+    }
+    const response = await network(url);
+    keep(cache, url, response);
     return response;
   };
   return {
     location: dir.href.replace(/\/$/, ''),
+    fromCache: hits,
     text: async (name) => (await get(name)).text(),
     bytes: async (name) => new Uint8Array(await (await get(name)).arrayBuffer()),
     stream: async (name) => {
@@ -270,7 +446,9 @@ export function loadModel(
   opts: LoadModelOptions = {},
 ): Promise<LoadedModel> {
   return loadModelFromFolder(
-    Array.isArray(source) ? filesFolder(source) : urlFolder(source as string | URL),
+    Array.isArray(source)
+      ? filesFolder(source)
+      : urlFolder(source as string | URL, opts.cache != null ? { cache: opts.cache } : {}),
     opts,
   );
 }

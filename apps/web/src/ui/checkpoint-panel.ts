@@ -46,7 +46,7 @@ export function setupCheckpointPanel(state: AppState): { loadDemo(): Promise<voi
         state.client.loadCheckpoint(source, { signal: controller.signal, onProgress: showProgress }),
       );
       state.setModel(model);
-      status.textContent = `Loaded ${label}.`;
+      status.textContent = `Loaded ${label}${model.fromCache ? ' (from the browser cache)' : ''}.`;
     } catch (e) {
       if (isAbort(e)) {
         const still = state.model ? `still using ${state.model.name}` : 'no model is loaded';

@@ -104,6 +104,14 @@ function fetchWith(signal: AbortSignal | undefined): typeof fetch {
   };
 }
 
+/**
+ * The Cache API cache that models loaded by URL are kept in (config.json and the weights), so that a
+ * second visit reads them from disk, and works offline. config.json is revalidated with the server on
+ * every load and the weights are reused only while it is unchanged (see `UrlFolderOptions.cache` of
+ * @md4/models). `caches.delete('md4-models')` (or clearing the site's data) empties it.
+ */
+export const MODEL_CACHE = 'md4-models';
+
 /** Says in plain words that a Hugging Face folder holds another kind of model. */
 function explain(error: unknown): unknown {
   if (error instanceof MdlmFormatError) {
@@ -123,22 +131,26 @@ function explain(error: unknown): unknown {
 
 /**
  * Opens a model with `loadModel` of @md4/models (md4 checkpoints and MDLM hub folders; weights
- * streamed with progress, `signal` aborts) from a URL or local files.
+ * streamed with progress, `signal` aborts) from a URL or local files. A URL's files are kept in the
+ * browser's cache `MODEL_CACHE` (where the page has the Cache API); `fromCache` is true when the
+ * weights were read from it rather than downloaded.
  */
 export async function openModel(
   source: CheckpointSource,
   opts: Pick<LoadModelOptions, 'onProgress' | 'signal'> = {},
-): Promise<{ loaded: LoadedModel; name: string }> {
+): Promise<{ loaded: LoadedModel; name: string; fromCache: boolean }> {
   try {
     if ('url' in source) {
-      const loaded = await loadModelFromFolder(urlFolder(source.url, fetchWith(opts.signal)), opts);
-      return { loaded, name: source.name ?? source.url };
+      const folder = urlFolder(source.url, { fetch: fetchWith(opts.signal), cache: MODEL_CACHE });
+      const loaded = await loadModelFromFolder(folder, opts);
+      const fromCache = folder.fromCache.some((f) => f !== CONFIG_FILE);
+      return { loaded, name: source.name ?? source.url, fromCache };
     }
     if (!Array.isArray(source.files) || source.files.length === 0)
       throw new CheckpointError(`no files given: ${HOW}`);
     const files = await folderFiles(source.files);
     const names = source.files.map((f) => f.name);
-    return { loaded: await loadModel(files, opts), name: names.join(' + ') };
+    return { loaded: await loadModel(files, opts), name: names.join(' + '), fromCache: false };
   } catch (error) {
     throw explain(error);
   }

@@ -32,7 +32,7 @@ async function handle(
       return [info, []];
     }
     case 'load': {
-      const { loaded, name } = await openModel(request.source, {
+      const { loaded, name, fromCache } = await openModel(request.source, {
         signal,
         onProgress: (event) => post({ id, type: 'loadProgress', event }),
       });
@@ -41,7 +41,7 @@ async function handle(
         loaded.dispose();
         signal.throwIfAborted();
       }
-      return [await session.use(loaded, name), []];
+      return [{ ...(await session.use(loaded, name)), fromCache }, []];
     }
     case 'sample': {
       const result = await runSample(session.current, request.settings, signal, (event) =>

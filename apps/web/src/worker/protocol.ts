@@ -43,6 +43,8 @@ export interface ModelInfo {
   architecture: string;
   /** `tokenStrings[v]` is how token v reads; index V is the MASK placeholder. */
   tokenStrings: string[];
+  /** Set by `loadCheckpoint` of a URL: true when the weights came from the browser cache, not the network. */
+  fromCache?: boolean;
 }
 
 export interface SampleSettings {
