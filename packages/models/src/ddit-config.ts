@@ -37,6 +37,22 @@ export interface DDiTConfig {
   noiseEps?: number;
 }
 
+/**
+ * The architecture of kuleshov-group/mdlm-owt (and mdlm-noeos-owt): GPT-2 tokens, L 1024, 12 blocks
+ * x 768, 12 heads, cond 128, time-agnostic; 169,626,449 parameters here (MDLM's count less the
+ * output layer's mask row).
+ */
+export const MDLM_OWT: DDiTConfig = {
+  arch: 'ddit',
+  vocabSize: 50257,
+  seqLen: 1024,
+  layers: 12,
+  dModel: 768,
+  heads: 12,
+  condDim: 128,
+  timeConditioned: false,
+};
+
 /** A DDiT config with every default filled in (what checkpoints store). */
 export type ResolvedDDiTConfig = Required<DDiTConfig>;
 

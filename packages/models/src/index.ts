@@ -23,7 +23,13 @@ export { crc32 } from './crc32';
 export type { DDiTOptions } from './ddit';
 export { createDDiT, DDiT } from './ddit';
 export type { DDiTConfig, ResolvedDDiTConfig } from './ddit-config';
-export { dditParameterCount, logLinearSigma, resolveDDiTConfig, SIGMA_EMBEDDING_DIM } from './ddit-config';
+export {
+  dditParameterCount,
+  logLinearSigma,
+  MDLM_OWT,
+  resolveDDiTConfig,
+  SIGMA_EMBEDDING_DIM,
+} from './ddit-config';
 export { dditLayout } from './ddit-layout';
 export type {
   ForwardContext,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dditParameterCount, type ResolvedDDiTConfig } from './ddit-config';
+import { dditParameterCount, MDLM_OWT, type ResolvedDDiTConfig } from './ddit-config';
 import {
   architectureDifferences,
   countNetworkParameters,
@@ -29,15 +29,7 @@ describe('network configs', () => {
   it('parameter counts: md4 by its closed form; DDiT by MDLM formula', () => {
     expect(countNetworkParameters(resolveNetworkConfig(md4))).toBe(countParameters(md4));
     // MDLM's DIT at mdlm-owt's shape, minus the output layer's mask row (768 + 1 values): 169,627,218 - 769
-    const owt = resolveNetworkConfig({
-      arch: 'ddit',
-      vocabSize: 50257,
-      seqLen: 1024,
-      layers: 12,
-      dModel: 768,
-      heads: 12,
-      condDim: 128,
-    });
+    const owt = resolveNetworkConfig(MDLM_OWT);
     expect(countNetworkParameters(owt)).toBe(169_627_218 - 769);
     expect(dditParameterCount(owt as ResolvedDDiTConfig)).toBe(169_627_218 - 769);
   });

@@ -11,24 +11,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerNativeBackend } from '@md4/backend-native';
 import { createRng } from '@md4/core';
-import { createDDiT, type DDiTConfig } from '@md4/models';
+import { createDDiT, MDLM_OWT } from '@md4/models';
 import { exportMdlm, loadModel } from '@md4/models/node';
 import { sampleWithStats } from '@md4/samplers';
 import { linear } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { setupBackend } from '../backend-setup';
 import { findRepoRoot, OPENBLAS_OPENMP_DIR, PEER_PYTHON } from './torch-peer';
-
-const OWT: DDiTConfig = {
-  arch: 'ddit',
-  vocabSize: 50257,
-  seqLen: 1024,
-  layers: 12,
-  dModel: 768,
-  heads: 12,
-  condDim: 128,
-  timeConditioned: false,
-};
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -74,10 +63,10 @@ async function timeForward(
 ): Promise<number> {
   const rng = createRng(batch);
   const tokens = tf.tensor2d(
-    Int32Array.from({ length: batch * OWT.seqLen }, () =>
-      rng.uniform() < 0.5 ? OWT.vocabSize : Math.floor(rng.uniform() * OWT.vocabSize),
+    Int32Array.from({ length: batch * MDLM_OWT.seqLen }, () =>
+      rng.uniform() < 0.5 ? MDLM_OWT.vocabSize : Math.floor(rng.uniform() * MDLM_OWT.vocabSize),
     ),
-    [batch, OWT.seqLen],
+    [batch, MDLM_OWT.seqLen],
     'int32',
   );
   const t = tf.fill([batch], 0.5) as tf.Tensor1D;
@@ -145,7 +134,7 @@ async function main(): Promise<void> {
   const { backend } = await setupBackend('auto');
   peerCoreType = coreTypeGiven ?? native.blas?.core;
   const cpu = cpus()[0]?.model ?? 'unknown';
-  const model = createDDiT(OWT, { seed: 0 });
+  const model = createDDiT(MDLM_OWT, { seed: 0 });
   randomWeights(model);
   print({
     bench: 'ddit',
@@ -154,13 +143,13 @@ async function main(): Promise<void> {
     openblasCore: native.blas?.core,
     peerCoreType,
     params: model.parameterCount(),
-    config: OWT,
+    config: MDLM_OWT,
   });
   const forwardMs = new Map<number, number>();
   for (const batch of batches) {
     const ms = await timeForward(model, batch, rounds);
     forwardMs.set(batch, ms);
-    const ours = { msPerForward: ms, tokensPerSec: (batch * OWT.seqLen * 1000) / ms };
+    const ours = { msPerForward: ms, tokensPerSec: (batch * MDLM_OWT.seqLen * 1000) / ms };
     const peers = has('--no-peer')
       ? {}
       : { torchFp32: peer(batch, 'none', rounds), torchBf16: peer(batch, 'bf16', rounds) };
@@ -169,7 +158,7 @@ async function main(): Promise<void> {
     print({
       measure: 'forward',
       batch,
-      length: OWT.seqLen,
+      length: MDLM_OWT.seqLen,
       ours,
       ...peers,
       ...(peers.torchFp32
@@ -180,7 +169,7 @@ async function main(): Promise<void> {
   if (!has('--no-sample')) {
     const start = performance.now();
     const result = await sampleWithStats(model, {
-      length: OWT.seqLen,
+      length: MDLM_OWT.seqLen,
       batch: 1,
       steps: sampleSteps,
       schedule: linear(),
@@ -190,11 +179,11 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - start) / 1000;
     print({
       measure: 'sample',
-      length: OWT.seqLen,
+      length: MDLM_OWT.seqLen,
       steps: sampleSteps,
       networkCalls: result.networkCalls,
       seconds,
-      tokensPerSec: OWT.seqLen / seconds,
+      tokensPerSec: MDLM_OWT.seqLen / seconds,
       secondsPerCall: seconds / result.networkCalls,
       // the sampler's own cost per step (softmax readback, float64 draws over V = 50257) beside the network's
       ...(forwardMs.has(1)
