@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { TokenDataset, Tokenizer } from '@md4/datasets';
+import { DataFormatError, type TokenDataset, type Tokenizer } from '@md4/datasets';
 import { bundledCorpus, fashionMnist, loadMnist, loadText8, textCorpus } from '@md4/datasets/node';
 import { InputError, UsageError } from './cli-errors';
 
@@ -49,10 +49,12 @@ export async function openData(
       }
       case 'corpus': {
         if (arg === '') throw new UsageError('corpus data needs files: --data corpus:<path or glob>');
+        // text8 keeps only a-z and space, so prose is cleaned for it (lower case, digits spelled out).
         const corpus = await textCorpus({
           inputs: arg.split(','),
           tokenizer: opts.tokenizer,
           length: opts.length,
+          clean: opts.tokenizer === 'text8',
         });
         if (corpus.valid == null) throw new InputError(`corpus ${arg} has no validation documents`);
         return {
@@ -76,9 +78,22 @@ export async function openData(
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof InputError) throw error;
+    // The library's fix names its own options; md4's advice names md4's.
+    const advice = CLI_DATA_ADVICE[kind as keyof typeof CLI_DATA_ADVICE];
+    if (error instanceof DataFormatError && advice)
+      throw new InputError(`${error.file}: ${error.problem}; ${advice}`);
     throw new InputError((error as Error).message);
   }
 }
+
+/** What md4 expects of each data kind: the fix it gives for a data format error. */
+const CLI_DATA_ADVICE = {
+  text8: '--data text8:<path> reads the text8 file or text8.zip; for other text use --data corpus:<path>',
+  corpus:
+    'md4 reads each .txt file, and the "text" field of each .jsonl line, as one document, and holds out ' +
+    'every 100th document for validation: give at least 100 documents (split a long text into files or lines)',
+  mnist: '--data mnist:<dir> reads the train-/t10k- images and labels IDX files (plain or .gz)',
+} as const;
 
 function requireFile(path: string, what: string): void {
   if (path === '') throw new UsageError(`${what} data needs a path: --data ${what}:<path>`);

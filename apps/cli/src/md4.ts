@@ -9,7 +9,7 @@ import { infoCommand } from './commands/info-command';
 import { plotMetricsCommand, plotSchedulesCommand } from './commands/plot-command';
 import { type SampleCommandOptions, sampleCommand } from './commands/sample-command';
 import { trainCommand } from './commands/train-command';
-import { readConfigFile, resolveTrainConfig } from './train-config';
+import { readConfigFile, resolveTrainConfig, resumedTrainConfig, TRAIN_CONFIG_KEYS } from './train-config';
 
 const version = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -19,6 +19,15 @@ function integer(name: string) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got "${value}"`);
+    return n;
+  };
+}
+function positiveInteger(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
+    }
     return n;
   };
 }
@@ -89,37 +98,6 @@ function addTrainFlags(command: Command): Command {
     .option('--resume', 'continue the checkpoint in --out exactly where it stopped');
 }
 
-const CONFIG_KEYS = [
-  'arch',
-  'preset',
-  'layers',
-  'dim',
-  'heads',
-  'condDim',
-  'seqLength',
-  'dropout',
-  'timeConditioned',
-  'data',
-  'tokenizer',
-  'schedule',
-  'genmd4',
-  'steps',
-  'batch',
-  'lr',
-  'warmup',
-  'weightDecay',
-  'clip',
-  'ema',
-  'seed',
-  'backend',
-  'out',
-  'evalEvery',
-  'evalBatches',
-  'sampleEvery',
-  'checkpointEvery',
-  'timeLimit',
-] as const;
-
 export function buildProgram(): Command {
   const program = new Command('md4')
     .description('Masked diffusion (MD4/GenMD4) for discrete data: train, evaluate, sample, plot')
@@ -135,14 +113,13 @@ export function buildProgram(): Command {
     const globals = command.optsWithGlobals() as { json?: boolean; quiet?: boolean };
     const fromFile = typeof flags.config === 'string' ? await readConfigFile(flags.config) : {};
     const fromFlags: Record<string, unknown> = {};
-    for (const key of CONFIG_KEYS) {
+    for (const key of TRAIN_CONFIG_KEYS) {
       if (command.getOptionValueSource(key) === 'cli') fromFlags[key] = flags[key];
     }
-    const config = resolveTrainConfig(
-      fromFile,
-      fromFlags,
-      typeof flags.config === 'string' ? flags.config : 'flags',
-    );
+    const source = typeof flags.config === 'string' ? flags.config : 'flags';
+    const config = flags.resume
+      ? await resumedTrainConfig({ ...fromFile, ...fromFlags }, source)
+      : resolveTrainConfig(fromFile, fromFlags, source);
     await trainCommand(config, {
       resume: Boolean(flags.resume),
       json: Boolean(globals.json),
@@ -157,9 +134,9 @@ export function buildProgram(): Command {
     .option('--data <spec>', "data to evaluate on (default: the checkpoint's training data)")
     .addOption(new Option('--split <name>', 'split').choices(['train', 'valid', 'test']).default('valid'))
     .option('--steps <list>', 'comma-separated T values and/or inf (continuous), e.g. 100,1000,inf', 'inf')
-    .option('--batch <n>', 'sequences per batch', integer('--batch'), 32)
-    .option('--max-batches <n>', 'evaluate only the first n batches', integer('--max-batches'))
-    .option('--samples <n>', '(t, mask) draws per sequence', integer('--samples'), 1)
+    .option('--batch <n>', 'sequences per batch', positiveInteger('--batch'), 32)
+    .option('--max-batches <n>', 'evaluate only the first n batches', positiveInteger('--max-batches'))
+    .option('--samples <n>', '(t, mask) draws per sequence', positiveInteger('--samples'), 1)
     .option('--seed <n>', 'seed of the times and masks', integer('--seed'), 0)
     .option('--backend <name>', 'auto | native | wasm | cpu', 'auto')
     .action(async (checkpoint: string, flags: Record<string, unknown>, command: Command) => {
@@ -173,7 +150,7 @@ export function buildProgram(): Command {
     .argument('<checkpoint>', 'a run folder or checkpoint folder')
     .option('--count <n>', 'sequences to generate', integer('--count'), 1)
     .option('--length <n>', "sequence length (the model's)", integer('--length'))
-    .option('--steps <n>', 'reverse steps T', integer('--steps'), 256)
+    .option('--steps <n>', 'reverse steps T', positiveInteger('--steps'), 256)
     .addOption(new Option('--method <name>', 'sampler').choices(SAMPLE_METHODS).default('ancestral'))
     .addOption(new Option('--grid <kind>', 'time grid').choices(['uniform', 'cosine']).default('cosine'))
     .option('--top-p <p>', 'nucleus truncation in (0, 1]', number('--top-p'), 1)

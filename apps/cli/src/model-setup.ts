@@ -35,6 +35,7 @@ export function architectureOf(config: TrainConfig, vocabSize: number, imageSeqL
   if (config.dropout != null) overrides.dropout = config.dropout;
   if (config.timeConditioned != null) overrides.timeConditioned = config.timeConditioned;
   const md4 = preset(config.preset as PresetName, overrides);
+  checkHeads(md4.dModel, md4.heads);
   if (config.condDim != null && config.arch !== 'ddit')
     throw new UsageError('--cond-dim applies to --arch ddit only');
   try {
@@ -63,6 +64,19 @@ export function architectureOf(config: TrainConfig, vocabSize: number, imageSeqL
     if (error instanceof UsageError) throw error;
     throw new UsageError(`model: ${(error as Error).message}`);
   }
+}
+
+/** Width and heads must split into even per-head widths (rotary embeddings turn channel pairs). */
+function checkHeads(dim: number, heads: number): void {
+  if (dim % heads === 0 && (dim / heads) % 2 === 0) return;
+  const fitting: number[] = [];
+  for (let h = 1; h <= dim && fitting.length < 8; h++)
+    if (dim % h === 0 && (dim / h) % 2 === 0) fitting.push(h);
+  const problem =
+    dim % heads !== 0
+      ? `--heads ${heads} does not divide the width --dim ${dim} (each head takes dim / heads channels)`
+      : `--dim ${dim} / --heads ${heads} gives ${dim / heads} channels per head, which must be even for rotary embeddings`;
+  throw new UsageError(`${problem}; heads that fit width ${dim}: ${fitting.join(', ')}`);
 }
 
 /** A fresh model, schedule and trainer for `config`. */

@@ -1,7 +1,7 @@
+import { writeFileAtomic } from '@md4/core/node';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
-import { writeFileAtomic } from './atomic-write';
 import { UsageError } from './cli-errors';
 
 /** Renders a Vega-Lite spec to SVG text. */

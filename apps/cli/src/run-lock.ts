@@ -2,6 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '@md4/core/node';
 import { UsageError } from './cli-errors';
 
 /** The lock file of a run folder: one `md4 train` at a time writes there. */
@@ -11,16 +12,6 @@ interface LockOwner {
   pid: number;
   host: string;
   started: string;
-}
-
-/** True while process `pid` exists on this host (EPERM: it exists but is someone else's). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function readOwner(path: string): Promise<LockOwner | null> {
@@ -54,7 +45,7 @@ export async function acquireRunLock(dir: string): Promise<{ release(): Promise<
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
     }
     const owner = await readOwner(path);
-    if (owner != null && (owner.host !== me.host || alive(owner.pid))) {
+    if (owner != null && (owner.host !== me.host || processAlive(owner.pid))) {
       const where = owner.host === me.host ? `pid ${owner.pid}` : `pid ${owner.pid} on host ${owner.host}`;
       throw new UsageError(
         `${dir} is in use by another md4 train (${where}, since ${owner.started}); wait for it to finish, ` +

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ARCHITECTURES } from '@md4/models';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -42,14 +44,47 @@ export const trainConfigSchema = z
   .strict();
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
+export type TrainConfigKey = keyof TrainConfig;
 
-/** Turns zod issues into one line that names each bad key. */
+/** The config keys, in the schema's order: the one list the flags are derived from. */
+export const TRAIN_CONFIG_KEYS = Object.keys(trainConfigSchema.shape) as TrainConfigKey[];
+
+/** Where a run keeps its files inside `--out`. */
+export const RUN_FILES = {
+  checkpoint: 'checkpoint',
+  metrics: 'metrics.jsonl',
+  config: 'train-config.json',
+} as const;
+
+/**
+ * Settings a resumed run may change (how long it runs, where it reports, which backend); every
+ * other key is part of what the run is, and `--resume` takes it from the run's train-config.json.
+ */
+export const RESUME_ADJUSTABLE_KEYS: readonly TrainConfigKey[] = [
+  'steps',
+  'backend',
+  'out',
+  'evalEvery',
+  'evalBatches',
+  'sampleEvery',
+  'checkpointEvery',
+  'timeLimit',
+];
+
+/** The flag of a config key: its kebab-case (`weightDecay` -> `--weight-decay`). */
+export function flagOf(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Turns zod issues into one line that names each bad key (as the flag, and as the file's key). */
 export function describeIssues(error: z.ZodError, source: string): string {
   return error.issues
     .map((issue) => {
-      const key = issue.path.join('.') || '(root)';
+      const key = issue.path.join('.');
       if (issue.code === 'unrecognized_keys') return `${source}: unknown key(s) ${issue.keys.join(', ')}`;
-      return `${source}: "${key}": ${issue.message}`;
+      if (key === '') return `${source}: ${issue.message}`;
+      const name = source === 'flags' ? flagOf(key) : `"${key}" (${flagOf(key)})`;
+      return `${source === 'flags' ? '' : `${source}: `}${name}: ${issue.message}`;
     })
     .join('; ');
 }
@@ -87,4 +122,48 @@ export function resolveTrainConfig(
   const parsed = trainConfigSchema.safeParse(merged);
   if (!parsed.success) throw new UsageError(describeIssues(parsed.error, source));
   return parsed.data;
+}
+
+/**
+ * The settings of `md4 train --resume`: the run's own, saved in its train-config.json, with the
+ * adjustable ones (RESUME_ADJUSTABLE_KEYS) taken from `given` (the config file and flags of this
+ * call). Giving a different value for any other key is a UsageError naming each difference, since
+ * it would not continue the same run. A run folder without train-config.json (made by an older md4)
+ * resumes with `given` alone.
+ */
+export async function resumedTrainConfig(
+  given: Record<string, unknown>,
+  source = 'flags',
+): Promise<TrainConfig> {
+  const requested = resolveTrainConfig({}, given, source);
+  const savedPath = join(requested.out, RUN_FILES.config);
+  if (!existsSync(savedPath)) return requested;
+  let saved: TrainConfig;
+  try {
+    saved = trainConfigSchema.parse(JSON.parse(await readFile(savedPath, 'utf8')));
+  } catch (error) {
+    const why = error instanceof z.ZodError ? describeIssues(error, savedPath) : (error as Error).message;
+    throw new InputError(
+      `${savedPath} does not hold this run's settings (${why}); restore it, or start a new run`,
+    );
+  }
+  const differences: string[] = [];
+  const resumed: Record<string, unknown> = { ...saved };
+  for (const key of TRAIN_CONFIG_KEYS) {
+    if (given[key] === undefined) continue;
+    if (RESUME_ADJUSTABLE_KEYS.includes(key)) resumed[key] = requested[key];
+    else if (JSON.stringify(requested[key]) !== JSON.stringify(saved[key])) {
+      differences.push(
+        `${flagOf(key)} ${JSON.stringify(requested[key])} (the run's: ${JSON.stringify(saved[key])})`,
+      );
+    }
+  }
+  if (differences.length > 0) {
+    throw new UsageError(
+      `--resume continues the run in ${requested.out} with the settings in ${savedPath}, but this call changes ` +
+        `${differences.join(', ')}; drop those, or start a new run with another --out. ` +
+        `A resumed run may change only ${RESUME_ADJUSTABLE_KEYS.map(flagOf).join(', ')}`,
+    );
+  }
+  return trainConfigSchema.parse(resumed);
 }

@@ -33,7 +33,7 @@ export function loadCifar10(opts: {
     }
   }
   if (files.length === 0) throw new RangeError('loadCifar10: no files given');
-  const parts = files.map((f) => parseCifar10(readDataFile(f), f));
+  const parts = files.map((f) => parseCifar10(readDataFile(f, { what: 'a CIFAR-10 batch file' }), f));
   const total = parts.reduce((a, p) => a + p.labels.length, 0);
   const pixels = new Uint8Array(total * 3 * PLANE);
   const labels = new Uint8Array(total);

@@ -50,7 +50,7 @@ export async function* readDocuments(path: string, field: string): AsyncGenerato
         throw new DataFormatError(
           `${path}:${lineNo}`,
           `has no string field '${field}' (found: ${fields || 'nothing'})`,
-          'pass the name of the text field (option `field`, CLI --field)',
+          'pass the name of the text field (option `field`)',
         );
       }
       yield { text, bytes: Buffer.byteLength(line) + 1, where: `${path}:${lineNo}` };

@@ -16,12 +16,15 @@ const TYPE_NAMES: Record<number, string> = {
 };
 
 /**
- * Parses an IDX file held in memory. Layout: two zero bytes, a type byte (0x08 = unsigned byte, the
- * only type image datasets use), the number of dimensions, then one big-endian uint32 per dimension,
- * then the data, row-major. Every deviation (magic, type, truncation, trailing bytes) is a
- * DataFormatError naming `file`.
+ * The header of an IDX file held in memory (the whole file, or at least its first 4 + 4 * ndims
+ * bytes). Layout: two zero bytes, a type byte (0x08 = unsigned byte, the only type image datasets
+ * use), the number of dimensions, then one big-endian uint32 per dimension, then the data,
+ * row-major. A bad magic, type or a truncated header is a DataFormatError naming `file`.
  */
-export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
+function parseIdxHeader(
+  bytes: Uint8Array,
+  file: string,
+): { dims: number[]; headerBytes: number; count: number } {
   if (bytes.length < 4)
     throw new DataFormatError(file, `is truncated: ${bytes.length} bytes, shorter than the 4-byte IDX magic`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
@@ -58,6 +61,21 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
     dims.push(n);
     count *= n;
   }
+  return { dims, headerBytes, count };
+}
+
+/** The byte length an IDX file's header declares for the whole file (header + data). */
+export function idxByteLength(bytes: Uint8Array, file: string): number {
+  const { headerBytes, count } = parseIdxHeader(bytes, file);
+  return headerBytes + count;
+}
+
+/**
+ * Parses an IDX file held in memory (layout: see parseIdxHeader). Every deviation (magic, type,
+ * truncation, trailing bytes) is a DataFormatError naming `file`.
+ */
+export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
+  const { dims, headerBytes, count } = parseIdxHeader(bytes, file);
   if (count === 0) throw new DataFormatError(file, `holds no data (dimensions ${dims.join(' x ')})`);
   const have = bytes.length - headerBytes;
   if (have < count)

@@ -150,3 +150,30 @@ describe('IDX files', () => {
     }
   });
 });
+
+describe('gzipped IDX files are inflated only to the size their header declares', () => {
+  it('a gzip bomb (a small header, 200 MB of zeros) is an error, not 200 MB of memory', () => {
+    const bomb = gzipSync(idx([10, 28, 28], new Uint8Array(200_000_000)), { level: 9 });
+    expect(bomb.length).toBeLessThan(1_000_000);
+    const path = join(dir, 'train-images-idx3-ubyte.gz');
+    writeFileSync(path, bomb);
+    expect(() => readIdxFile(path)).toThrow(/inflates to more than the 7856 bytes its IDX header declares/);
+  });
+
+  it('a header declaring more than 1 GiB is refused before inflating', () => {
+    const path = join(dir, 'huge-idx3-ubyte.gz');
+    writeFileSync(path, gzipSync(idx([70_000, 200, 200], new Uint8Array(10))));
+    expect(() => readIdxFile(path)).toThrow(
+      /declares 2,800,000,016 bytes in its IDX header, more than the 1,073,741,824/,
+    );
+  });
+
+  it('an honest gzipped file still reads', () => {
+    const path = join(dir, 'ok-idx3-ubyte.gz');
+    const data = Uint8Array.from({ length: 2 * 3 * 3 }, (_, i) => i);
+    writeFileSync(path, gzipSync(idx([2, 3, 3], data)));
+    const read = readIdxFile(path);
+    expect(read.dims).toEqual([2, 3, 3]);
+    expect([...read.data]).toEqual([...data]);
+  });
+});

@@ -1,26 +1,51 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { DataFormatError } from './data-format-error';
-import { type IdxArray, parseIdx } from './idx-format';
+import { type IdxArray, idxByteLength, parseIdx } from './idx-format';
 import { imageDataset } from './image-dataset';
-import { readDataFile } from './read-data-file';
+import { MAX_DATA_FILE_BYTES, readDataFile } from './read-data-file';
 import type { ImageDataset } from './token-dataset';
 
 /** Where Debian's `dataset-fashion-mnist` package puts Fashion-MNIST. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
-/** Reads an IDX file, gunzipping it first when it is gzip (detected by content, not by name). */
+/**
+ * Reads an IDX file, gunzipping it first when it is gzip (detected by content, not by name). A
+ * gzipped file is inflated to at most the size its own IDX header declares (and never past
+ * MAX_DATA_FILE_BYTES), so a gzip bomb is an error before it takes the memory.
+ */
 export function readIdxFile(path: string): IdxArray {
-  let bytes = readDataFile(path);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+  let bytes = readDataFile(path, { what: 'an IDX file' });
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipIdx(bytes, path);
+  return parseIdx(bytes, path);
+}
+
+/** Inflates a gzipped IDX file to the size its header declares (see readIdxFile). */
+function gunzipIdx(gz: Uint8Array, path: string): Uint8Array {
+  const gunzip = (input: Uint8Array, opts: ZlibOptions) => {
     try {
-      bytes = gunzipSync(bytes);
+      return gunzipSync(input, opts);
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new DataFormatError(
+          path,
+          `inflates to more than the ${opts.maxOutputLength} bytes its IDX header declares`,
+        );
+      }
       throw new DataFormatError(path, `is not a valid gzip file (${(e as Error).message})`);
     }
+  };
+  // The header comes from the first 4 KiB of the stream, inflated as far as it goes.
+  const head = gunzip(gz.subarray(0, 4096), { finishFlush: constants.Z_SYNC_FLUSH });
+  const declared = idxByteLength(head, path);
+  if (declared > MAX_DATA_FILE_BYTES) {
+    throw new DataFormatError(
+      path,
+      `declares ${declared.toLocaleString('en-US')} bytes in its IDX header, more than the ${MAX_DATA_FILE_BYTES.toLocaleString('en-US')} an IDX file may have`,
+    );
   }
-  return parseIdx(bytes, path);
+  return gunzip(gz, { maxOutputLength: declared });
 }
 
 /**

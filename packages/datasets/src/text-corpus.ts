@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { makeDirectory } from '@md4/core/node';
 import { readDocuments } from './corpus-documents';
 import { type CorpusFile, listCorpusFiles } from './corpus-files';
 import { DataFormatError } from './data-format-error';
@@ -92,7 +93,19 @@ export async function textCorpus(opts: TextCorpusOptions): Promise<TextCorpus> {
     )
     .digest('hex');
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
-  mkdirSync(cacheDir, { recursive: true });
+  try {
+    makeDirectory(cacheDir);
+  } catch (error) {
+    const from =
+      opts.cacheDir != null
+        ? 'the cacheDir option'
+        : process.env.MD4_CACHE_DIR
+          ? 'MD4_CACHE_DIR'
+          : 'the default';
+    throw new Error(
+      `token cache folder (${from}): ${(error as Error).message}; give a writable folder (MD4_CACHE_DIR, or the cacheDir option)`,
+    );
+  }
   const trainPath = join(cacheDir, `${fingerprint.slice(0, 20)}-train.tok`);
   const validPath = validEvery > 0 ? join(cacheDir, `${fingerprint.slice(0, 20)}-valid.tok`) : undefined;
 

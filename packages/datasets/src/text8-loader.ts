@@ -37,7 +37,7 @@ export function loadText8(
   opts: { length?: number; splits?: readonly [number, number, number]; clean?: boolean } = {},
 ): Text8Splits {
   const length = opts.length ?? 256;
-  let bytes = readDataFile(path, 'pass the path of text8 or text8.zip');
+  let bytes = readDataFile(path, { fix: 'pass the path of text8 or text8.zip', what: 'a text8 file' });
   if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
     bytes = readZipEntry(bytes, 'text8', path);
   }
@@ -56,7 +56,7 @@ export function loadText8(
         throw new DataFormatError(
           path,
           problem,
-          'pass { clean: true } (CLI: --clean) to clean it with cleanText8, or check this is the text8 file',
+          'pass { clean: true } to clean it with cleanText8, or check this is the text8 file',
         );
       }
       ids[i] = id;

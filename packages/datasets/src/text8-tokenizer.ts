@@ -21,7 +21,7 @@ export function text8Unrepresentable(codePoint: number, where: string): string {
 }
 
 export const TEXT8_CLEAN_HINT =
-  'clean the text first with cleanText8(text) (loaders: the `clean: true` option; CLI: --clean)';
+  'clean the text first with cleanText8(text) (loaders: the `clean: true` option)';
 
 function encodeText8(text: string): Int32Array {
   const out = new Int32Array(text.length);

@@ -11,6 +11,13 @@ describe('readZipEntry', () => {
     expect(new TextDecoder().decode(readZipEntry(zip, 'text8', 'a.zip')).length).toBe(1000);
   });
 
+  it('does not inflate an entry larger than the limit (a zip bomb)', () => {
+    expect(() => readZipEntry(zip, 'text8', 'a.zip', 999)).toThrow(
+      /a\.zip: holds dir\/text8, which inflates to more than the 999 bytes/,
+    );
+    expect(readZipEntry(zip, 'text8', 'a.zip', 1000).length).toBe(1000);
+  });
+
   it('fuzz: random, mutated and truncated archives give a DataFormatError or bytes, never a crash or hang', () => {
     const check = (b: Uint8Array) => {
       try {

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirectory, processAlive, writeFileAtomic } from '@md4/core/node';
 import {
   type Checkpoint,
   CheckpointError,
@@ -8,37 +8,6 @@ import {
   parseCheckpoint,
   type SerializedCheckpoint,
 } from './checkpoint';
-
-/** True while process `pid` exists on this machine (EPERM: it exists but is someone else's). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Writes bytes to `path` atomically: a temp file in the same directory, fsync, rename. */
-export async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(tmp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
-}
 
 /**
  * Saves a checkpoint into directory `dir` (created if needed) so that a reader only ever sees a
@@ -52,11 +21,11 @@ export async function saveCheckpoint(
   dir: string,
   checkpoint: SerializedCheckpoint,
 ): Promise<{ config: string; weights: string }> {
-  await mkdir(dir, { recursive: true });
+  makeDirectory(dir);
   const weightsPath = join(dir, checkpoint.config.weights.file);
   const configPath = join(dir, CONFIG_FILE);
-  await writeAtomic(weightsPath, checkpoint.weights);
-  await writeAtomic(configPath, checkpoint.configJson);
+  await writeFileAtomic(weightsPath, checkpoint.weights);
+  await writeFileAtomic(configPath, checkpoint.configJson);
   for (const name of await readdir(dir)) {
     if (/^weights-[0-9a-f]{8}\.safetensors$/.test(name) && name !== checkpoint.config.weights.file) {
       await rm(join(dir, name), { force: true });

@@ -1,6 +1,5 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeAtomic } from './checkpoint-files';
+import { makeDirectory, writeFileAtomic } from '@md4/core/node';
 import type { DDiT } from './ddit';
 import { MDLM_WEIGHTS_FILE } from './mdlm-format';
 import { serializeMdlm } from './mdlm-serialize';
@@ -15,9 +14,9 @@ export async function exportMdlm(
   opts: { tokenizer?: string | null } = {},
 ): Promise<{ config: string; weights: string }> {
   const { configJson, weights } = await serializeMdlm(model, opts);
-  await mkdir(dir, { recursive: true });
+  makeDirectory(dir);
   const paths = { config: join(dir, 'config.json'), weights: join(dir, MDLM_WEIGHTS_FILE) };
-  await writeAtomic(paths.weights, weights);
-  await writeAtomic(paths.config, configJson);
+  await writeFileAtomic(paths.weights, weights);
+  await writeFileAtomic(paths.config, configJson);
   return paths;
 }

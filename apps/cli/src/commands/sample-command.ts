@@ -1,8 +1,8 @@
 import { createRng } from '@md4/core';
+import { writeFileAtomic } from '@md4/core/node';
 import { tokenizerFromId } from '@md4/datasets';
 import { renderImageGrid } from '@md4/datasets/node';
 import { SAMPLE_METHODS, type SampleMethod, sampleWithStats } from '@md4/samplers';
-import { writeFileAtomic } from '../atomic-write';
 import { setupBackend } from '../backend-setup';
 import { openCheckpoint, tokenizerIdOf } from '../checkpoint-access';
 import { InputError, UsageError } from '../cli-errors';

@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRng } from '@md4/core';
+import { makeDirectory, writeFileAtomic } from '@md4/core/node';
 import { type BatchCursor, batches } from '@md4/datasets';
 import {
+  assertTrainingMemory,
   type Checkpoint,
   checkpointFromTrainer,
+  learningRateAt,
+  type NetworkConfig,
   NonFiniteLossError,
   restoreTrainer,
   type SerializedCheckpoint,
@@ -24,14 +27,7 @@ import { architectureOf, freshTrainer } from '../model-setup';
 import { TrainingProgress } from '../progress-bar';
 import { decodeForPeople } from '../render-tokens';
 import { acquireRunLock } from '../run-lock';
-import type { TrainConfig } from '../train-config';
-
-/** Where a run keeps its files inside `--out`. */
-export const RUN_FILES = {
-  checkpoint: 'checkpoint',
-  metrics: 'metrics.jsonl',
-  config: 'train-config.json',
-} as const;
+import { RUN_FILES, type TrainConfig } from '../train-config';
 
 export interface TrainOptions {
   resume: boolean;
@@ -60,9 +56,11 @@ export async function trainCommand(config: TrainConfig, opts: TrainOptions): Pro
   if (opts.resume && !hasCheckpoint) {
     throw new InputError(`--resume: no checkpoint in ${checkpointDir} to resume from`);
   }
-  await mkdir(config.out, { recursive: true }).catch((error: Error) => {
-    throw new InputError(`cannot create output folder ${config.out}: ${error.message}`);
-  });
+  try {
+    makeDirectory(config.out);
+  } catch (error) {
+    throw new InputError(`--out ${config.out}: ${(error as Error).message}; choose another --out`);
+  }
   const lock = await acquireRunLock(config.out);
   try {
     await trainInFolder(config, opts, { backend, say, checkpointDir });
@@ -77,7 +75,7 @@ async function trainInFolder(
   opts: TrainOptions,
   { backend, say, checkpointDir }: { backend: string; say: (line: string) => void; checkpointDir: string },
 ): Promise<void> {
-  const previous: Checkpoint | null = opts.resume ? await loadCheckpointDir(checkpointDir) : null;
+  const previous = opts.resume ? replanned(await loadCheckpointDir(checkpointDir), config, say) : null;
   const modelConfig = previous?.config.model;
   const data = await openData(config.data, {
     length: modelConfig?.seqLen ?? config.seqLength ?? defaultSeqLen(config),
@@ -91,6 +89,7 @@ async function trainInFolder(
           `but --data ${config.data} gives "${data.tokenizer.id}"; resume with the same data`,
       );
     }
+    checkTrainingMemory(previous.config.model, config.batch);
     const restored = restoreTrainer(previous);
     run = {
       trainer: restored.trainer,
@@ -100,9 +99,11 @@ async function trainInFolder(
   } else {
     const imageLength = data.tokenizer.kind === 'image' ? data.train.length : undefined;
     const architecture = architectureOf(config, data.tokenizer.vocabSize, imageLength);
+    checkTrainingMemory(architecture, config.batch);
     run = { ...freshTrainer(config, architecture), cursor: undefined };
-    await writeFile(join(config.out, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
   }
+  // The run's settings, which --resume takes back (a resumed run may have changed --steps).
+  await writeFileAtomic(join(config.out, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
   const { trainer } = run;
   const model = trainer.model;
   const seqLen = model.config.seqLen;
@@ -110,12 +111,21 @@ async function trainInFolder(
     join(config.out, RUN_FILES.metrics),
     previous ? trainer.completedSteps : null,
   );
-  const stream = batches(data.train, {
-    batchSize: config.batch,
-    seed: config.seed,
-    steps: config.steps,
-    ...(run.cursor ? { start: run.cursor } : {}),
-  });
+  let stream: ReturnType<typeof batches>;
+  try {
+    stream = batches(data.train, {
+      batchSize: config.batch,
+      seed: config.seed,
+      steps: config.steps,
+      ...(run.cursor ? { start: run.cursor } : {}),
+    });
+  } catch (error) {
+    run.dispose();
+    // Only a resumed cursor can disagree with the settings (a run folder without train-config.json).
+    throw new UsageError(
+      `--resume: the data order cannot continue: ${(error as Error).message}; resume with the run's --seed and --batch`,
+    );
+  }
   say(
     `md4 train: ${model.parameterCount().toLocaleString()} parameters (${model.config.layers} layers x ${model.config.dModel}), ` +
       `${data.description}, schedule ${trainer.schedule.name}, backend ${backend}, ` +
@@ -263,6 +273,42 @@ async function trainInFolder(
     process.off('SIGTERM', onSignal);
     run.dispose();
     data.close();
+  }
+}
+
+/**
+ * The checkpoint to resume, with its learning-rate plan ending at `config.steps`: a run extended
+ * with a larger --steps gets its cosine decay re-planned to end there (said in one line), where the
+ * old plan would train every added step at the floor. A run that already did `config.steps` steps
+ * has nothing to do, which is a UsageError saying how to extend it.
+ */
+function replanned(checkpoint: Checkpoint, config: TrainConfig, say: (line: string) => void): Checkpoint {
+  const training = checkpoint.config.training;
+  if (training == null) return checkpoint; // restoreTrainer says it cannot resume this
+  if (training.step >= config.steps) {
+    throw new UsageError(
+      `the run in ${config.out} has done ${training.step} steps, and --steps is ${config.steps}; ` +
+        `to train further pass a larger --steps with --resume (the learning-rate decay is re-planned to end there)`,
+    );
+  }
+  const planned = training.optimizer.totalSteps;
+  if (planned == null || planned === config.steps) return checkpoint;
+  const optimizer = { ...training.optimizer, totalSteps: config.steps };
+  say(
+    `--steps ${config.steps}: the run was planned for ${planned} steps; its learning-rate decay now ends at step ` +
+      `${config.steps} (lr ${learningRateAt(optimizer, training.step).toExponential(3)} at step ${training.step + 1})`,
+  );
+  return { ...checkpoint, config: { ...checkpoint.config, training: { ...training, optimizer } } };
+}
+
+/** Refuses, before anything is allocated, a step estimated not to fit (see assertTrainingMemory). */
+function checkTrainingMemory(architecture: NetworkConfig, batch: number): void {
+  try {
+    assertTrainingMemory(architecture, batch);
+  } catch (error) {
+    throw new UsageError(
+      `--batch ${batch}: ${(error as Error).message}; lower --batch, --seq-length, or the model's size (--preset, --layers, --dim)`,
+    );
   }
 }
 
