@@ -45,6 +45,59 @@ describe('exit codes and error output', () => {
     });
   });
 
+  it('user mistakes exit 2 (usage) or 3 (input), name flags as typed, and suggest only flags that exist', () => {
+    const run = join(work, 'named');
+    expect(md4(['train', ...TINY, '--steps', '1', '--out', run]).code).toBe(0);
+    const corpus = join(work, 'one-document.txt');
+    writeFileSync(corpus, 'Only One Document, with Capitals and 42 digits.');
+    const notText8 = join(work, 'not-text8');
+    writeFileSync(notText8, 'Not the text8 file.');
+    const badConfig = join(work, 'bad.json');
+    writeFileSync(badConfig, JSON.stringify({ seqLength: 0 }));
+    const cases: Array<{ args: string[]; code: number; message: RegExp }> = [
+      {
+        args: ['train', ...TINY, '--heads', '3', '--dim', '16'],
+        code: 2,
+        message: /--heads 3 does not divide the width --dim 16/,
+      },
+      { args: ['train', ...TINY, '--seq-length', '0'], code: 2, message: /^md4: --seq-length: / },
+      {
+        args: ['train', '--config', badConfig, '--out', join(work, 'x')],
+        code: 2,
+        message: /"seqLength" \(--seq-length\)/,
+      },
+      {
+        args: ['eval', run, '--batch', '0'],
+        code: 2,
+        message: /--batch must be a positive integer, got "0"/,
+      },
+      { args: ['sample', run, '--count', '0'], code: 2, message: /--count must be a positive integer/ },
+      { args: ['sample', run, '--steps', '0'], code: 2, message: /--steps must be a positive integer/ },
+      {
+        args: ['train', ...TINY, '--data', `corpus:${corpus}`, '--out', join(work, 'c')],
+        code: 3,
+        message: /give at least 100 documents/,
+      },
+      {
+        args: ['train', ...TINY, '--data', `text8:${notText8}`, '--out', join(work, 't')],
+        code: 3,
+        message: /for other text use --data corpus:/,
+      },
+    ];
+    for (const { args, code, message } of cases) {
+      const r = md4(args);
+      expect(r.code, `md4 ${args.join(' ')}: ${r.stderr}`).toBe(code);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr, args.join(' ')).not.toMatch(
+        /\b(validEvery|batchSize|evalBatches|estimateElbo|dModel)\b/,
+      );
+      const help = md4([args[0]!, '--help']).stdout;
+      for (const flag of r.stderr.match(/--[a-z][a-z0-9-]*/g) ?? []) {
+        expect(help, `md4 ${args[0]} has no ${flag} (suggested by: ${r.stderr.trim()})`).toContain(flag);
+      }
+    }
+  });
+
   it('md4 eval of weights holding NaN says so and exits 3 instead of printing NaN', () => {
     const out = join(work, 'nan');
     expect(md4(['train', ...TINY, '--steps', '2', '--out', out]).code).toBe(0);

@@ -157,7 +157,7 @@ describe('gzipped IDX files are inflated only to the size their header declares'
     expect(bomb.length).toBeLessThan(1_000_000);
     const path = join(dir, 'train-images-idx3-ubyte.gz');
     writeFileSync(path, bomb);
-    expect(() => readIdxFile(path)).toThrow(/inflates to more than the 7856 bytes its IDX header declares/);
+    expect(() => readIdxFile(path)).toThrow(/inflates to more than the 7,856 bytes its IDX header declares/);
   });
 
   it('a header declaring more than 1 GiB is refused before inflating', () => {

@@ -30,7 +30,7 @@ function gunzipIdx(gz: Uint8Array, path: string): Uint8Array {
       if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
         throw new DataFormatError(
           path,
-          `inflates to more than the ${opts.maxOutputLength} bytes its IDX header declares`,
+          `inflates to more than the ${opts.maxOutputLength?.toLocaleString('en-US')} bytes its IDX header declares`,
         );
       }
       throw new DataFormatError(path, `is not a valid gzip file (${(e as Error).message})`);

@@ -60,7 +60,15 @@ async function mdlmInfo(folder: string, json: unknown) {
 /** `md4 info <checkpoint>`: architecture, parameters, schedule, tokenizer, step and data seen. */
 export async function infoCommand(path: string, opts: { json: boolean }): Promise<void> {
   const folder = checkpointFolder(path);
-  const json = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8').catch(() => 'null'));
+  const configPath = join(folder, 'config.json');
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(configPath, 'utf8'));
+  } catch (error) {
+    throw new InputError(
+      `${configPath} cannot be read as JSON (${(error as Error).message}); the checkpoint is damaged: restore it from a copy`,
+    );
+  }
   if (isMdlmConfig(json)) {
     const info = await mdlmInfo(folder, json).catch((error: Error) => {
       throw error instanceof InputError ? error : new InputError(error.message);
