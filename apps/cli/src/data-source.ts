@@ -42,7 +42,11 @@ export async function openData(
         };
       }
       case 'text8': {
-        if (opts.tokenizer !== 'text8') throw new UsageError('text8 data needs --tokenizer text8');
+        if (opts.tokenizer !== 'text8')
+          throw new UsageError(
+            `--data ${spec} is text8 characters, not ${opts.tokenizer} tokens: train on it with ` +
+              '`md4 train --tokenizer text8`, and evaluate it with a model trained on text8',
+          );
         requireFile(arg, 'text8');
         const splits = loadText8(arg, { length: opts.length });
         return { tokenizer: splits.train.tokenizer, description: `text8 (${arg})`, ...splits, close() {} };

@@ -244,7 +244,9 @@ describe('md4 command line', () => {
     writeFileSync(blocker, 'x');
     const unwritable = md4(['train', ...TINY, '--steps', '1', '--out', join(blocker, 'run')]);
     expect(unwritable.code).toBe(3);
-    expect(unwritable.stderr).toMatch(/cannot create output folder/);
+    expect(unwritable.stderr).toMatch(
+      /--out .*a-file\/run: .*a-file is a file, not a folder; choose another --out/,
+    );
 
     // A bad config key is named.
     const yaml = join(work, 'bad.yaml');
