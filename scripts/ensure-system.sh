@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs beyond Node 20: pnpm, and Debian packages.
-#   bash scripts/ensure-system.sh          pnpm + OpenBLAS (the native backend's BLAS; optional)
+#   bash scripts/ensure-system.sh          pnpm + OpenBLAS (the native backend's BLAS) and oneDNN (its
+#                                          bf16 products, --precision bf16); both optional
 #   bash scripts/ensure-system.sh --tests  also Fashion-MNIST (dataset tests) and Chromium (web app tests)
 # Idempotent: installs only what is missing.
 set -euo pipefail
@@ -10,7 +11,7 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION"
   npm install -g "pnpm@$PNPM_VERSION" >/dev/null
 fi
 
-OPTIONAL=(libopenblas0-pthread)
+OPTIONAL=(libopenblas0-pthread libdnnl-dev)
 REQUIRED=()
 if [ "${1:-}" = "--tests" ]; then
   REQUIRED+=(dataset-fashion-mnist chromium)
@@ -41,6 +42,9 @@ if [ "${#still[@]}" -gt 0 ]; then
   exit 1
 fi
 mapfile -t still < <(missing_of "${OPTIONAL[@]}")
-if [ "${#still[@]}" -gt 0 ]; then
-  echo "note: ${still[*]} not installed; training falls back to the slower wasm backend" >&2
-fi
+for p in "${still[@]}"; do
+  case "$p" in
+    libopenblas0-pthread) echo "note: $p not installed; training falls back to the slower wasm backend" >&2 ;;
+    libdnnl-dev) echo "note: $p not installed; --precision bf16 falls back to float32 products" >&2 ;;
+  esac
+done

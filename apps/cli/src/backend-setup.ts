@@ -1,17 +1,29 @@
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerNativeBackend } from '@md4/backend-native';
+import { type MatMulPrecision, registerNativeBackend, setMatMulPrecision } from '@md4/backend-native';
 import { selectBackend } from '@md4/core';
 import { UsageError } from './cli-errors';
 
 const KNOWN = ['auto', 'native', 'wasm', 'cpu'];
 
+/** The backend in use, the precision of its matrix products, and what to tell the user. */
+export interface BackendSetup {
+  backend: string;
+  precision: MatMulPrecision;
+  notice?: string;
+}
+
 /**
  * Registers and selects the tfjs backend for the CLI. `auto` prefers the native BLAS backend when
- * it builds and loads on this machine, else wasm, else cpu. Returns the backend in use and a notice
- * for the user when the preferred one was unavailable.
+ * it builds and loads on this machine, else wasm, else cpu. `precision` 'bf16' sends the native
+ * backend's matrix products through oneDNN with bfloat16 inputs; elsewhere (another backend, no
+ * oneDNN) they stay float32 and the notice says why. The notice also says when the preferred
+ * backend was unavailable.
  */
-export async function setupBackend(requested: string): Promise<{ backend: string; notice?: string }> {
+export async function setupBackend(
+  requested: string,
+  precision: MatMulPrecision = 'fp32',
+): Promise<BackendSetup> {
   if (!KNOWN.includes(requested)) {
     throw new UsageError(`unknown backend "${requested}"; expected one of ${KNOWN.join(', ')}`);
   }
@@ -20,14 +32,25 @@ export async function setupBackend(requested: string): Promise<{ backend: string
     const native = await tryNative();
     if (native.ok) {
       const selection = await selectBackend(['native', 'wasm', 'cpu']);
-      return { backend: selection.backend };
+      const set = setMatMulPrecision(precision);
+      if (set.ok) return { backend: selection.backend, precision };
+      return {
+        backend: selection.backend,
+        precision: 'fp32',
+        notice: `--precision ${precision}: ${set.notice}`,
+      };
     }
     notice = `native backend unavailable (${native.reason}); using wasm`;
     if (requested === 'native') notice = `--backend native: ${notice}`;
   }
   const order = requested === 'cpu' ? ['cpu'] : ['wasm', 'cpu'];
   const selection = await selectBackend(order);
-  return notice ? { backend: selection.backend, notice } : { backend: selection.backend };
+  if (precision !== 'fp32') {
+    notice = `${notice ? `${notice}; ` : ''}--precision ${precision} needs the native backend; matrix products stay float32`;
+  }
+  return notice
+    ? { backend: selection.backend, precision: 'fp32', notice }
+    : { backend: selection.backend, precision: 'fp32' };
 }
 
 async function tryNative(): Promise<{ ok: boolean; reason?: string }> {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { MATMUL_PRECISIONS } from '@md4/backend-native';
 import { ARCHITECTURES } from '@md4/models';
 import { SAMPLE_METHODS } from '@md4/samplers';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -39,6 +40,16 @@ function number(name: string) {
   };
 }
 
+/** `--precision`: of the native backend's matrix products (train, eval, sample). */
+function precisionOption(withDefault = false): Option {
+  const option = new Option(
+    '--precision <p>',
+    'matrix products: fp32, or bf16 (bfloat16 inputs through oneDNN on the native backend)' +
+      (withDefault ? '' : ' (default fp32)'),
+  ).choices(MATMUL_PRECISIONS);
+  return withDefault ? option.default('fp32') : option;
+}
+
 /** The flags of `md4 train`, one per config key (kebab-case of the key). */
 function addTrainFlags(command: Command): Command {
   return command
@@ -77,6 +88,7 @@ function addTrainFlags(command: Command): Command {
     .option('--ema <x>', 'EMA decay of the weights used for eval and sampling', number('--ema'))
     .option('--seed <n>', 'seed for weights, data order, times and masks', integer('--seed'))
     .option('--backend <name>', 'auto | native | wasm | cpu (default auto)')
+    .addOption(precisionOption())
     .option('--out <dir>', 'run folder: checkpoint/, metrics.jsonl (default runs/md4)')
     .option('--eval-every <n>', 'validation ELBO every n steps (0: only at the end)', integer('--eval-every'))
     .option('--eval-batches <n>', 'validation batches per evaluation', integer('--eval-batches'))
@@ -139,6 +151,7 @@ export function buildProgram(): Command {
     .option('--samples <n>', '(t, mask) draws per sequence', positiveInteger('--samples'), 1)
     .option('--seed <n>', 'seed of the times and masks', integer('--seed'), 0)
     .option('--backend <name>', 'auto | native | wasm | cpu', 'auto')
+    .addOption(precisionOption(true))
     .action(async (checkpoint: string, flags: Record<string, unknown>, command: Command) => {
       const { json } = command.optsWithGlobals() as { json?: boolean };
       await evalCommand(checkpoint, { ...(flags as unknown as EvalOptions), json: Boolean(json) });
@@ -164,6 +177,7 @@ export function buildProgram(): Command {
     .option('--watch', 'show the unmasking step by step')
     .option('--out <file.png>', 'image models: where to write the PNG grid (default samples.png)')
     .option('--backend <name>', 'auto | native | wasm | cpu', 'auto')
+    .addOption(precisionOption(true))
     .action(async (checkpoint: string, flags: Record<string, unknown>, command: Command) => {
       const { json } = command.optsWithGlobals() as { json?: boolean };
       await sampleCommand(checkpoint, {

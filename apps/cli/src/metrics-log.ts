@@ -1,4 +1,5 @@
-import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@md4/core/node';
 import { parseMetrics } from './training-curves';
 
 /** Appends one JSON object per line to the run's metrics file. */
@@ -19,9 +20,7 @@ export class MetricsLog {
         .map((r) => `${JSON.stringify(r)}\n`)
         .join('');
     }
-    const tmp = `${path}.tmp-${process.pid}`;
-    await writeFile(tmp, kept);
-    await rename(tmp, path);
+    await writeFileAtomic(path, kept);
     return new MetricsLog(path);
   }
 

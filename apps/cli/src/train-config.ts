@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MATMUL_PRECISIONS } from '@md4/backend-native';
 import { ARCHITECTURES } from '@md4/models';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -34,6 +35,7 @@ export const trainConfigSchema = z
     ema: z.number().min(0).lt(1).default(0.999),
     seed: z.number().int().default(0),
     backend: z.string().default('auto'),
+    precision: z.enum(MATMUL_PRECISIONS).default('fp32'),
     out: z.string().default('runs/md4'),
     evalEvery: z.number().int().nonnegative().default(0),
     evalBatches: z.number().int().positive().default(8),
@@ -63,6 +65,7 @@ export const RUN_FILES = {
 export const RESUME_ADJUSTABLE_KEYS: readonly TrainConfigKey[] = [
   'steps',
   'backend',
+  'precision',
   'out',
   'evalEvery',
   'evalBatches',

@@ -2,13 +2,16 @@
   "targets": [
     {
       "target_name": "md4_native",
-      "sources": ["src/addon.cc", "src/blas-loader.cc", "src/elementwise.cc", "src/gemm.cc", "src/strided-copy.cc", "src/thread-pool.cc"],
+      "sources": ["src/addon.cc", "src/blas-loader.cc", "src/dnnl-gemm.cc", "src/elementwise.cc", "src/gemm.cc", "src/strided-copy.cc", "src/thread-pool.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags_cc": ["-O3", "-std=c++17", "-pthread", "-fno-math-errno"],
       "cflags_cc!": ["-fno-exceptions"],
       "ldflags": ["-pthread"],
       "libraries": ["-ldl"],
+      "conditions": [
+        ["<!(test -f /usr/include/oneapi/dnnl/dnnl.h && echo 1 || echo 0)==1", { "defines": ["MD4_HAVE_DNNL"] }]
+      ],
       "xcode_settings": {
         "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17", "-fno-math-errno"],
         "MACOSX_DEPLOYMENT_TARGET": "11.0"

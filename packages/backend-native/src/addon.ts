@@ -18,6 +18,10 @@ export interface AddonInfo {
   minBatchSplitFlops: number;
   /** True when one product is cut in panels over the addon's threads (BLAS single-threaded). */
   poolSplit: boolean;
+  /** The precision of matrix products: float32 through the BLAS, or bfloat16 inputs through oneDNN. */
+  precision: 'fp32' | 'bf16';
+  /** oneDNN, once `precision(true, ...)` loaded it; `kernel` is the implementation of the last new product shape. */
+  dnnl: { loaded: boolean; library: string; version: string; kernel: string };
 }
 
 /** The N-API addon built from native/md4_native.cc. */
@@ -35,6 +39,12 @@ export interface NativeAddon {
     poolSplit: number,
   ): void;
   info(): AddonInfo;
+  /**
+   * bf16 true: matrix products round their float32 inputs to bfloat16 and run through oneDNN
+   * (opened, once, from the first of `dnnlLibraries` that loads), accumulating and writing float32;
+   * false: float32 products through the BLAS. Throws when oneDNN cannot be loaded.
+   */
+  precision(bf16: boolean, dnnlLibraries: string[]): void;
   /**
    * Row-major C[i] = act(op(A[i]) op(B[i]) + bias) for i < batch, on `heap`, in place. Offsets in
    * bytes, batch strides in float32 elements (0 broadcasts), biasOffset -1 for none.

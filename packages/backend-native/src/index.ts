@@ -4,6 +4,13 @@ export { blasInstallHint, blasLibraryCandidates } from './blas-libraries';
 export { copyKernelOverrides } from './copy-kernels';
 export { elementwiseKernelOverrides } from './elementwise-kernels';
 export { batchMatMulKernel, fusedMatMulKernel, matMulKernelOverrides } from './matmul-kernels';
+export type { MatMulPrecision, MatMulPrecisionResult } from './matmul-precision';
+export { dnnlLibraryCandidates, MATMUL_PRECISIONS } from './matmul-precision';
 export type { NativeBackendOptions, NativeBackendStatus } from './register-native-backend';
-export { NATIVE_BACKEND, registerNativeBackend } from './register-native-backend';
+export {
+  NATIVE_BACKEND,
+  nativeBackendInfo,
+  registerNativeBackend,
+  setMatMulPrecision,
+} from './register-native-backend';
 export type { WasmHeapBackend } from './wasm-heap-backend';

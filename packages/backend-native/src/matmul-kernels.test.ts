@@ -2,86 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAddon } from './addon';
 import { blasLibraryCandidates } from './blas-libraries';
+import { type Case, randomValues, reference } from './matmul-reference.test-helper';
 import { nativeAvailable, nativeStatus as status } from './native-available.test-helper';
 import { NATIVE_BACKEND } from './register-native-backend';
-
-// Seeded uniform(-1, 1) values (mulberry32), so every run checks the same numbers.
-function randomValues(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-
-interface Case {
-  aShape: number[];
-  bShape: number[];
-  transposeA: boolean;
-  transposeB: boolean;
-}
-
-/**
- * Float64 reference of matMul with numpy batch broadcasting, and for each output the bound
- * k * 2^-24 * sum_p |a_ip b_pj| on the error of any float32 summation order (Higham's gamma_k).
- */
-function reference(
-  c: Case,
-  a: Float32Array,
-  b: Float32Array,
-): { shape: number[]; values: Float64Array; bound: Float64Array } {
-  const ra = c.aShape.length;
-  const rb = c.bShape.length;
-  const m = c.transposeA ? c.aShape[ra - 1]! : c.aShape[ra - 2]!;
-  const k = c.transposeA ? c.aShape[ra - 2]! : c.aShape[ra - 1]!;
-  const n = c.transposeB ? c.bShape[rb - 2]! : c.bShape[rb - 1]!;
-  const ba = c.aShape.slice(0, -2);
-  const bb = c.bShape.slice(0, -2);
-  const rank = Math.max(ba.length, bb.length);
-  const pad = (s: number[]) => [...new Array(rank - s.length).fill(1), ...s];
-  const pa = pad(ba);
-  const pb = pad(bb);
-  const outBatch = pa.map((d, i) => Math.max(d, pb[i]!));
-  const batch = outBatch.reduce((x, y) => x * y, 1);
-  const values = new Float64Array(batch * m * n);
-  const bound = new Float64Array(batch * m * n);
-  const index = (o: number, shape: number[]) => {
-    let idx = 0;
-    let stride = 1;
-    let rest = o;
-    for (let i = rank - 1; i >= 0; i--) {
-      const coord = rest % outBatch[i]!;
-      rest = Math.floor(rest / outBatch[i]!);
-      if (shape[i] !== 1) idx += coord * stride;
-      stride *= shape[i]!;
-    }
-    return idx;
-  };
-  for (let o = 0; o < batch; o++) {
-    const A = index(o, pa) * m * k;
-    const B = index(o, pb) * k * n;
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let sum = 0;
-        let abs = 0;
-        for (let p = 0; p < k; p++) {
-          const x = a[A + (c.transposeA ? p * m + i : i * k + p)]!;
-          const y = b[B + (c.transposeB ? j * k + p : p * n + j)]!;
-          sum += x * y;
-          abs += Math.abs(x * y);
-        }
-        values[(o * m + i) * n + j] = sum;
-        bound[(o * m + i) * n + j] = (k + 2) * 2 ** -24 * abs + 1e-30;
-      }
-    }
-  }
-  return { shape: [...outBatch, m, n], values, bound };
-}
 
 const shape2 = (m: number, k: number, tA: boolean) => (tA ? [k, m] : [m, k]);
 

@@ -5,6 +5,7 @@ import { blasInstallHint, blasLibraryCandidates } from './blas-libraries';
 import { copyKernelOverrides } from './copy-kernels';
 import { elementwiseKernelOverrides } from './elementwise-kernels';
 import { matMulKernelOverrides } from './matmul-kernels';
+import { applyMatMulPrecision, type MatMulPrecision, type MatMulPrecisionResult } from './matmul-precision';
 
 /** The tfjs backend name this package registers. */
 export const NATIVE_BACKEND = 'native';
@@ -54,6 +55,8 @@ export interface NativeBackendStatus {
 }
 
 let registered: NativeBackendStatus | null = null;
+/** The addon behind the registered backend. */
+let activeAddon: NativeAddon | null = null;
 
 function envNumber(name: string): number | undefined {
   const v = process.env[name];
@@ -149,6 +152,7 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
   if (tf.findBackendFactory(NATIVE_BACKEND) == null) {
     tf.registerBackend(NATIVE_BACKEND, async () => await wasmFactory(), opts.priority ?? 3);
   }
+  activeAddon = addon;
   const info = addon.info();
   registered = {
     ok: true,
@@ -162,4 +166,24 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
     },
   };
   return registered;
+}
+
+/**
+ * The precision of the 'native' backend's matrix products from now on: 'fp32' (default) or
+ * 'bf16' (bfloat16 inputs through oneDNN; see `applyMatMulPrecision` for the error bound). Where
+ * oneDNN is missing the result is `ok: false` with the reason, and products stay float32. Throws
+ * when the native backend has not been registered.
+ */
+export function setMatMulPrecision(precision: MatMulPrecision): MatMulPrecisionResult {
+  if (activeAddon == null) {
+    throw new Error(
+      'setMatMulPrecision: the native backend is not registered; call registerNativeBackend() first',
+    );
+  }
+  return applyMatMulPrecision(activeAddon, precision);
+}
+
+/** What the registered native backend's addon reports now (BLAS, precision, oneDNN and its last kernel), or null. */
+export function nativeBackendInfo(): AddonInfo | null {
+  return activeAddon?.info() ?? null;
 }

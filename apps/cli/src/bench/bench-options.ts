@@ -1,3 +1,4 @@
+import { MATMUL_PRECISIONS, type MatMulPrecision } from '@md4/backend-native';
 import type { TransformerConfig } from '@md4/models';
 
 /** A benchmark configuration: the same flags `torch_md4.py` gets. */
@@ -36,6 +37,10 @@ export interface BenchOptions {
   wasm: boolean;
   /** Add the native training step's 10 costliest kernels (tf.profile). */
   profile: boolean;
+  /** Precisions of our matrix products to time (the native backend's; default both). */
+  precisions: MatMulPrecision[];
+  /** The peer's autocast settings to time (`torch_md4.py --autocast`; default both). */
+  peerAutocasts: PeerAutocast[];
   /** Skip the PyTorch peer. */
   noPeer: boolean;
   /** Skip sampling or training. */
@@ -43,9 +48,13 @@ export interface BenchOptions {
   sample: boolean;
 }
 
+/** The peer's `--autocast` values: float32, or bf16 autocast on the CPU. */
+export const PEER_AUTOCASTS = ['none', 'bf16'] as const;
+export type PeerAutocast = (typeof PEER_AUTOCASTS)[number];
+
 const USAGE = `usage: node dist/bench.js [--configs tiny,small-cpu] [--train-steps N] [--train-warmup N]
   [--sample-steps T] [--sample-batch B] [--generations N] [--rounds N] [--quick]
-  [--only train|sample] [--wasm] [--profile] [--no-peer]
+  [--only train|sample] [--precision fp32,bf16] [--peer-autocast none,bf16] [--wasm] [--profile] [--no-peer]
 env: MD4_BENCH_CONFIGS, MD4_TORCH_PEER (path of torch_md4.py), OPENBLAS_CORETYPE (given to both sides)`;
 
 function positiveInt(flag: string, value: string | undefined): number {
@@ -54,6 +63,17 @@ function positiveInt(flag: string, value: string | undefined): number {
     throw new Error(`${flag} needs a positive integer (got ${value ?? 'nothing'})\n${USAGE}`);
   }
   return n;
+}
+
+function listOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T[] {
+  const items = (value ?? '').split(',').filter(Boolean);
+  const bad = items.filter((x) => !allowed.includes(x as T));
+  if (items.length === 0 || bad.length > 0) {
+    throw new Error(
+      `${flag} takes a comma-separated list of ${allowed.join(', ')} (got ${value ?? 'nothing'})\n${USAGE}`,
+    );
+  }
+  return items as T[];
 }
 
 /** Parses the benchmark's flags (and MD4_BENCH_CONFIGS); throws with the usage on bad input. */
@@ -70,6 +90,8 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     wasm: false,
     profile: false,
     noPeer: false,
+    precisions: [...MATMUL_PRECISIONS],
+    peerAutocasts: [...PEER_AUTOCASTS],
     train: true,
     sample: true,
   };
@@ -106,6 +128,12 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
         opts.sample = what === 'sample';
         break;
       }
+      case '--precision':
+        opts.precisions = listOf(flag, value(), MATMUL_PRECISIONS);
+        break;
+      case '--peer-autocast':
+        opts.peerAutocasts = listOf(flag, value(), PEER_AUTOCASTS);
+        break;
       case '--quick':
       case '--': // pnpm may pass its separator through
         break;

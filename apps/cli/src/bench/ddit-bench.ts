@@ -3,13 +3,14 @@
 // side by side with the PyTorch reference (packages/models/scripts/ddit_reference.py bench); a
 // 1024-token generation with the caching sampler; and peak RSS while loading the 680 MB F32 file.
 // Prints one JSON line per measurement.
-//   node dist/ddit-bench.js [--batches 1,8] [--rounds N] [--sample-steps T] [--no-peer] [--no-load] [--no-sample]
+//   node dist/ddit-bench.js [--batches 1,8] [--rounds N] [--sample-steps T] [--precision fp32|bf16]
+//     [--no-peer] [--no-load] [--no-sample]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registerNativeBackend } from '@md4/backend-native';
+import { MATMUL_PRECISIONS, type MatMulPrecision, registerNativeBackend } from '@md4/backend-native';
 import { createRng } from '@md4/core';
 import { createDDiT, MDLM_OWT } from '@md4/models';
 import { exportMdlm, loadModel } from '@md4/models/node';
@@ -131,7 +132,12 @@ async function main(): Promise<void> {
   const sampleSteps = Number(flag('--sample-steps') ?? 32);
   const coreTypeGiven = process.env.OPENBLAS_CORETYPE;
   const native = await registerNative();
-  const { backend } = await setupBackend('auto');
+  const requested = flag('--precision') ?? 'fp32';
+  if (!(MATMUL_PRECISIONS as readonly string[]).includes(requested)) {
+    throw new Error(`--precision takes ${MATMUL_PRECISIONS.join(' or ')} (got ${requested})`);
+  }
+  const { backend, precision, notice } = await setupBackend('auto', requested as MatMulPrecision);
+  if (notice) console.error(notice);
   peerCoreType = coreTypeGiven ?? native.blas?.core;
   const cpu = cpus()[0]?.model ?? 'unknown';
   const model = createDDiT(MDLM_OWT, { seed: 0 });
@@ -140,6 +146,7 @@ async function main(): Promise<void> {
     bench: 'ddit',
     cpu,
     backend,
+    precision,
     openblasCore: native.blas?.core,
     peerCoreType,
     params: model.parameterCount(),

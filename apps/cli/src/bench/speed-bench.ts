@@ -8,8 +8,13 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registerNativeBackend } from '@md4/backend-native';
-import { type BenchConfig, type BenchOptions, parseBenchOptions } from './bench-options';
+import {
+  type MatMulPrecision,
+  nativeBackendInfo,
+  registerNativeBackend,
+  setMatMulPrecision,
+} from '@md4/backend-native';
+import { type BenchConfig, type BenchOptions, type PeerAutocast, parseBenchOptions } from './bench-options';
 import { round } from './cpu-load';
 import { measureSampling, measureTraining, type SampleFigures, type TrainFigures } from './measure-ours';
 import { findRepoRoot, locatePeer, type PeerFigures, peerArgs, runPeer } from './torch-peer';
@@ -18,6 +23,8 @@ type PeerResult = { figures: PeerFigures } | { figures: null; reason: string };
 
 interface Context {
   opts: BenchOptions;
+  /** Why bf16 was not timed, when it was asked for and oneDNN is missing. */
+  precisionNotice?: string;
   backend: string;
   peer: { path: string } | { error: string };
   coreType: string | undefined;
@@ -32,42 +39,77 @@ function best<T extends { tokensPerSec: number }>(xs: T[]): T | null {
   return xs.reduce<T | null>((b, x) => (b == null || x.tokensPerSec > b.tokensPerSec ? x : b), null);
 }
 
-function peerRun(ctx: Context, config: BenchConfig, mode: 'train' | 'sample'): PeerResult {
+function peerRun(
+  ctx: Context,
+  config: BenchConfig,
+  mode: 'train' | 'sample',
+  autocast: PeerAutocast,
+): PeerResult {
   if ('error' in ctx.peer) return { figures: null, reason: ctx.peer.error };
-  return runPeer(ctx.peer.path, peerArgs(config, mode, ctx.opts, ctx.threads), ctx.coreType);
+  return runPeer(ctx.peer.path, peerArgs(config, mode, ctx.opts, ctx.threads, autocast), ctx.coreType);
 }
 
-/** Rounds of (ours, then the peer); the best round of each side. */
+/** Our matrix-product precision for what follows (the native backend's; wasm is always float32). */
+function usePrecision(ctx: Context, precision: MatMulPrecision): boolean {
+  if (ctx.backend !== 'native') return precision === 'fp32';
+  const result = setMatMulPrecision(precision);
+  if (!result.ok) ctx.precisionNotice = result.notice;
+  return result.ok;
+}
+
+/**
+ * Rounds of (ours at each precision, then the peer at each autocast); the best round of each, and
+ * the ratio of every pairing ("bf16/none": ours in bf16 against the peer in float32).
+ */
 async function compare<T extends { tokensPerSec: number }>(
   ctx: Context,
   config: BenchConfig,
   mode: 'train' | 'sample',
   ours: (round: number) => Promise<T>,
 ) {
-  const mine: T[] = [];
-  const theirs: PeerFigures[] = [];
+  const mine = new Map<MatMulPrecision, T[]>();
+  const theirs = new Map<PeerAutocast, PeerFigures[]>();
   let reason: string | undefined;
   for (let r = 0; r < ctx.opts.rounds; r++) {
-    mine.push(await ours(r));
-    const p = peerRun(ctx, config, mode);
-    if (p.figures) theirs.push(p.figures);
-    else reason = p.reason;
+    for (const precision of ctx.opts.precisions) {
+      if (!usePrecision(ctx, precision)) continue;
+      mine.set(precision, [...(mine.get(precision) ?? []), await ours(r)]);
+    }
+    usePrecision(ctx, 'fp32');
+    for (const autocast of ctx.opts.peerAutocasts) {
+      const p = peerRun(ctx, config, mode, autocast);
+      if (p.figures) theirs.set(autocast, [...(theirs.get(autocast) ?? []), p.figures]);
+      else reason = p.reason;
+    }
   }
-  const o = best(mine);
-  const p = best(theirs);
-  // the profile is taken in the last round; keep it whichever round was fastest
-  const profiled = mine.find((m) => 'profile' in m && m.profile != null) as { profile?: unknown } | undefined;
+  const oursBest = Object.fromEntries([...mine].map(([k, xs]) => [k, withProfile(xs)]));
+  const peerBest = Object.fromEntries([...theirs].map(([k, xs]) => [k, best(xs)]));
+  const ratios: Record<string, number | null> = {};
+  for (const [precision, o] of Object.entries(oursBest))
+    for (const [autocast, p] of Object.entries(peerBest)) ratios[`${precision}/${autocast}`] = ratio(o, p);
+  return {
+    ours: oursBest,
+    peer: peerBest,
+    ratios,
+    ...(ctx.opts.rounds > 1
+      ? {
+          rounds: {
+            ours: Object.fromEntries([...mine].map(([k, xs]) => [k, xs.map((m) => m.tokensPerSec)])),
+            peer: Object.fromEntries([...theirs].map(([k, xs]) => [k, xs.map((m) => m.tokensPerSec)])),
+          },
+        }
+      : {}),
+    ...(theirs.size === 0 ? { peerReason: reason } : {}),
+  };
+}
+
+/** The fastest round, keeping the profile (taken in the last round) whichever round was fastest. */
+function withProfile<T extends { tokensPerSec: number }>(xs: T[]): T | null {
+  const o = best(xs);
+  const profiled = xs.find((m) => 'profile' in m && m.profile != null) as { profile?: unknown } | undefined;
   if (o && profiled && !('profile' in o && o.profile != null))
     Object.assign(o, { profile: profiled.profile });
-  return {
-    ours: o,
-    peer: p,
-    ratio: ratio(o, p),
-    ...(ctx.opts.rounds > 1
-      ? { rounds: { ours: mine.map((m) => m.tokensPerSec), peer: theirs.map((m) => m.tokensPerSec) } }
-      : {}),
-    ...(p == null ? { peerReason: reason } : {}),
-  };
+  return o;
 }
 
 async function benchConfig(ctx: Context, config: BenchConfig) {
@@ -96,7 +138,7 @@ async function benchConfig(ctx: Context, config: BenchConfig) {
     // our default: sequences that reveal nothing in a step skip the call (exact; the peer has no such path)
     const lazy = await measureSampling(config, backend, { ...so, lazy: true });
     sample.oursLazy = lazy;
-    sample.ratioLazy = ratio(lazy, sample.peer as PeerFigures | null);
+    sample.ratioLazy = ratio(lazy, (sample.peer as Record<string, PeerFigures | null>).none ?? null);
     out.sample = sample;
   }
   return out;
@@ -145,6 +187,9 @@ async function main() {
       backend,
       nativeNotice: native.notice ?? null,
       blas: native.blas ?? null,
+      precisions: ctx.opts.precisions,
+      precisionNotice: ctx.precisionNotice ?? null,
+      dnnl: nativeBackendInfo()?.dnnl ?? null,
       threads: ctx.threads,
       openblasCoretype: { environment: coreTypeGiven ?? null, givenToBoth: coreType ?? null },
       peer: 'error' in ctx.peer ? null : ctx.peer.path,
@@ -155,7 +200,7 @@ async function main() {
         `sample: ancestral, cosine grid, ${opts.sampleSteps} steps, batch ${opts.sampleBatch}, ` +
         `${opts.generations} timed generation(s) after one 3-step warm-up; tokensPerSec = generated tokens / s. ` +
         `sample.ours: one network call per step like the peer (lazy off); oursLazy: our default. ` +
-        `Best of ${opts.rounds} round(s) per side; ratio = ours / peer tokens/s (>1: ours faster). ` +
+        `Best of ${opts.rounds} round(s) per side; ratios["<ours precision>/<peer autocast>"] = ours / peer tokens/s (>1: ours faster). ` +
         'otherCpuLoad: CPUs other processes used meanwhile.',
     },
   };

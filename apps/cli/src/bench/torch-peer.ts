@@ -43,6 +43,7 @@ export function peerArgs(
     generations: number;
   },
   threads: number,
+  autocast: 'none' | 'bf16' = 'none',
 ): string[] {
   const m = config.model;
   const common = [
@@ -52,6 +53,7 @@ export function peerArgs(
     `--seq=${m.seqLen}`,
     `--vocab=${m.vocabSize}`,
     `--threads=${threads}`,
+    ...(autocast === 'none' ? [] : [`--autocast=${autocast}`]),
   ];
   return mode === 'train'
     ? [...common, `--batch=${config.batch}`, `--steps=${o.trainSteps}`, `--warmup=${o.trainWarmup}`]

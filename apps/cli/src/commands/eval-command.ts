@@ -1,3 +1,4 @@
+import type { MatMulPrecision } from '@md4/backend-native';
 import { tokenizerFromId } from '@md4/datasets';
 import type { ElboEstimate } from '@md4/elbo';
 import { setupBackend } from '../backend-setup';
@@ -15,6 +16,7 @@ export interface EvalOptions {
   samples: number;
   seed: number;
   backend: string;
+  precision: MatMulPrecision;
   json: boolean;
 }
 
@@ -47,7 +49,7 @@ export function parseStepList(spec: string): Array<number | undefined> {
  */
 export async function evalCommand(checkpointPath: string, opts: EvalOptions): Promise<void> {
   const stepList = parseStepList(opts.steps);
-  const { notice } = await setupBackend(opts.backend);
+  const { notice } = await setupBackend(opts.backend, opts.precision);
   if (notice && !opts.json) process.stderr.write(`${notice}\n`);
   const opened = await openCheckpoint(checkpointPath);
   const { denoiser: model, schedule, config } = opened;

@@ -1,3 +1,4 @@
+import type { MatMulPrecision } from '@md4/backend-native';
 import { createRng } from '@md4/core';
 import { writeFileAtomic } from '@md4/core/node';
 import { tokenizerFromId } from '@md4/datasets';
@@ -23,6 +24,7 @@ export interface SampleCommandOptions {
   watch: boolean;
   out?: string;
   backend: string;
+  precision: MatMulPrecision;
   json: boolean;
 }
 
@@ -54,7 +56,7 @@ export async function sampleCommand(checkpointPath: string, opts: SampleCommandO
   if (opts.grid !== 'uniform' && opts.grid !== 'cosine') {
     throw new UsageError(`--grid must be uniform or cosine, got "${opts.grid}"`);
   }
-  const { notice } = await setupBackend(opts.backend);
+  const { notice } = await setupBackend(opts.backend, opts.precision);
   if (notice && !opts.json) process.stderr.write(`${notice}\n`);
   const opened = await openCheckpoint(checkpointPath);
   try {

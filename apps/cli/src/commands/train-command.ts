@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MatMulPrecision } from '@md4/backend-native';
 import { createRng } from '@md4/core';
 import { makeDirectory, writeFileAtomic } from '@md4/core/node';
 import { type BatchCursor, batches } from '@md4/datasets';
@@ -40,7 +41,7 @@ export interface TrainOptions {
  * checkpoints, a checkpoint at the end and on Ctrl-C, and exact resumption (`--resume`).
  */
 export async function trainCommand(config: TrainConfig, opts: TrainOptions): Promise<void> {
-  const { backend, notice } = await setupBackend(config.backend);
+  const { backend, precision, notice } = await setupBackend(config.backend, config.precision);
   const say = (line: string) => {
     if (!opts.quiet) process.stderr.write(`${line}\n`);
   };
@@ -63,7 +64,7 @@ export async function trainCommand(config: TrainConfig, opts: TrainOptions): Pro
   }
   const lock = await acquireRunLock(config.out);
   try {
-    await trainInFolder(config, opts, { backend, say, checkpointDir });
+    await trainInFolder(config, opts, { backend, precision, say, checkpointDir });
   } finally {
     await lock.release();
   }
@@ -73,7 +74,12 @@ export async function trainCommand(config: TrainConfig, opts: TrainOptions): Pro
 async function trainInFolder(
   config: TrainConfig,
   opts: TrainOptions,
-  { backend, say, checkpointDir }: { backend: string; say: (line: string) => void; checkpointDir: string },
+  {
+    backend,
+    precision,
+    say,
+    checkpointDir,
+  }: { backend: string; precision: MatMulPrecision; say: (line: string) => void; checkpointDir: string },
 ): Promise<void> {
   const previous = opts.resume ? replanned(await loadCheckpointDir(checkpointDir), config, say) : null;
   const modelConfig = previous?.config.model;
@@ -128,7 +134,7 @@ async function trainInFolder(
   }
   say(
     `md4 train: ${model.parameterCount().toLocaleString()} parameters (${model.config.layers} layers x ${model.config.dModel}), ` +
-      `${data.description}, schedule ${trainer.schedule.name}, backend ${backend}, ` +
+      `${data.description}, schedule ${trainer.schedule.name}, backend ${backend} (${precision} products), ` +
       `${previous ? `resuming at step ${trainer.completedSteps}` : 'from scratch'} -> ${config.steps} steps`,
   );
 
@@ -149,7 +155,7 @@ async function trainInFolder(
     checkpointFromTrainer(trainer, {
       tokenizer: data.tokenizer.id,
       dataCursor: stream.cursor,
-      metadata: { data: config.data, backend },
+      metadata: { data: config.data, backend, precision },
     });
   const validations = new Map<number, Awaited<ReturnType<typeof evaluateSplit>>>();
   const validate = async (step: number) => {
@@ -228,6 +234,7 @@ async function trainInFolder(
         gradNorm: result.gradNorm,
         lr: result.lr,
         tokensPerSecond,
+        precision,
       });
       guard.observe(result.step, result.nelbo, advice());
       const every = (n: number) => n > 0 && result.step % n === 0;

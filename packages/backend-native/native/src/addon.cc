@@ -4,6 +4,7 @@
 //
 //   init(blasPaths, threads, minBatchSplitFlops, tuneCoreType, poolSplit: -1 auto | 0 | 1)
 //   info()                                                     what was loaded
+//   precision(bf16, dnnlPaths)                                 bf16 products through oneDNN, or float32
 //   gemm(heap, transA, transB, batch, m, n, k, aOff, aStride, bOff, bStride, cOff, biasOff, act, alpha)
 //   copy(heap, srcOff, dstOff, elemBytes, layout: Float64Array [shape..., srcStrides...])
 //   concat(heap, dstOff, elemBytes, outer, parts: Float64Array [srcOff0, inner0, srcOff1, inner1, ...])
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "blas-loader.h"
+#include "dnnl-gemm.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "strided-copy.h"
@@ -69,7 +71,32 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("config", b.getConfig != nullptr ? std::string(b.getConfig()) : std::string());
   o.Set("minBatchSplitFlops", md4::gemmSettings().minBatchSplitFlops);
   o.Set("poolSplit", md4::gemmSettings().poolSplit);
+  o.Set("precision", md4::gemmSettings().bf16 ? "bf16" : "fp32");
+  const md4::DnnlInfo& dnnl = md4::dnnlInfo();
+  Napi::Object d = Napi::Object::New(env);
+  d.Set("loaded", dnnl.loaded);
+  d.Set("library", dnnl.path);
+  d.Set("version", dnnl.version);
+  d.Set("kernel", dnnl.isa);
+  o.Set("dnnl", d);
   return o;
+}
+
+// precision(bf16, dnnlPaths): bf16 true sends products to oneDNN with bfloat16 inputs (loading it
+// from the first of dnnlPaths that works, once); false returns to float32 BLAS products.
+Napi::Value Precision(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[1].IsArray()) return Throw(env, "precision(bf16, dnnlPaths)");
+  const bool bf16 = info[0].ToBoolean().Value();
+  if (bf16) {
+    Napi::Array list = info[1].As<Napi::Array>();
+    std::vector<std::string> paths;
+    for (uint32_t i = 0; i < list.Length(); i++) paths.push_back(list.Get(i).As<Napi::String>().Utf8Value());
+    const std::string error = md4::loadDnnl(paths);
+    if (!error.empty()) return Throw(env, "oneDNN could not be loaded (" + error + ")");
+  }
+  md4::gemmSettings().bf16 = bf16;
+  return env.Undefined();
 }
 
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
@@ -260,6 +287,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("init", Napi::Function::New(env, Init));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("gemm", Napi::Function::New(env, Gemm));
+  exports.Set("precision", Napi::Function::New(env, Precision));
   exports.Set("copy", Napi::Function::New(env, Copy));
   exports.Set("concat", Napi::Function::New(env, Concat));
   exports.Set("unary", Napi::Function::New(env, Unary));

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "blas-loader.h"
+#include "dnnl-gemm.h"
 #include "thread-pool.h"
 
 namespace md4 {
@@ -13,7 +14,7 @@ GemmSettings& gemmSettings() {
   return s;
 }
 
-static void activate(float* row, int n, int act, float alpha) {
+void applyActivation(float* row, int n, int act, float alpha) {
   switch (act) {
     case kRelu:
       for (int j = 0; j < n; j++) row[j] = row[j] > 0.f ? row[j] : 0.f;
@@ -60,10 +61,17 @@ static void gemmBlock(const Gemm& g, int i, int m0, int m1, int n0, int n1) {
                  bSub, ldb, beta, cSub, g.n);
   }
   if (g.act != kLinear)
-    for (int r = 0; r < rows; r++) activate(cSub + static_cast<int64_t>(r) * g.n, cols, g.act, g.actAlpha);
+    for (int r = 0; r < rows; r++) applyActivation(cSub + static_cast<int64_t>(r) * g.n, cols, g.act, g.actAlpha);
 }
 
 void runGemm(const Gemm& g) {
+  if (gemmSettings().bf16)
+    runGemmBf16(g);
+  else
+    runGemmFloat32(g);
+}
+
+void runGemmFloat32(const Gemm& g) {
   const GemmSettings& s = gemmSettings();
   const double flops = 2.0 * g.m * g.n * g.k;
   const int threads = threadPool().size();

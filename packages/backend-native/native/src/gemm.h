@@ -30,10 +30,19 @@ struct GemmSettings {
   // true: the BLAS always runs single-threaded and one product is cut into panels of rows (or
   // of columns) that the pool's threads take dynamically; false: the BLAS's own threads.
   bool poolSplit = true;
+  // true: products go to oneDNN with bfloat16 inputs (see dnnl-gemm.h) once it is loaded.
+  bool bf16 = false;
 };
 
 GemmSettings& gemmSettings();
 
+// g in the precision of gemmSettings(): runGemmBf16 when bf16 is set, else runGemmFloat32.
 void runGemm(const Gemm& g);
+
+// g in float32 through the BLAS.
+void runGemmFloat32(const Gemm& g);
+
+// row[j] = act(row[j]) for j < n.
+void applyActivation(float* row, int n, int act, float alpha);
 
 }  // namespace md4

@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { md4, tinyTrainFlags } from './cli-process.test-helper';
+
+// CI installs oneDNN (scripts/ensure-system.sh), so there the first test runs bf16.
+const work = mkdtempSync(join(tmpdir(), 'md4-precision-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** The tiny run's flags with its progress lines (and notices) on. */
+const loud = tinyTrainFlags().filter((flag) => flag !== '--quiet');
+const records = (out: string) =>
+  readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+const metadata = (out: string) =>
+  JSON.parse(readFileSync(join(out, 'checkpoint', 'config.json'), 'utf8')).metadata;
+
+describe('md4 train --precision', () => {
+  it('records the precision the products ran in: bf16 on the native backend when oneDNN loads', () => {
+    const out = join(work, 'native');
+    const r = md4([
+      'train',
+      ...loud,
+      '--backend',
+      'native',
+      '--precision',
+      'bf16',
+      '--steps',
+      '2',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    // Without oneDNN (or the native backend) one line says so and the run is float32.
+    const ran = /--precision bf16(:| needs)/.test(r.stderr) ? 'fp32' : 'bf16';
+    expect(metadata(out).precision).toBe(ran);
+    expect(
+      records(out)
+        .filter((x) => x.split === 'train')
+        .map((x) => x.precision),
+    ).toEqual([ran, ran]);
+  });
+
+  it('on wasm says bf16 needs the native backend, and trains in fp32', () => {
+    const out = join(work, 'wasm');
+    const r = md4(['train', ...loud, '--precision', 'bf16', '--steps', '1', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/--precision bf16 needs the native backend; matrix products stay float32/);
+    expect(metadata(out).precision).toBe('fp32');
+  });
+
+  it('an unknown precision is a usage error naming the choices', () => {
+    const r = md4(['train', ...tinyTrainFlags(), '--precision', 'fp16', '--out', join(work, 'x')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--precision.*Allowed choices are fp32, bf16/);
+  });
+});

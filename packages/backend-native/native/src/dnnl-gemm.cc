@@ -1,0 +1,238 @@
+#include "dnnl-gemm.h"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <tuple>
+
+#include "thread-pool.h"
+
+#ifdef MD4_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.h>
+#endif
+
+namespace md4 {
+
+DnnlInfo& dnnlInfo() {
+  static DnnlInfo info;
+  return info;
+}
+
+void toBfloat16(const float* in, uint16_t* out, int64_t n) {
+  parallelFor(n, 1 << 16, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; i++) {
+      uint32_t u;
+      std::memcpy(&u, in + i, 4);
+      const bool nan = (u & 0x7fffffffu) > 0x7f800000u;
+      out[i] = nan ? static_cast<uint16_t>((u >> 16) | 0x40) : static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+    }
+  });
+}
+
+#ifndef MD4_HAVE_DNNL
+
+std::string loadDnnl(const std::vector<std::string>&) {
+  return "the addon was built without oneDNN's headers (install libdnnl-dev, then rebuild the addon)";
+}
+void runGemmBf16(const Gemm& g) { runGemmFloat32(g); }
+
+#else
+
+namespace {
+
+// The oneDNN C API functions used, resolved with dlsym.
+struct Dnnl {
+  void* handle = nullptr;
+  decltype(&dnnl_engine_create) engineCreate = nullptr;
+  decltype(&dnnl_stream_create) streamCreate = nullptr;
+  decltype(&dnnl_memory_desc_init_by_strides) mdByStrides = nullptr;
+  decltype(&dnnl_matmul_desc_init) matmulDesc = nullptr;
+  decltype(&dnnl_primitive_desc_create) pdCreate = nullptr;
+  decltype(&dnnl_primitive_desc_query) pdQuery = nullptr;
+  decltype(&dnnl_primitive_desc_destroy) pdDestroy = nullptr;
+  decltype(&dnnl_primitive_create) primitiveCreate = nullptr;
+  decltype(&dnnl_primitive_execute) execute = nullptr;
+  decltype(&dnnl_stream_wait) streamWait = nullptr;
+  decltype(&dnnl_memory_create) memoryCreate = nullptr;
+  decltype(&dnnl_memory_set_data_handle) setHandle = nullptr;
+  decltype(&dnnl_memory_destroy) memoryDestroy = nullptr;
+  decltype(&dnnl_version) version = nullptr;
+  dnnl_engine_t engine = nullptr;
+  dnnl_stream_t stream = nullptr;
+};
+
+Dnnl& dnnl() {
+  static Dnnl d;
+  return d;
+}
+
+// One product shape: its primitive and memory objects (data handles set per call).
+struct Plan {
+  dnnl_primitive_t primitive = nullptr;
+  dnnl_memory_t src = nullptr, weights = nullptr, bias = nullptr, dst = nullptr;
+};
+
+using PlanKey = std::tuple<bool, bool, int, int, int, int, int, int, bool>;
+
+std::map<PlanKey, Plan>& plans() {
+  static std::map<PlanKey, Plan> p;
+  return p;
+}
+
+// 3-D memory descriptor {batch, rows, cols} of a row-major matrix stack, or of its transpose.
+bool matrixDesc(dnnl_memory_desc_t* md, int batch, int rows, int cols, bool transposed, dnnl_data_type_t type) {
+  dnnl_dims_t dims = {batch, rows, cols};
+  dnnl_dims_t strides = {static_cast<dnnl_dim_t>(rows) * cols, transposed ? 1 : cols, transposed ? rows : 1};
+  return dnnl().mdByStrides(md, 3, dims, type, strides) == dnnl_success;
+}
+
+const Plan* planFor(const Gemm& g, int batchA, int batchB) {
+  const PlanKey key{g.transA, g.transB, g.batch, batchA, batchB, g.m, g.n, g.k, g.bias != nullptr};
+  auto found = plans().find(key);
+  if (found != plans().end()) return &found->second;
+  Dnnl& d = dnnl();
+  dnnl_memory_desc_t a, b, c, bias;
+  if (!matrixDesc(&a, batchA, g.m, g.k, g.transA, dnnl_bf16) || !matrixDesc(&b, batchB, g.k, g.n, g.transB, dnnl_bf16) ||
+      !matrixDesc(&c, g.batch, g.m, g.n, false, dnnl_f32) || !matrixDesc(&bias, 1, 1, g.n, false, dnnl_f32))
+    return nullptr;
+  dnnl_matmul_desc_t desc;
+  if (d.matmulDesc(&desc, &a, &b, g.bias != nullptr ? &bias : nullptr, &c) != dnnl_success) return nullptr;
+  dnnl_primitive_desc_t pd;
+  if (d.pdCreate(&pd, &desc, nullptr, d.engine, nullptr) != dnnl_success) return nullptr;
+  const char* impl = nullptr;
+  d.pdQuery(pd, dnnl_query_impl_info_str, 0, &impl);
+  if (impl != nullptr) dnnlInfo().isa = impl;
+  Plan plan;
+  const bool ok = d.primitiveCreate(&plan.primitive, pd) == dnnl_success &&
+                  d.memoryCreate(&plan.src, &a, d.engine, DNNL_MEMORY_NONE) == dnnl_success &&
+                  d.memoryCreate(&plan.weights, &b, d.engine, DNNL_MEMORY_NONE) == dnnl_success &&
+                  d.memoryCreate(&plan.dst, &c, d.engine, DNNL_MEMORY_NONE) == dnnl_success &&
+                  (g.bias == nullptr || d.memoryCreate(&plan.bias, &bias, d.engine, DNNL_MEMORY_NONE) == dnnl_success);
+  d.pdDestroy(pd);
+  if (!ok) return nullptr;
+  return &plans().emplace(key, plan).first->second;
+}
+
+// Per-thread scratch for the bf16 copies of the operands.
+std::vector<uint16_t>& scratch(int which) {
+  static thread_local std::vector<uint16_t> buffers[2];
+  return buffers[which];
+}
+
+// A stack of `batch` matrices of `count` floats, `stride` apart (0: one shared), as contiguous bf16.
+const uint16_t* bf16Stack(const float* x, int64_t stride, int batch, int64_t count, int which) {
+  const int n = stride == 0 ? 1 : batch;
+  std::vector<uint16_t>& out = scratch(which);
+  out.resize(static_cast<size_t>(n) * count);
+  if (stride == count || n == 1)
+    toBfloat16(x, out.data(), n * count);
+  else
+    for (int i = 0; i < n; i++) toBfloat16(x + i * stride, out.data() + i * count, count);
+  return out.data();
+}
+
+}  // namespace
+
+std::string loadDnnl(const std::vector<std::string>& paths) {
+  Dnnl& d = dnnl();
+  if (d.handle != nullptr) return "";
+  // oneDNN runs on OpenMP threads, which by default spin after each product and take the cores
+  // from the addon's pool running the elementwise kernels in between (measured: small-cpu training
+  // 5217 tokens/s spinning, 5530 passive). libgomp reads this when it loads, with libdnnl.
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+  std::string errors;
+  auto fail = [&](const std::string& why) { errors += (errors.empty() ? "" : "; ") + why; };
+  for (const std::string& path : paths) {
+    void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (h == nullptr) {
+      const char* e = dlerror();
+      fail(e != nullptr ? e : path + ": cannot open");
+      continue;
+    }
+    Dnnl c;
+    bool all = true;
+    auto get = [&](auto& fn, const char* name) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(h, name));
+      all = all && fn != nullptr;
+    };
+    get(c.engineCreate, "dnnl_engine_create");
+    get(c.streamCreate, "dnnl_stream_create");
+    get(c.mdByStrides, "dnnl_memory_desc_init_by_strides");
+    get(c.matmulDesc, "dnnl_matmul_desc_init");
+    get(c.pdCreate, "dnnl_primitive_desc_create");
+    get(c.pdQuery, "dnnl_primitive_desc_query");
+    get(c.pdDestroy, "dnnl_primitive_desc_destroy");
+    get(c.primitiveCreate, "dnnl_primitive_create");
+    get(c.execute, "dnnl_primitive_execute");
+    get(c.streamWait, "dnnl_stream_wait");
+    get(c.memoryCreate, "dnnl_memory_create");
+    get(c.setHandle, "dnnl_memory_set_data_handle");
+    get(c.memoryDestroy, "dnnl_memory_destroy");
+    get(c.version, "dnnl_version");
+    if (!all) {
+      fail(path + ": not a oneDNN 2.x library (a function is missing)");
+      dlclose(h);
+      continue;
+    }
+    if (c.engineCreate(&c.engine, dnnl_cpu, 0) != dnnl_success ||
+        c.streamCreate(&c.stream, c.engine, dnnl_stream_default_flags) != dnnl_success) {
+      fail(path + ": no CPU engine");
+      dlclose(h);
+      continue;
+    }
+    c.handle = h;
+    d = c;
+    const dnnl_version_t* v = d.version();
+    DnnlInfo& info = dnnlInfo();
+    info.loaded = true;
+    info.path = path;
+    info.version = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+    return "";
+  }
+  return errors.empty() ? "no oneDNN library paths given" : errors;
+}
+
+// Below this many flops per product, float32 through the BLAS is faster than rounding the operands
+// and starting oneDNN's threads (measured: 16 x 256 x 256 takes 42 GFLOP/s in float32, 32 in bf16;
+// 4096 x 256 x 256 takes 114-143 in float32, 124-190 in bf16).
+constexpr double kBf16MinFlops = 1 << 24;
+
+void runGemmBf16(const Gemm& g) {
+  Dnnl& d = dnnl();
+  if (2.0 * g.m * g.n * g.k < kBf16MinFlops) {
+    runGemmFloat32(g);
+    return;
+  }
+  const int batchA = g.strideA == 0 ? 1 : g.batch;
+  const int batchB = g.strideB == 0 ? 1 : g.batch;
+  const Plan* plan = d.handle != nullptr && g.k > 0 ? planFor(g, batchA, batchB) : nullptr;
+  if (plan == nullptr) {
+    runGemmFloat32(g);  // no oneDNN, an empty inner dimension, or a shape it refuses: float32
+    return;
+  }
+  const uint16_t* a = bf16Stack(g.a, g.strideA, g.batch, static_cast<int64_t>(g.m) * g.k, 0);
+  const uint16_t* b = bf16Stack(g.b, g.strideB, g.batch, static_cast<int64_t>(g.k) * g.n, 1);
+  d.setHandle(plan->src, const_cast<uint16_t*>(a));
+  d.setHandle(plan->weights, const_cast<uint16_t*>(b));
+  d.setHandle(plan->dst, g.c);
+  dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, plan->src}, {DNNL_ARG_WEIGHTS, plan->weights}, {DNNL_ARG_DST, plan->dst}};
+  int count = 3;
+  if (g.bias != nullptr) {
+    d.setHandle(plan->bias, const_cast<float*>(g.bias));
+    args[count++] = {DNNL_ARG_BIAS, plan->bias};
+  }
+  d.execute(plan->primitive, d.stream, count, args);
+  d.streamWait(d.stream);
+  if (g.act != kLinear) {
+    const int64_t rows = static_cast<int64_t>(g.batch) * g.m;
+    parallelFor(rows, 64, [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; r++) applyActivation(g.c + r * g.n, g.n, g.act, g.actAlpha);
+    });
+  }
+}
+
+#endif
+
+}  // namespace md4

@@ -1,0 +1,144 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Case, randomValues, reference } from './matmul-reference.test-helper';
+import { nativeAvailable } from './native-available.test-helper';
+import { NATIVE_BACKEND, nativeBackendInfo, setMatMulPrecision } from './register-native-backend';
+
+// bf16 products round each float32 input to bfloat16 (8 significant bits: off by at most 2^-8 of
+// itself), so a product term is off by at most (2^-7 + 2^-16) of |a b|, and float32 accumulation
+// adds (k + 2) 2^-24: |c - c_exact| <= (2^-7 + 2^-16 + (k + 2) 2^-24) sum_p |a_ip b_pj|.
+const bf16Bound = (abs: number, k: number) => (2 ** -7 + 2 ** -16 + (k + 2) * 2 ** -24) * abs + 1e-30;
+
+const dnnlAvailable = nativeAvailable && setMatMulPrecision('fp32').ok && setMatMulPrecision('bf16').ok;
+if (nativeAvailable && !dnnlAvailable) console.warn('oneDNN unavailable: bf16 product tests skipped');
+if (nativeAvailable) setMatMulPrecision('fp32');
+
+/** Products of at least 2^24 flops each, so they take oneDNN's path: every transpose, batches, broadcasts. */
+const cases: Case[] = [];
+for (const transposeA of [false, true]) {
+  for (const transposeB of [false, true]) {
+    const [m, n, k] = [257, 129, 300];
+    cases.push({
+      aShape: transposeA ? [k, m] : [m, k],
+      bShape: transposeB ? [n, k] : [k, n],
+      transposeA,
+      transposeB,
+    });
+  }
+}
+cases.push(
+  { aShape: [3, 130, 200], bShape: [3, 200, 330], transposeA: false, transposeB: false },
+  { aShape: [2, 260, 256], bShape: [256, 300], transposeA: false, transposeB: false },
+  { aShape: [2, 300, 260], bShape: [1, 310, 300], transposeA: true, transposeB: true },
+);
+
+describe.runIf(dnnlAvailable)('bf16 matrix products (oneDNN)', () => {
+  beforeAll(async () => {
+    expect(await tf.setBackend(NATIVE_BACKEND)).toBe(true);
+    expect(setMatMulPrecision('bf16')).toMatchObject({ ok: true, precision: 'bf16' });
+  });
+  afterAll(async () => {
+    setMatMulPrecision('fp32');
+    await tf.setBackend('wasm');
+  });
+
+  it.each(cases.map((c, i) => [i, c] as const))(
+    'case %i is within the bf16 bound of a float64 reference, and visibly rounded',
+    (i, c) => {
+      const av = randomValues(
+        c.aShape.reduce((x, y) => x * y, 1),
+        3000 + i,
+      );
+      const bv = randomValues(
+        c.bShape.reduce((x, y) => x * y, 1),
+        4000 + i,
+      );
+      const ref = reference(c, av, bv);
+      const before = tf.memory().numTensors;
+      const got = tf.tidy(() =>
+        tf.matMul(tf.tensor(av, c.aShape), tf.tensor(bv, c.bShape), c.transposeA, c.transposeB).dataSync(),
+      );
+      let worst = 0;
+      let beyondFloat32 = 0;
+      for (let j = 0; j < got.length; j++) {
+        const error = Math.abs(got[j]! - ref.values[j]!);
+        worst = Math.max(worst, error / bf16Bound(ref.abs[j]!, ref.k));
+        if (error > ref.bound[j]!) beyondFloat32++;
+      }
+      expect(worst).toBeLessThanOrEqual(1);
+      // bf16 really ran: most outputs are further from the exact value than float32 could be
+      expect(beyondFloat32).toBeGreaterThan(got.length / 2);
+      expect(nativeBackendInfo()?.dnnl.kernel).toMatch(/\w/);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+
+  it('bias and activation (_FusedMatMul) are applied to the bf16 product', () => {
+    const [m, n, k] = [200, 300, 280];
+    const av = randomValues(m * k, 7);
+    const bv = randomValues(k * n, 8);
+    const bias = randomValues(n, 9);
+    const ref = reference({ aShape: [m, k], bShape: [k, n], transposeA: false, transposeB: false }, av, bv);
+    const got = tf.tidy(() =>
+      tf.fused
+        .matMul({
+          a: tf.tensor2d(av, [m, k]),
+          b: tf.tensor2d(bv, [k, n]),
+          bias: tf.tensor1d(bias),
+          activation: 'relu',
+        })
+        .dataSync(),
+    );
+    for (let j = 0; j < got.length; j++) {
+      const exact = Math.max(0, ref.values[j]! + bias[j % n]!);
+      expect(Math.abs(got[j]! - exact)).toBeLessThanOrEqual(
+        bf16Bound(ref.abs[j]!, k) + 2 ** -23 * Math.abs(exact),
+      );
+    }
+  });
+
+  it('gradients (both backward products) are within the bf16 bound', () => {
+    // f(A) = sum(W * (A B)), so df/dA = W B^T: a product with inner dimension n.
+    const [m, n, k] = [160, 384, 300];
+    const av = randomValues(m * k, 11);
+    const bv = randomValues(k * n, 12);
+    const wv = randomValues(m * n, 13);
+    const grad = tf.tidy(() => {
+      const b = tf.tensor2d(bv, [k, n]);
+      const w = tf.tensor2d(wv, [m, n]);
+      return tf
+        .grad((a: tf.Tensor) => tf.sum(tf.mul(w, tf.matMul(a as tf.Tensor2D, b))))(tf.tensor2d(av, [m, k]))
+        .dataSync();
+    });
+    const ref = reference({ aShape: [m, n], bShape: [k, n], transposeA: false, transposeB: true }, wv, bv);
+    for (let j = 0; j < grad.length; j++)
+      expect(Math.abs(grad[j]! - ref.values[j]!)).toBeLessThanOrEqual(bf16Bound(ref.abs[j]!, ref.k));
+  });
+
+  it('small products stay float32 (faster there): a 16 x 16 x 16 product meets the float32 bound', () => {
+    const c: Case = { aShape: [16, 16], bShape: [16, 16], transposeA: false, transposeB: false };
+    const av = randomValues(256, 21);
+    const bv = randomValues(256, 22);
+    const ref = reference(c, av, bv);
+    const got = tf.tidy(() => tf.matMul(tf.tensor2d(av, [16, 16]), tf.tensor2d(bv, [16, 16])).dataSync());
+    for (let j = 0; j < got.length; j++)
+      expect(Math.abs(got[j]! - ref.values[j]!)).toBeLessThanOrEqual(ref.bound[j]!);
+  });
+
+  it('fp32 again gives float32 products', () => {
+    setMatMulPrecision('fp32');
+    try {
+      const c: Case = { aShape: [257, 300], bShape: [300, 129], transposeA: false, transposeB: false };
+      const av = randomValues(257 * 300, 31);
+      const bv = randomValues(300 * 129, 32);
+      const ref = reference(c, av, bv);
+      const got = tf.tidy(() =>
+        tf.matMul(tf.tensor2d(av, [257, 300]), tf.tensor2d(bv, [300, 129])).dataSync(),
+      );
+      for (let j = 0; j < got.length; j++)
+        expect(Math.abs(got[j]! - ref.values[j]!)).toBeLessThanOrEqual(ref.bound[j]!);
+    } finally {
+      setMatMulPrecision('bf16');
+    }
+  });
+});
