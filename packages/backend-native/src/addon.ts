@@ -98,6 +98,32 @@ export interface NativeAddon {
   ): void;
   /** Softmax of each row of a [rows, n] float32 matrix. */
   softmax(heap: ArrayBufferLike, xOffset: number, outOffset: number, rows: number, n: number): void;
+  /**
+   * One AdamW update of n float32 values (see @md4/core's ADAMW_UPDATE_KERNEL): outP, outM, outV
+   * from param, grad, m, v; `constants` = [beta1, beta2, eps, lr, weightDecay, biasCorrection1,
+   * biasCorrection2, gradScale]. Offsets in bytes.
+   */
+  adamw(
+    heap: ArrayBufferLike,
+    paramOffset: number,
+    gradOffset: number,
+    mOffset: number,
+    vOffset: number,
+    outParamOffset: number,
+    outMOffset: number,
+    outVOffset: number,
+    n: number,
+    constants: Float64Array,
+  ): void;
+  /** out = shadow * decay + param * (1 - decay) over n float32 values (EMA_UPDATE_KERNEL). */
+  ema(
+    heap: ArrayBufferLike,
+    shadowOffset: number,
+    paramOffset: number,
+    outOffset: number,
+    n: number,
+    decay: number,
+  ): void;
   /** out[o, i] = reduce_k x[o, k, i] over a [outer, r, inner] float32 array. */
   reduce(
     heap: ArrayBufferLike,

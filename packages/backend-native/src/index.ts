@@ -6,6 +6,7 @@ export { elementwiseKernelOverrides } from './elementwise-kernels';
 export { batchMatMulKernel, fusedMatMulKernel, matMulKernelOverrides } from './matmul-kernels';
 export type { MatMulPrecision, MatMulPrecisionResult } from './matmul-precision';
 export { dnnlLibraryCandidates, MATMUL_PRECISIONS } from './matmul-precision';
+export { optimizerKernels } from './optimizer-kernels';
 export type { NativeBackendOptions, NativeBackendStatus } from './register-native-backend';
 export {
   NATIVE_BACKEND,

@@ -6,6 +6,7 @@ import { copyKernelOverrides } from './copy-kernels';
 import { elementwiseKernelOverrides } from './elementwise-kernels';
 import { matMulKernelOverrides } from './matmul-kernels';
 import { applyMatMulPrecision, type MatMulPrecision, type MatMulPrecisionResult } from './matmul-precision';
+import { optimizerKernels } from './optimizer-kernels';
 
 /** The tfjs backend name this package registers. */
 export const NATIVE_BACKEND = 'native';
@@ -148,6 +149,10 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
     if (tf.getKernel(config.kernelName, NATIVE_BACKEND) != null) continue;
     const kernelFunc = overrides[config.kernelName]?.(config) ?? config.kernelFunc;
     tf.registerKernel({ ...config, kernelFunc, backendName: NATIVE_BACKEND });
+  }
+  // Kernels wasm does not have: the fused optimizer updates.
+  for (const config of optimizerKernels(addon, NATIVE_BACKEND)) {
+    if (tf.getKernel(config.kernelName, NATIVE_BACKEND) == null) tf.registerKernel(config);
   }
   if (tf.findBackendFactory(NATIVE_BACKEND) == null) {
     tf.registerBackend(NATIVE_BACKEND, async () => await wasmFactory(), opts.priority ?? 3);

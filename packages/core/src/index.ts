@@ -4,5 +4,7 @@ export { sampleCategorical, softmax64 } from './categorical';
 export type { Denoiser } from './denoiser';
 export { assertTokenRange, maskId } from './mask';
 export { countLeakedTensors, disposeAll, liveTensors } from './memory';
+export type { AdamWUpdateAttrs, EmaUpdateAttrs } from './optimizer-kernels';
+export { ADAMW_UPDATE_KERNEL, EMA_UPDATE_KERNEL } from './optimizer-kernels';
 export type { Rng, SeededRng } from './rng';
 export { createRng, restoreRng } from './rng';

@@ -1,3 +1,4 @@
+import { ADAMW_UPDATE_KERNEL, type AdamWUpdateAttrs } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type LearningRateConfig, learningRateAt } from './learning-rate';
 
@@ -95,11 +96,38 @@ export class AdamW {
     const bc1 = 1 - b1 ** k;
     const bc2 = 1 - b2 ** k;
     const scale = opts.gradScale ?? 1;
+    // One fused pass per parameter where the backend has the kernel (same float32 formula).
+    const fused = tf.getKernel(ADAMW_UPDATE_KERNEL, tf.getBackend()) != null;
     for (const [name, p] of params) {
       const g0 = grads.get(name);
       if (g0 == null) throw new Error(`AdamW: no gradient for parameter "${name}"`);
       const state = this.slot(name, p);
       const wd = opts.decay == null || opts.decay(name) ? weightDecay : 0;
+      if (fused) {
+        const attrs: AdamWUpdateAttrs = {
+          beta1: b1,
+          beta2: b2,
+          eps,
+          lr,
+          weightDecay: wd,
+          biasCorrection1: bc1,
+          biasCorrection2: bc2,
+          gradScale: scale,
+        };
+        tf.tidy(() => {
+          const [next, m, v] = tf
+            .engine()
+            .runKernel(
+              ADAMW_UPDATE_KERNEL,
+              { param: p, grad: g0, m: state.m, v: state.v },
+              attrs as unknown as tf.NamedAttrMap,
+            ) as tf.Tensor[];
+          state.m.assign(m!);
+          state.v.assign(v!);
+          p.assign(next!);
+        });
+        continue;
+      }
       tf.tidy(() => {
         const g = scale === 1 ? g0 : tf.mul(g0, scale);
         const m = tf.add(tf.mul(state.m, b1), tf.mul(g, 1 - b1));

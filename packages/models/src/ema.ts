@@ -1,3 +1,4 @@
+import { EMA_UPDATE_KERNEL, type EmaUpdateAttrs } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -20,10 +21,25 @@ export class ExponentialMovingAverage {
   /** One EMA update from the current weights (borrowed). */
   update(params: ReadonlyMap<string, tf.Tensor>): void {
     const a = this.decay;
+    // One fused pass per parameter where the backend has the kernel (same float32 formula).
+    const fused = tf.getKernel(EMA_UPDATE_KERNEL, tf.getBackend()) != null;
+    const attrs: EmaUpdateAttrs = { decay: a };
     for (const [name, p] of params) {
       const s = this.shadow[name];
       if (s == null) throw new Error(`EMA: no shadow for parameter "${name}"`);
-      tf.tidy(() => s.assign(tf.add(tf.mul(s, a), tf.mul(p, 1 - a))));
+      tf.tidy(() =>
+        s.assign(
+          fused
+            ? (tf
+                .engine()
+                .runKernel(
+                  EMA_UPDATE_KERNEL,
+                  { shadow: s, param: p },
+                  attrs as unknown as tf.NamedAttrMap,
+                ) as tf.Tensor)
+            : tf.add(tf.mul(s, a), tf.mul(p, 1 - a)),
+        ),
+      );
     }
   }
 

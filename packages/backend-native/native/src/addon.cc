@@ -12,6 +12,8 @@
 //   binary(heap, op, aOff, bOff, outOff, layout: Float64Array [shape..., aStrides..., bStrides...])
 //   softmax(heap, xOff, outOff, rows, n)
 //   reduce(heap, op, xOff, outOff, outer, r, inner)
+//   adamw(heap, pOff, gOff, mOff, vOff, outP, outM, outV, n, consts)   one fused AdamW update
+//   ema(heap, shadowOff, paramOff, outOff, n, decay)                    one fused EMA update
 
 #include <napi.h>
 
@@ -23,6 +25,7 @@
 #include "dnnl-gemm.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "optimizer.h"
 #include "strided-copy.h"
 #include "thread-pool.h"
 
@@ -269,6 +272,59 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// adamw(heap, pOff, gOff, mOff, vOff, outP, outM, outV, n, consts: Float64Array [beta1, beta2, eps,
+// lr, weightDecay, biasCorrection1, biasCorrection2, gradScale]).
+Napi::Value AdamW(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 10 || !info[0].IsArrayBuffer() || !info[9].IsTypedArray())
+    return Throw(env, "adamw(heap, pOff, gOff, mOff, vOff, outP, outM, outV, n, Float64Array consts)");
+  Napi::TypedArray ta = info[9].As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != napi_float64_array || ta.ElementLength() != 8)
+    return Throw(env, "adamw: consts must be a Float64Array of 8 numbers");
+  const double* k = ta.As<Napi::Float64Array>().Data();
+  const int64_t n = arg(info, 8);
+  const float* ptrs[4];
+  for (int i = 0; i < 4; i++) {
+    ptrs[i] = floats(info, 0, arg(info, 1 + i), n);
+    if (ptrs[i] == nullptr) return env.Null();
+  }
+  float* outs[3];
+  for (int i = 0; i < 3; i++) {
+    outs[i] = floats(info, 0, arg(info, 5 + i), n);
+    if (outs[i] == nullptr) return env.Null();
+  }
+  // Each constant rounded to float32 as a tfjs scalar would be; 1 - beta and 1 - lr wd in double first.
+  md4::AdamWConstants c;
+  c.beta1 = static_cast<float>(k[0]);
+  c.oneMinusBeta1 = static_cast<float>(1 - k[0]);
+  c.beta2 = static_cast<float>(k[1]);
+  c.oneMinusBeta2 = static_cast<float>(1 - k[1]);
+  c.eps = static_cast<float>(k[2]);
+  c.lr = static_cast<float>(k[3]);
+  c.decay = k[4] > 0;
+  c.decayFactor = static_cast<float>(1 - k[3] * k[4]);
+  c.biasCorrection1 = static_cast<float>(k[5]);
+  c.biasCorrection2 = static_cast<float>(k[6]);
+  c.scaled = k[7] != 1;
+  c.gradScale = static_cast<float>(k[7]);
+  md4::adamwUpdate(ptrs[0], ptrs[1], ptrs[2], ptrs[3], outs[0], outs[1], outs[2], n, c);
+  return env.Undefined();
+}
+
+// ema(heap, shadowOff, paramOff, outOff, n, decay).
+Napi::Value Ema(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 6 || !info[0].IsArrayBuffer()) return Throw(env, "ema(heap, shadowOff, paramOff, outOff, n, decay)");
+  const int64_t n = arg(info, 4);
+  const double decay = info[5].As<Napi::Number>().DoubleValue();
+  const float* s = floats(info, 0, arg(info, 1), n);
+  const float* p = s == nullptr ? nullptr : floats(info, 0, arg(info, 2), n);
+  float* out = p == nullptr ? nullptr : floats(info, 0, arg(info, 3), n);
+  if (out == nullptr) return env.Null();
+  md4::emaUpdate(s, p, out, n, static_cast<float>(decay), static_cast<float>(1 - decay));
+  return env.Undefined();
+}
+
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 7 || !info[0].IsArrayBuffer()) return Throw(env, "reduce(heap, op, xOff, outOff, outer, r, inner)");
@@ -294,6 +350,8 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("reduce", Napi::Function::New(env, Reduce));
+  exports.Set("adamw", Napi::Function::New(env, AdamW));
+  exports.Set("ema", Napi::Function::New(env, Ema));
   return exports;
 }
 
