@@ -124,6 +124,21 @@ export interface NativeAddon {
     n: number,
     decay: number,
   ): void;
+  /**
+   * Rotary embedding (ROPE_KERNEL of @md4/core) of x [outer, length, 2 half] by cos, sin
+   * [length, half]; `inverse` rotates by minus the angle.
+   */
+  rope(
+    heap: ArrayBufferLike,
+    xOffset: number,
+    cosOffset: number,
+    sinOffset: number,
+    outOffset: number,
+    outer: number,
+    length: number,
+    half: number,
+    inverse: boolean,
+  ): void;
   /** out[o, i] = reduce_k x[o, k, i] over a [outer, r, inner] float32 array. */
   reduce(
     heap: ArrayBufferLike,

@@ -14,4 +14,5 @@ export {
   registerNativeBackend,
   setMatMulPrecision,
 } from './register-native-backend';
+export { ropeKernel } from './rope-kernel';
 export type { WasmHeapBackend } from './wasm-heap-backend';

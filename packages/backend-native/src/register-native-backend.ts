@@ -7,6 +7,7 @@ import { elementwiseKernelOverrides } from './elementwise-kernels';
 import { matMulKernelOverrides } from './matmul-kernels';
 import { applyMatMulPrecision, type MatMulPrecision, type MatMulPrecisionResult } from './matmul-precision';
 import { optimizerKernels } from './optimizer-kernels';
+import { ropeKernel } from './rope-kernel';
 
 /** The tfjs backend name this package registers. */
 export const NATIVE_BACKEND = 'native';
@@ -150,8 +151,8 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
     const kernelFunc = overrides[config.kernelName]?.(config) ?? config.kernelFunc;
     tf.registerKernel({ ...config, kernelFunc, backendName: NATIVE_BACKEND });
   }
-  // Kernels wasm does not have: the fused optimizer updates.
-  for (const config of optimizerKernels(addon, NATIVE_BACKEND)) {
+  // Kernels wasm does not have: the fused optimizer updates and rotary embedding.
+  for (const config of [...optimizerKernels(addon, NATIVE_BACKEND), ropeKernel(addon, NATIVE_BACKEND)]) {
     if (tf.getKernel(config.kernelName, NATIVE_BACKEND) == null) tf.registerKernel(config);
   }
   if (tf.findBackendFactory(NATIVE_BACKEND) == null) {

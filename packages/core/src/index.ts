@@ -8,3 +8,5 @@ export type { AdamWUpdateAttrs, EmaUpdateAttrs } from './optimizer-kernels';
 export { ADAMW_UPDATE_KERNEL, EMA_UPDATE_KERNEL } from './optimizer-kernels';
 export type { Rng, SeededRng } from './rng';
 export { createRng, restoreRng } from './rng';
+export type { RopeAttrs } from './rope-kernel';
+export { ROPE_KERNEL } from './rope-kernel';

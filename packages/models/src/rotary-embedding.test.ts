@@ -1,3 +1,4 @@
+import { ROPE_KERNEL } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { applyRope, ropeTables } from './rotary-embedding';
@@ -23,5 +24,69 @@ describe('rotary embedding', () => {
     expect(dot(3, 3)).toBeCloseTo(dot(0, 0), 4);
     expect(tf.norm(at(q, 7)).dataSync()[0]).toBeCloseTo(tf.norm(q).dataSync()[0]!, 4);
     tf.dispose([q, k]);
+  });
+});
+
+describe('rotary embedding through a backend kernel (ROPE_KERNEL)', () => {
+  it('where the backend registers it, values and gradients equal the composed ops', async () => {
+    const previous = tf.getBackend();
+    await tf.setBackend('cpu');
+    const f = Math.fround;
+    let calls = 0;
+    try {
+      const [B, H, L, hd] = [2, 2, 5, 6];
+      const tables = ropeTables(L, hd);
+      const x = tf.tensor4d(
+        Array.from({ length: B * H * L * hd }, (_, i) => Math.sin(i * 1.3)),
+        [B, H, L, hd],
+      );
+      const dy = tf.tensor4d(
+        Array.from({ length: B * H * L * hd }, (_, i) => Math.cos(i * 0.7)),
+        [B, H, L, hd],
+      );
+      const run = () =>
+        tf.tidy(() => [
+          applyRope(x, tables).dataSync(),
+          tf
+            .grad((t: tf.Tensor) => tf.sum(tf.mul(applyRope(t as tf.Tensor4D, tables), dy)))(x)
+            .dataSync(),
+        ]);
+      const composed = run();
+      // @md4/core's formula in float32 JavaScript, as a backend would register it
+      tf.registerKernel({
+        kernelName: ROPE_KERNEL,
+        backendName: 'cpu',
+        kernelFunc: ({ inputs, backend, attrs }) => {
+          calls++;
+          const cpu = backend as tf.KernelBackend;
+          const read = (name: string) => cpu.readSync(inputs[name]!.dataId) as Float32Array;
+          const [xs, cs, ss] = [read('x'), read('cos'), read('sin')];
+          const half = inputs.cos!.shape[1]!;
+          const rows = inputs.cos!.shape[0]!;
+          const out = new Float32Array(xs.length);
+          for (let r = 0; r < xs.length / (2 * half); r++) {
+            for (let j = 0; j < half; j++) {
+              const [x0, x1] = [xs[r * 2 * half + 2 * j]!, xs[r * 2 * half + 2 * j + 1]!];
+              const [c, s] = [cs[(r % rows) * half + j]!, ss[(r % rows) * half + j]!];
+              const inverse = (attrs as { inverse: boolean }).inverse;
+              out[r * 2 * half + 2 * j] = inverse ? f(f(x0 * c) + f(x1 * s)) : f(f(x0 * c) - f(x1 * s));
+              out[r * 2 * half + 2 * j + 1] = inverse ? f(f(x1 * c) - f(x0 * s)) : f(f(x0 * s) + f(x1 * c));
+            }
+          }
+          const shape = inputs.x!.shape;
+          return { dataId: cpu.write(out, shape, 'float32'), shape, dtype: 'float32' };
+        },
+      });
+      const before = tf.memory().numTensors;
+      const fused = run();
+      expect(tf.memory().numTensors).toBe(before);
+      expect(calls).toBe(3); // the rotation twice (value; inside tf.grad), its inverse once (the gradient)
+      expect(fused[0]).toEqual(composed[0]);
+      expect(fused[1]).toEqual(composed[1]);
+      tf.dispose([x, dy]);
+    } finally {
+      tf.unregisterKernel(ROPE_KERNEL, 'cpu');
+      await tf.setBackend(previous);
+    }
   });
 });

@@ -1,4 +1,6 @@
+import { ROPE_KERNEL, type RopeAttrs } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { customOp } from './custom-gradient';
 
 /** cos/sin tables of rotary position embeddings, float32 [L, hd/2] (row = position, column = pair). */
 export interface RopeTables {
@@ -39,8 +41,10 @@ export function ropeTables(length: number, headDim: number, theta = 10000): Rope
 }
 
 /**
- * Applies the rotation to x [B, H, L, hd] with ordinary tfjs ops (the reference path, used on
- * backends other than wasm): y_{2p} = x_{2p} cos - x_{2p+1} sin, y_{2p+1} = x_{2p} sin + x_{2p+1} cos.
+ * Applies the rotation to x [B, H, L, hd] (the reference attention path, used on backends other
+ * than wasm): y_{2p} = x_{2p} cos - x_{2p+1} sin, y_{2p+1} = x_{2p} sin + x_{2p+1} cos.
+ * Where the backend registers @md4/core's ROPE_KERNEL (the native backend) it is one kernel whose
+ * gradient is the inverse rotation; elsewhere ordinary tfjs ops; the results are identical.
  * Differentiable. Returns a new tensor; `x` is borrowed.
  */
 export function applyRope(x: tf.Tensor4D, tables: RopeTables): tf.Tensor4D {
@@ -54,6 +58,7 @@ export function applyRope(x: tf.Tensor4D, tables: RopeTables): tf.Tensor4D {
     const half = hd / 2;
     const cos = tf.tensor2d(tables.cos.subarray(0, L * half), [L, half]);
     const sin = tf.tensor2d(tables.sin.subarray(0, L * half), [L, half]);
+    if (tf.getKernel(ROPE_KERNEL, tf.getBackend()) != null) return fusedRope(x, cos, sin) as tf.Tensor4D;
     const pairs = tf.reshape(x, [B, H, L, half, 2]);
     const [x0, x1] = tf.unstack(pairs, 4) as [tf.Tensor4D, tf.Tensor4D];
     const y0 = tf.sub(tf.mul(x0, cos), tf.mul(x1, sin));
@@ -61,3 +66,17 @@ export function applyRope(x: tf.Tensor4D, tables: RopeTables): tf.Tensor4D {
     return tf.reshape(tf.stack([y0, y1], 4), [B, H, L, hd]);
   });
 }
+
+const rotate = (x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor, inverse: boolean) =>
+  tf.engine().runKernel(ROPE_KERNEL, { x, cos, sin }, {
+    inverse,
+  } satisfies RopeAttrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+
+/** ROPE_KERNEL with the inverse rotation as its gradient (cos and sin are constants). */
+const fusedRope = customOp(([x, cos, sin], save) => {
+  save([cos!, sin!]);
+  return {
+    value: rotate(x!, cos!, sin!, false),
+    gradFunc: (dy, [c, s]) => [rotate(dy, c!, s!, true), tf.zerosLike(c!), tf.zerosLike(s!)],
+  };
+});

@@ -14,6 +14,7 @@
 //   reduce(heap, op, xOff, outOff, outer, r, inner)
 //   adamw(heap, pOff, gOff, mOff, vOff, outP, outM, outV, n, consts)   one fused AdamW update
 //   ema(heap, shadowOff, paramOff, outOff, n, decay)                    one fused EMA update
+//   rope(heap, xOff, cosOff, sinOff, outOff, outer, length, half, inverse)   rotary embedding
 
 #include <napi.h>
 
@@ -26,6 +27,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "optimizer.h"
+#include "rope.h"
 #include "strided-copy.h"
 #include "thread-pool.h"
 
@@ -325,6 +327,22 @@ Napi::Value Ema(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// rope(heap, xOff, cosOff, sinOff, outOff, outer, length, half, inverse).
+Napi::Value Rope(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 9 || !info[0].IsArrayBuffer())
+    return Throw(env, "rope(heap, xOff, cosOff, sinOff, outOff, outer, length, half, inverse)");
+  const int64_t outer = arg(info, 5), length = arg(info, 6), half = arg(info, 7);
+  if (outer < 0 || length < 0 || half < 1) return Throw(env, "rope: bad sizes", true);
+  const float* x = floats(info, 0, arg(info, 1), outer * length * 2 * half);
+  const float* c = x == nullptr ? nullptr : floats(info, 0, arg(info, 2), length * half);
+  const float* s = c == nullptr ? nullptr : floats(info, 0, arg(info, 3), length * half);
+  float* out = s == nullptr ? nullptr : floats(info, 0, arg(info, 4), outer * length * 2 * half);
+  if (out == nullptr) return env.Null();
+  md4::rope(x, c, s, out, outer, length, half, info[8].ToBoolean().Value());
+  return env.Undefined();
+}
+
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 7 || !info[0].IsArrayBuffer()) return Throw(env, "reduce(heap, op, xOff, outOff, outer, r, inner)");
@@ -352,6 +370,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("adamw", Napi::Function::New(env, AdamW));
   exports.Set("ema", Napi::Function::New(env, Ema));
+  exports.Set("rope", Napi::Function::New(env, Rope));
   return exports;
 }
 
