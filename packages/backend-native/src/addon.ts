@@ -139,6 +139,18 @@ export interface NativeAddon {
     half: number,
     inverse: boolean,
   ): void;
+  /** out = sigmoid(gate) * up over n float32 values (SIGMOID_GATE_KERNEL of @md4/core). */
+  gate(heap: ArrayBufferLike, gateOffset: number, upOffset: number, outOffset: number, n: number): void;
+  /** dGate, dUp of the gated activation from dy (SIGMOID_GATE_GRAD_KERNEL). */
+  gateGrad(
+    heap: ArrayBufferLike,
+    dyOffset: number,
+    gateOffset: number,
+    upOffset: number,
+    dGateOffset: number,
+    dUpOffset: number,
+    n: number,
+  ): void;
   /** out[o, i] = reduce_k x[o, k, i] over a [outer, r, inner] float32 array. */
   reduce(
     heap: ArrayBufferLike,

@@ -3,6 +3,7 @@ export { defaultAddonPath, loadAddon } from './addon';
 export { blasInstallHint, blasLibraryCandidates } from './blas-libraries';
 export { copyKernelOverrides } from './copy-kernels';
 export { elementwiseKernelOverrides } from './elementwise-kernels';
+export { gateKernels } from './gate-kernels';
 export { batchMatMulKernel, fusedMatMulKernel, matMulKernelOverrides } from './matmul-kernels';
 export type { MatMulPrecision, MatMulPrecisionResult } from './matmul-precision';
 export { dnnlLibraryCandidates, MATMUL_PRECISIONS } from './matmul-precision';

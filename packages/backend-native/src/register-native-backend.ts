@@ -4,6 +4,7 @@ import { type AddonInfo, loadAddon, type NativeAddon } from './addon';
 import { blasInstallHint, blasLibraryCandidates } from './blas-libraries';
 import { copyKernelOverrides } from './copy-kernels';
 import { elementwiseKernelOverrides } from './elementwise-kernels';
+import { gateKernels } from './gate-kernels';
 import { matMulKernelOverrides } from './matmul-kernels';
 import { applyMatMulPrecision, type MatMulPrecision, type MatMulPrecisionResult } from './matmul-precision';
 import { optimizerKernels } from './optimizer-kernels';
@@ -151,8 +152,13 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
     const kernelFunc = overrides[config.kernelName]?.(config) ?? config.kernelFunc;
     tf.registerKernel({ ...config, kernelFunc, backendName: NATIVE_BACKEND });
   }
-  // Kernels wasm does not have: the fused optimizer updates and rotary embedding.
-  for (const config of [...optimizerKernels(addon, NATIVE_BACKEND), ropeKernel(addon, NATIVE_BACKEND)]) {
+  // Kernels wasm does not have: fused optimizer updates, rotary embedding, the MLP's gate.
+  const fused = [
+    ...optimizerKernels(addon, NATIVE_BACKEND),
+    ropeKernel(addon, NATIVE_BACKEND),
+    ...gateKernels(addon, NATIVE_BACKEND),
+  ];
+  for (const config of fused) {
     if (tf.getKernel(config.kernelName, NATIVE_BACKEND) == null) tf.registerKernel(config);
   }
   if (tf.findBackendFactory(NATIVE_BACKEND) == null) {

@@ -2,6 +2,7 @@ export type { BackendName, BackendSelection } from './backend';
 export { selectBackend } from './backend';
 export { sampleCategorical, softmax64 } from './categorical';
 export type { Denoiser } from './denoiser';
+export { SIGMOID_GATE_GRAD_KERNEL, SIGMOID_GATE_KERNEL } from './gate-kernel';
 export { assertTokenRange, maskId } from './mask';
 export { countLeakedTensors, disposeAll, liveTensors } from './memory';
 export type { AdamWUpdateAttrs, EmaUpdateAttrs } from './optimizer-kernels';

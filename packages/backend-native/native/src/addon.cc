@@ -15,6 +15,8 @@
 //   adamw(heap, pOff, gOff, mOff, vOff, outP, outM, outV, n, consts)   one fused AdamW update
 //   ema(heap, shadowOff, paramOff, outOff, n, decay)                    one fused EMA update
 //   rope(heap, xOff, cosOff, sinOff, outOff, outer, length, half, inverse)   rotary embedding
+//   gate(heap, gateOff, upOff, outOff, n)                               sigmoid(gate) * up
+//   gateGrad(heap, dyOff, gateOff, upOff, dGateOff, dUpOff, n)          its gradient
 
 #include <napi.h>
 
@@ -28,6 +30,7 @@
 #include "gemm.h"
 #include "optimizer.h"
 #include "rope.h"
+#include "gated-activation.h"
 #include "strided-copy.h"
 #include "thread-pool.h"
 
@@ -343,6 +346,33 @@ Napi::Value Rope(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// gate(heap, gateOff, upOff, outOff, n) and gateGrad(heap, dyOff, gateOff, upOff, dGateOff, dUpOff, n).
+Napi::Value Gate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[0].IsArrayBuffer()) return Throw(env, "gate(heap, gateOff, upOff, outOff, n)");
+  const int64_t n = arg(info, 4);
+  const float* g = floats(info, 0, arg(info, 1), n);
+  const float* u = g == nullptr ? nullptr : floats(info, 0, arg(info, 2), n);
+  float* out = u == nullptr ? nullptr : floats(info, 0, arg(info, 3), n);
+  if (out == nullptr) return env.Null();
+  md4::sigmoidGate(g, u, out, n);
+  return env.Undefined();
+}
+
+Napi::Value GateGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 7 || !info[0].IsArrayBuffer())
+    return Throw(env, "gateGrad(heap, dyOff, gateOff, upOff, dGateOff, dUpOff, n)");
+  const int64_t n = arg(info, 6);
+  const float* ptrs[5];
+  for (int i = 0; i < 5; i++) {
+    ptrs[i] = floats(info, 0, arg(info, 1 + i), n);
+    if (ptrs[i] == nullptr) return env.Null();
+  }
+  md4::sigmoidGateGrad(ptrs[0], ptrs[1], ptrs[2], const_cast<float*>(ptrs[3]), const_cast<float*>(ptrs[4]), n);
+  return env.Undefined();
+}
+
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 7 || !info[0].IsArrayBuffer()) return Throw(env, "reduce(heap, op, xOff, outOff, outer, r, inner)");
@@ -371,6 +401,8 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("adamw", Napi::Function::New(env, AdamW));
   exports.Set("ema", Napi::Function::New(env, Ema));
   exports.Set("rope", Napi::Function::New(env, Rope));
+  exports.Set("gate", Napi::Function::New(env, Gate));
+  exports.Set("gateGrad", Napi::Function::New(env, GateGrad));
   return exports;
 }
 

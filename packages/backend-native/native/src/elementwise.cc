@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "exp-approx.h"
 #include "simd.h"
 #include "thread-pool.h"
 
@@ -16,32 +17,6 @@ namespace {
 
 constexpr int64_t kGrain = 16384;  // elements per task below which threads do not pay
 
-// exp(x) to about 1 ulp in a form that vectorises (Cephes expf): x = n ln2 + r, |r| <= ln2/2,
-// exp(r) by a degree-6 polynomial, 2^n in two halves so the result can underflow to
-// subnormals and overflow to inf like std::exp.
-inline float expApprox(float x) {
-  const float xc = x < -104.f ? -104.f : (x > 89.f ? 89.f : x);
-  const float n = std::nearbyint(xc * 1.44269504088896341f);
-  float r = xc - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.f;
-  const int ni = static_cast<int>(n);
-  const int n1 = ni / 2;
-  const int n2 = ni - n1;
-  int32_t b1 = (n1 + 127) << 23, b2 = (n2 + 127) << 23;
-  float s1, s2;
-  std::memcpy(&s1, &b1, 4);
-  std::memcpy(&s2, &b2, 4);
-  const float y = p * s1 * s2;
-  return x != x ? x : y;
-}
-
 MD4_MULTIVERSION void unaryRange(int op, const float* __restrict x, float* __restrict out, int64_t n) {
   switch (op) {
     case kNeg: for (int64_t i = 0; i < n; i++) out[i] = -x[i]; break;
@@ -51,7 +26,7 @@ MD4_MULTIVERSION void unaryRange(int op, const float* __restrict x, float* __res
     case kSqrt: for (int64_t i = 0; i < n; i++) out[i] = std::sqrt(x[i]); break;
     case kRsqrt: for (int64_t i = 0; i < n; i++) out[i] = 1.f / std::sqrt(x[i]); break;
     case kSquare: for (int64_t i = 0; i < n; i++) out[i] = x[i] * x[i]; break;
-    case kSigmoid: for (int64_t i = 0; i < n; i++) out[i] = 1.f / (1.f + expApprox(-x[i])); break;
+    case kSigmoid: for (int64_t i = 0; i < n; i++) out[i] = sigmoidApprox(x[i]); break;
     case kRelu: for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0.f ? x[i] : (x[i] != x[i] ? x[i] : 0.f); break;
     case kReciprocal: for (int64_t i = 0; i < n; i++) out[i] = 1.f / x[i]; break;
     default: break;
