@@ -127,6 +127,7 @@ async function trainInFolder(
     });
   } catch (error) {
     run.dispose();
+    data.close();
     // Only a resumed cursor can disagree with the settings (a run folder without train-config.json).
     throw new UsageError(
       `--resume: the data order cannot continue: ${(error as Error).message}; resume with the run's --seed and --batch`,
