@@ -408,8 +408,9 @@ export function scheduleFromCheckpoint(ckpt: Checkpoint): MaskingSchedule | Stat
 /**
  * Rebuilds a trainer from a training checkpoint so that training continues exactly: weights, EMA,
  * AdamW moments and step, generator state, schedule (GenMD4 exponents included). Returns the new
- * trainer; `trainer.model` and `trainer.schedule` are new objects the caller must dispose (with
- * `disposeRestored`), and `dataCursor` is handed back for the data loader.
+ * trainer; `trainer.model` and `trainer.schedule` are new objects the caller must dispose (the
+ * returned `disposeAll` disposes the trainer, model and schedule), and `dataCursor` is handed back
+ * for the data loader.
  */
 export function restoreTrainer(
   ckpt: Checkpoint,
