@@ -30,7 +30,11 @@ export interface ElboEstimate {
   sequences: number;
   /** 2^bitsPerToken. */
   perplexity: number;
-  /** The reconstruction term in bits per token, (1 - alpha(0)) log2 V (included in `bitsPerToken`). */
+  /**
+   * The reconstruction term in bits per token (included in `bitsPerToken`): (1 - alpha(0)) log2 V
+   * for MD4 schedules; for GenMD4 the mean over the data of sum_n (1 - eps) t1^{w_{x0^n}} log2 V / L,
+   * the mass still masked at t1 (see `genmd4Loss`).
+   */
   reconstruction: number;
 }
 
