@@ -13,11 +13,11 @@ const dnnlAvailable = nativeAvailable && setMatMulPrecision('fp32').ok && setMat
 if (nativeAvailable && !dnnlAvailable) console.warn('oneDNN unavailable: bf16 product tests skipped');
 if (nativeAvailable) setMatMulPrecision('fp32');
 
-/** Products of at least 2^24 flops each, so they take oneDNN's path: every transpose, batches, broadcasts. */
+/** Product calls of at least 2^27 flops, so they take oneDNN's path: every transpose, batches, broadcasts. */
 const cases: Case[] = [];
 for (const transposeA of [false, true]) {
   for (const transposeB of [false, true]) {
-    const [m, n, k] = [257, 129, 300];
+    const [m, n, k] = [520, 300, 450];
     cases.push({
       aShape: transposeA ? [k, m] : [m, k],
       bShape: transposeB ? [n, k] : [k, n],
@@ -27,9 +27,11 @@ for (const transposeA of [false, true]) {
   }
 }
 cases.push(
-  { aShape: [3, 130, 200], bShape: [3, 200, 330], transposeA: false, transposeB: false },
-  { aShape: [2, 260, 256], bShape: [256, 300], transposeA: false, transposeB: false },
-  { aShape: [2, 300, 260], bShape: [1, 310, 300], transposeA: true, transposeB: true },
+  { aShape: [3, 260, 400], bShape: [3, 400, 330], transposeA: false, transposeB: false },
+  { aShape: [2, 400, 256], bShape: [256, 400], transposeA: false, transposeB: false },
+  { aShape: [2, 300, 400], bShape: [1, 310, 300], transposeA: true, transposeB: true },
+  // attention's shape: many small products that count together
+  { aShape: [8, 4, 256, 64], bShape: [8, 4, 256, 64], transposeA: false, transposeB: true },
 );
 
 describe.runIf(dnnlAvailable)('bf16 matrix products (oneDNN)', () => {
@@ -74,7 +76,7 @@ describe.runIf(dnnlAvailable)('bf16 matrix products (oneDNN)', () => {
   );
 
   it('bias and activation (_FusedMatMul) are applied to the bf16 product', () => {
-    const [m, n, k] = [200, 300, 280];
+    const [m, n, k] = [400, 300, 600];
     const av = randomValues(m * k, 7);
     const bv = randomValues(k * n, 8);
     const bias = randomValues(n, 9);
@@ -99,7 +101,7 @@ describe.runIf(dnnlAvailable)('bf16 matrix products (oneDNN)', () => {
 
   it('gradients (both backward products) are within the bf16 bound', () => {
     // f(A) = sum(W * (A B)), so df/dA = W B^T: a product with inner dimension n.
-    const [m, n, k] = [160, 384, 300];
+    const [m, n, k] = [400, 384, 600];
     const av = randomValues(m * k, 11);
     const bv = randomValues(k * n, 12);
     const wv = randomValues(m * n, 13);
@@ -115,7 +117,7 @@ describe.runIf(dnnlAvailable)('bf16 matrix products (oneDNN)', () => {
       expect(Math.abs(grad[j]! - ref.values[j]!)).toBeLessThanOrEqual(bf16Bound(ref.abs[j]!, ref.k));
   });
 
-  it('small products stay float32 (faster there): a 16 x 16 x 16 product meets the float32 bound', () => {
+  it('small product calls stay float32 (faster there): a 16 x 16 x 16 product meets the float32 bound', () => {
     const c: Case = { aShape: [16, 16], bShape: [16, 16], transposeA: false, transposeB: false };
     const av = randomValues(256, 21);
     const bv = randomValues(256, 22);
@@ -128,12 +130,12 @@ describe.runIf(dnnlAvailable)('bf16 matrix products (oneDNN)', () => {
   it('fp32 again gives float32 products', () => {
     setMatMulPrecision('fp32');
     try {
-      const c: Case = { aShape: [257, 300], bShape: [300, 129], transposeA: false, transposeB: false };
-      const av = randomValues(257 * 300, 31);
-      const bv = randomValues(300 * 129, 32);
+      const c: Case = { aShape: [520, 450], bShape: [450, 300], transposeA: false, transposeB: false };
+      const av = randomValues(520 * 450, 31);
+      const bv = randomValues(450 * 300, 32);
       const ref = reference(c, av, bv);
       const got = tf.tidy(() =>
-        tf.matMul(tf.tensor2d(av, [257, 300]), tf.tensor2d(bv, [300, 129])).dataSync(),
+        tf.matMul(tf.tensor2d(av, [520, 450]), tf.tensor2d(bv, [450, 300])).dataSync(),
       );
       for (let j = 0; j < got.length; j++)
         expect(Math.abs(got[j]! - ref.values[j]!)).toBeLessThanOrEqual(ref.bound[j]!);

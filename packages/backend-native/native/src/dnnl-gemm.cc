@@ -202,14 +202,16 @@ std::string loadDnnl(const std::vector<std::string>& paths) {
   return errors.empty() ? "no oneDNN library paths given" : errors;
 }
 
-// Below this many flops per product, float32 through the BLAS is faster than rounding the operands
-// and starting oneDNN's threads (measured: 16 x 256 x 256 takes 42 GFLOP/s in float32, 32 in bf16;
-// 4096 x 256 x 256 takes 114-143 in float32, 124-190 in bf16).
-constexpr double kBf16MinFlops = 1 << 24;
+// Below this many flops for the whole call (a batch counts together), float32 through the BLAS is
+// as fast or faster than rounding the operands and starting oneDNN's threads (measured on 2 AMX
+// cores: 16 x 256 x 256 takes 42 GFLOP/s in float32, 32 in bf16; the tiny sampler's 50 Mflop
+// products were slower in bf16 at a 2^24 threshold, 182 against 216 tokens/s; small-cpu's
+// attention, 64 products of 256 x 64 x 256, 10.4-14.4 ms in float32, 8.3-8.6 in bf16).
+constexpr double kBf16MinFlops = 1 << 27;
 
 void runGemmBf16(const Gemm& g) {
   Dnnl& d = dnnl();
-  if (2.0 * g.m * g.n * g.k < kBf16MinFlops) {
+  if (2.0 * g.batch * g.m * g.n * g.k < kBf16MinFlops) {
     runGemmFloat32(g);
     return;
   }
