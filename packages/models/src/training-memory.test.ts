@@ -6,26 +6,34 @@ import { preset } from './transformer-config';
 const tiny = resolveNetworkConfig(preset('tiny', { vocabSize: 27 }));
 
 describe('training memory estimate', () => {
-  it('is the closed form 5 N + B P (layers (40 d + 20 h + 4 H P) + 8 V g)', () => {
+  it('is the closed form 5 N + B P (layers (a d + b h + 4 H P) + 8 V g), (a, b) by kernel path', () => {
     // tiny: d 128, h 352, H 4, P 128, 2 layers, V 27
-    const perSequence = 128 * (2 * (40 * 128 + 20 * 352 + 4 * 4 * 128) + 8 * 27);
-    const { fixed, total } = trainingFloats(tiny, 3);
-    expect(fixed).toBe(5 * countNetworkParameters(tiny));
-    expect(total).toBe(fixed + 3 * perSequence);
+    for (const [kernels, a, b] of [
+      ['composed', 40, 20],
+      ['fused', 30, 17],
+    ] as const) {
+      const perSequence = 128 * (2 * (a * 128 + b * 352 + 4 * 4 * 128) + 8 * 27);
+      const { fixed, total } = trainingFloats(tiny, 3, kernels);
+      expect(fixed).toBe(5 * countNetworkParameters(tiny));
+      expect(total).toBe(fixed + 3 * perSequence);
+    }
   });
 
-  it("puts the 4 GiB limit between batch 270 (trains on the native backend) and 300 (fails), tiny's measured edge", () => {
-    expect(4 * trainingFloats(tiny, 270).total).toBeLessThan(MAX_TRAINING_BYTES);
-    expect(4 * trainingFloats(tiny, 300).total).toBeGreaterThan(MAX_TRAINING_BYTES);
+  it("puts the 4 GiB limit at tiny's measured edges: composed 270 trains, 300 fails; fused 345 trains", () => {
     expect(() => assertTrainingMemory(tiny, 270)).not.toThrow();
     expect(() => assertTrainingMemory(tiny, 300)).toThrow(/the largest batch that fits is about 29\d/);
+    expect(() => assertTrainingMemory(tiny, 345, { kernels: 'fused' })).not.toThrow();
+    expect(() => assertTrainingMemory(tiny, 350, { kernels: 'fused' })).toThrow(
+      /the largest batch that fits is about 349/,
+    );
+    expect(4 * trainingFloats(tiny, 349, 'fused').total).toBeLessThanOrEqual(MAX_TRAINING_BYTES);
   });
 
   it('names the largest batch that fits, which fits, while one more does not', () => {
     const limit = 2 ** 28;
     let message = '';
     try {
-      assertTrainingMemory(tiny, 1000, limit);
+      assertTrainingMemory(tiny, 1000, { maxBytes: limit });
     } catch (error) {
       message = (error as Error).message;
     }

@@ -7,26 +7,39 @@ import { countNetworkParameters, type NetworkConfig } from './network-config';
 export const MAX_TRAINING_BYTES = 2 ** 32;
 
 /**
+ * Whether the backend runs @md4/core's fused kernels (rotary embedding, gate, optimizer updates:
+ * the native backend), which keep fewer intermediates for the backward pass, or composes them
+ * from tfjs ops (wasm, cpu, the browser's backends).
+ */
+export type KernelPath = 'fused' | 'composed';
+
+/** Float32 values kept per position and layer, per unit of d and of h, by kernel path (see below). */
+const PER_LAYER = { fused: { d: 30, h: 17 }, composed: { d: 40, h: 20 } } as const;
+
+/**
  * Float32 values a training step of `config` keeps per sequence and in all, at its peak:
  *   fixed = 5 N                      (weights, gradients, AdamW's m and v, the EMA copy; N parameters)
- *   perSequence = P (layers (40 d + 20 h + 4 H P) + 8 V g)
- * with P positions (seqLen / g for g tokens per position), width d, MLP width h, H heads and V the
- * vocabulary. tfjs' autodiff keeps the output of every op of the forward pass for the backward one,
- * so the per-layer terms are several times the textbook count; the coefficients were fitted to the
- * peak memory of `md4 train` on the native backend (tiny, tiny at seqLen 512, tiny at width 256:
- * 113, 162 and 212 KB per token), and put the 4 GiB limit between the largest batch that trains
- * and the smallest that fails (tiny at seqLen 128: 270 trains, 300 fails).
+ *   perSequence = P (layers (a d + b h + 4 H P) + 8 V g)
+ * with P positions (seqLen / g for g tokens per position), width d, MLP width h, H heads, V the
+ * vocabulary, and (a, b) = (30, 17) with fused kernels, (40, 20) composed. tfjs' autodiff keeps the
+ * output of every op of the forward pass for the backward one, so the per-layer terms are several
+ * times the textbook count. The coefficients were fitted to the peak memory of `md4 train` on the
+ * native backend (tiny, tiny at seqLen 512, tiny at width 256), with its fused kernels: 88, 136 and
+ * 168 KB per token (the estimate is 4-8% above each; batch 345 trains, 350 is refused); composed:
+ * 113, 162 and 212 KB per token (batch 270 trained, 300 failed with a wasm trap).
  */
 export function trainingFloats(
   config: NetworkConfig,
   batch: number,
+  kernels: KernelPath = 'composed',
 ): { fixed: number; perSequence: number; total: number } {
   const tokensPerPosition = config.arch === 'md4' ? config.tokensPerPosition : 1;
   const positions = Math.ceil(config.seqLen / tokensPerPosition);
   const { layers, dModel: d, mlpHidden: h, heads } = config;
+  const c = PER_LAYER[kernels];
   const perSequence =
     positions *
-    (layers * (40 * d + 20 * h + 4 * heads * positions) + 8 * config.vocabSize * tokensPerPosition);
+    (layers * (c.d * d + c.h * h + 4 * heads * positions) + 8 * config.vocabSize * tokensPerPosition);
   const fixed = 5 * countNetworkParameters(config);
   return { fixed, perSequence, total: fixed + batch * perSequence };
 }
@@ -39,9 +52,10 @@ export function trainingFloats(
 export function assertTrainingMemory(
   config: NetworkConfig,
   batch: number,
-  maxBytes = MAX_TRAINING_BYTES,
+  opts: { kernels?: KernelPath; maxBytes?: number } = {},
 ): void {
-  const { fixed, perSequence, total } = trainingFloats(config, batch);
+  const maxBytes = opts.maxBytes ?? MAX_TRAINING_BYTES;
+  const { fixed, perSequence, total } = trainingFloats(config, batch, opts.kernels);
   if (4 * total <= maxBytes) return;
   const largestBatch = Math.floor((maxBytes / 4 - fixed) / perSequence);
   const gib = (floats: number) => `${((4 * floats) / 2 ** 30).toFixed(1)} GiB`;

@@ -95,7 +95,7 @@ async function trainInFolder(
           `but --data ${config.data} gives "${data.tokenizer.id}"; resume with the same data`,
       );
     }
-    checkTrainingMemory(previous.config.model, config.batch);
+    checkTrainingMemory(previous.config.model, config.batch, backend);
     const restored = restoreTrainer(previous);
     run = {
       trainer: restored.trainer,
@@ -105,7 +105,7 @@ async function trainInFolder(
   } else {
     const imageLength = data.tokenizer.kind === 'image' ? data.train.length : undefined;
     const architecture = architectureOf(config, data.tokenizer.vocabSize, imageLength);
-    checkTrainingMemory(architecture, config.batch);
+    checkTrainingMemory(architecture, config.batch, backend);
     run = { ...freshTrainer(config, architecture), cursor: undefined };
   }
   // The run's settings, which --resume takes back (a resumed run may have changed --steps).
@@ -310,9 +310,10 @@ function replanned(checkpoint: Checkpoint, config: TrainConfig, say: (line: stri
 }
 
 /** Refuses, before anything is allocated, a step estimated not to fit (see assertTrainingMemory). */
-function checkTrainingMemory(architecture: NetworkConfig, batch: number): void {
+function checkTrainingMemory(architecture: NetworkConfig, batch: number, backend: string): void {
   try {
-    assertTrainingMemory(architecture, batch);
+    // the native backend runs @md4/core's fused kernels, which keep fewer intermediates
+    assertTrainingMemory(architecture, batch, { kernels: backend === 'native' ? 'fused' : 'composed' });
   } catch (error) {
     throw new UsageError(
       `--batch ${batch}: ${(error as Error).message}; lower --batch, --seq-length, or the model's size (--preset, --layers, --dim)`,
