@@ -46,13 +46,18 @@ Napi::Value Throw(Napi::Env env, const std::string& message, bool range = false)
   return env.Null();
 }
 
+// A JavaScript array of strings (library paths).
+std::vector<std::string> stringList(const Napi::Value& value) {
+  Napi::Array list = value.As<Napi::Array>();
+  std::vector<std::string> out;
+  for (uint32_t i = 0; i < list.Length(); i++) out.push_back(list.Get(i).As<Napi::String>().Utf8Value());
+  return out;
+}
+
 Napi::Value Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4 || !info[0].IsArray()) return Throw(env, "init(paths, threads, minBatchSplitFlops, tune)");
-  Napi::Array list = info[0].As<Napi::Array>();
-  std::vector<std::string> paths;
-  for (uint32_t i = 0; i < list.Length(); i++) paths.push_back(list.Get(i).As<Napi::String>().Utf8Value());
-  const std::string error = md4::loadBlas(paths, info[3].ToBoolean().Value());
+  const std::string error = md4::loadBlas(stringList(info[0]), info[3].ToBoolean().Value());
   if (!error.empty()) return Throw(env, "no BLAS library could be loaded (" + error + ")");
   md4::GemmSettings& s = md4::gemmSettings();
   s.threads = std::max(1, info[1].As<Napi::Number>().Int32Value());
@@ -97,10 +102,7 @@ Napi::Value Precision(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !info[1].IsArray()) return Throw(env, "precision(bf16, dnnlPaths)");
   const bool bf16 = info[0].ToBoolean().Value();
   if (bf16) {
-    Napi::Array list = info[1].As<Napi::Array>();
-    std::vector<std::string> paths;
-    for (uint32_t i = 0; i < list.Length(); i++) paths.push_back(list.Get(i).As<Napi::String>().Utf8Value());
-    const std::string error = md4::loadDnnl(paths);
+    const std::string error = md4::loadDnnl(stringList(info[1]));
     if (!error.empty()) return Throw(env, "oneDNN could not be loaded (" + error + ")");
   }
   md4::gemmSettings().bf16 = bf16;

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "shared-library.h"
+
 namespace md4 {
 
 Blas& blas() {
@@ -39,32 +41,22 @@ std::string loadBlas(const std::vector<std::string>& paths, bool tuneCoreType) {
   const char* coreType = preferredCoreType();
   if (tuneCoreType && coreType != nullptr && getenv("OPENBLAS_CORETYPE") == nullptr)
     setenv("OPENBLAS_CORETYPE", coreType, 0);
-  std::string errors;
-  auto fail = [&](const std::string& why) { errors += (errors.empty() ? "" : "; ") + why; };
-  for (const std::string& path : paths) {
-    void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (h == nullptr) {
-      const char* e = dlerror();
-      fail(e != nullptr ? e : path + ": cannot open");
-      continue;
-    }
-    auto sgemm = symbol<SgemmFn>(h, "cblas_sgemm");
-    if (sgemm == nullptr) {
-      fail(path + ": no cblas_sgemm");
-      dlclose(h);
-      continue;
-    }
-    b.handle = h;
-    b.path = path;
-    b.sgemm = sgemm;
-    b.setThreads = symbol<void (*)(int)>(h, "openblas_set_num_threads");
-    b.getThreads = symbol<int (*)()>(h, "openblas_get_num_threads");
-    b.getParallel = symbol<int (*)()>(h, "openblas_get_parallel");
-    b.getCorename = symbol<char* (*)()>(h, "openblas_get_corename");
-    b.getConfig = symbol<char* (*)()>(h, "openblas_get_config");
-    return "";
-  }
-  return errors.empty() ? "no BLAS library paths given" : errors;
+  return openFirstLibrary(
+      paths,
+      [&](void* h, const std::string& path) -> std::string {
+        auto sgemm = symbol<SgemmFn>(h, "cblas_sgemm");
+        if (sgemm == nullptr) return path + ": no cblas_sgemm";
+        b.handle = h;
+        b.path = path;
+        b.sgemm = sgemm;
+        b.setThreads = symbol<void (*)(int)>(h, "openblas_set_num_threads");
+        b.getThreads = symbol<int (*)()>(h, "openblas_get_num_threads");
+        b.getParallel = symbol<int (*)()>(h, "openblas_get_parallel");
+        b.getCorename = symbol<char* (*)()>(h, "openblas_get_corename");
+        b.getConfig = symbol<char* (*)()>(h, "openblas_get_config");
+        return "";
+      },
+      "no BLAS library paths given");
 }
 
 void setBlasThreads(int n) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 
+#include "shared-library.h"
 #include "simd.h"
 #include "thread-pool.h"
 
@@ -150,56 +151,43 @@ std::string loadDnnl(const std::vector<std::string>& paths) {
   // from the addon's pool running the elementwise kernels in between (measured: small-cpu training
   // 5217 tokens/s spinning, 5530 passive). libgomp reads this when it loads, with libdnnl.
   setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
-  std::string errors;
-  auto fail = [&](const std::string& why) { errors += (errors.empty() ? "" : "; ") + why; };
-  for (const std::string& path : paths) {
-    void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (h == nullptr) {
-      const char* e = dlerror();
-      fail(e != nullptr ? e : path + ": cannot open");
-      continue;
-    }
-    Dnnl c;
-    bool all = true;
-    auto get = [&](auto& fn, const char* name) {
-      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(h, name));
-      all = all && fn != nullptr;
-    };
-    get(c.engineCreate, "dnnl_engine_create");
-    get(c.streamCreate, "dnnl_stream_create");
-    get(c.mdByStrides, "dnnl_memory_desc_init_by_strides");
-    get(c.matmulDesc, "dnnl_matmul_desc_init");
-    get(c.pdCreate, "dnnl_primitive_desc_create");
-    get(c.pdQuery, "dnnl_primitive_desc_query");
-    get(c.pdDestroy, "dnnl_primitive_desc_destroy");
-    get(c.primitiveCreate, "dnnl_primitive_create");
-    get(c.execute, "dnnl_primitive_execute");
-    get(c.streamWait, "dnnl_stream_wait");
-    get(c.memoryCreate, "dnnl_memory_create");
-    get(c.setHandle, "dnnl_memory_set_data_handle");
-    get(c.memoryDestroy, "dnnl_memory_destroy");
-    get(c.version, "dnnl_version");
-    if (!all) {
-      fail(path + ": not a oneDNN 2.x library (a function is missing)");
-      dlclose(h);
-      continue;
-    }
-    if (c.engineCreate(&c.engine, dnnl_cpu, 0) != dnnl_success ||
-        c.streamCreate(&c.stream, c.engine, dnnl_stream_default_flags) != dnnl_success) {
-      fail(path + ": no CPU engine");
-      dlclose(h);
-      continue;
-    }
-    c.handle = h;
-    d = c;
-    const dnnl_version_t* v = d.version();
-    DnnlInfo& info = dnnlInfo();
-    info.loaded = true;
-    info.path = path;
-    info.version = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
-    return "";
-  }
-  return errors.empty() ? "no oneDNN library paths given" : errors;
+  return openFirstLibrary(
+      paths,
+      [&](void* h, const std::string& path) -> std::string {
+        Dnnl c;
+        bool all = true;
+        auto get = [&](auto& fn, const char* name) {
+          fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(h, name));
+          all = all && fn != nullptr;
+        };
+        get(c.engineCreate, "dnnl_engine_create");
+        get(c.streamCreate, "dnnl_stream_create");
+        get(c.mdByStrides, "dnnl_memory_desc_init_by_strides");
+        get(c.matmulDesc, "dnnl_matmul_desc_init");
+        get(c.pdCreate, "dnnl_primitive_desc_create");
+        get(c.pdQuery, "dnnl_primitive_desc_query");
+        get(c.pdDestroy, "dnnl_primitive_desc_destroy");
+        get(c.primitiveCreate, "dnnl_primitive_create");
+        get(c.execute, "dnnl_primitive_execute");
+        get(c.streamWait, "dnnl_stream_wait");
+        get(c.memoryCreate, "dnnl_memory_create");
+        get(c.setHandle, "dnnl_memory_set_data_handle");
+        get(c.memoryDestroy, "dnnl_memory_destroy");
+        get(c.version, "dnnl_version");
+        if (!all) return path + ": not a oneDNN 2.x library (a function is missing)";
+        if (c.engineCreate(&c.engine, dnnl_cpu, 0) != dnnl_success ||
+            c.streamCreate(&c.stream, c.engine, dnnl_stream_default_flags) != dnnl_success)
+          return path + ": no CPU engine";
+        c.handle = h;
+        d = c;
+        const dnnl_version_t* v = d.version();
+        DnnlInfo& info = dnnlInfo();
+        info.loaded = true;
+        info.path = path;
+        info.version = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+        return "";
+      },
+      "no oneDNN library paths given");
 }
 
 // Below this many flops for the whole call (a batch counts together), float32 through the BLAS is
