@@ -17,7 +17,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
-import { heapOffset, type WasmHeapBackend } from './wasm-heap-backend';
+import { heapOffset, type NativeKernelArgs, type WasmHeapBackend } from './wasm-heap-backend';
 
 /** Bytes per element on the wasm heap, or 0 for dtypes these kernels leave to wasm. */
 function elementBytes(dtype: string): number {
@@ -58,15 +58,9 @@ function nativeSlice(
   return stridedCopy(addon, backend, x, size, offset, strides);
 }
 
-interface KernelArgs {
-  inputs: Record<string, TensorInfo>;
-  backend: WasmHeapBackend;
-  attrs: Record<string, unknown>;
-}
-
 function transposeKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.x!;
     const perm = attrs.perm as number[];
     if (elementBytes(x.dtype) === 0) return fallback(args);
@@ -84,7 +78,7 @@ function transposeKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
 
 function sliceKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.x!;
     if (elementBytes(x.dtype) === 0) return fallback(args);
     const [begin, size] = slice_util.parseSliceParams(
@@ -103,7 +97,7 @@ function sliceKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
 
 function unpackKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.value!;
     if (elementBytes(x.dtype) === 0) return fallback(args);
     const rank = x.shape.length;
@@ -124,7 +118,7 @@ function unpackKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
 
 function splitVKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.x!;
     if (elementBytes(x.dtype) === 0) return fallback(args);
     const axis = util.parseAxisParam(attrs.axis as number, x.shape)[0]!;
@@ -146,7 +140,7 @@ function splitVKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
 
 function stridedSliceKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.x!;
     if (elementBytes(x.dtype) === 0) return fallback(args);
     const info = slice_util.sliceInfo(
@@ -177,7 +171,7 @@ function stridedSliceKernel(addon: NativeAddon, fallback: KernelFunc): KernelFun
  */
 function tileKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.x!;
     const reps = attrs.reps as number[];
     if (elementBytes(x.dtype) === 0 || reps.length !== x.shape.length) return fallback(args);
@@ -223,7 +217,7 @@ function nativeConcat(
 
 function concatKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const { backend, attrs } = args as unknown as KernelArgs;
+    const { backend, attrs } = args as unknown as NativeKernelArgs;
     const inputs = (args as unknown as { inputs: TensorInfo[] }).inputs;
     const dtype = inputs[0]?.dtype ?? 'string';
     if (elementBytes(dtype) === 0 || inputs.some((t) => t.dtype !== dtype)) return fallback(args);
@@ -236,7 +230,7 @@ function concatKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
 
 function packKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const { backend, attrs } = args as unknown as KernelArgs;
+    const { backend, attrs } = args as unknown as NativeKernelArgs;
     const inputs = (args as unknown as { inputs: TensorInfo[] }).inputs;
     const first = inputs[0];
     if (first == null || elementBytes(first.dtype) === 0) return fallback(args);
@@ -257,7 +251,7 @@ function packKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
  */
 function shareKernel(fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.x!;
     if (x.dtype === 'string' || (attrs?.dtype != null && attrs.dtype !== x.dtype)) return fallback(args);
     backend.incRef(x.dataId);

@@ -24,11 +24,10 @@ import {
   SquaredDifference,
   Sub,
   Sum,
-  type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
-import { heapOffset, type WasmHeapBackend } from './wasm-heap-backend';
+import { heapOffset, type NativeKernelArgs } from './wasm-heap-backend';
 
 // Op codes of native/src/elementwise.h (namespace ew); keep the orders identical.
 const unaryCodes: Record<string, number> = {
@@ -54,15 +53,9 @@ const binaryCodes: Record<string, number> = {
 };
 const reduceCodes: Record<string, number> = { [Sum]: 0, [Max]: 1, [Min]: 2, [Mean]: 3 };
 
-interface KernelArgs {
-  inputs: Record<string, TensorInfo>;
-  backend: WasmHeapBackend;
-  attrs: Record<string, unknown>;
-}
-
 function unaryKernel(addon: NativeAddon, code: number, fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const { inputs, backend } = args as unknown as KernelArgs;
+    const { inputs, backend } = args as unknown as NativeKernelArgs;
     const x = inputs.x!;
     if (x.dtype !== 'float32') return fallback(args);
     const out = backend.makeOutput(x.shape, 'float32');
@@ -87,7 +80,7 @@ function broadcastStrides(shape: number[], outShape: number[]): number[] {
 
 function binaryKernel(addon: NativeAddon, code: number, fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const { inputs, backend } = args as unknown as KernelArgs;
+    const { inputs, backend } = args as unknown as NativeKernelArgs;
     const { a, b } = inputs;
     if (a!.dtype !== 'float32' || b!.dtype !== 'float32') return fallback(args);
     const outShape = backend_util.assertAndGetBroadcastShape(a!.shape, b!.shape);
@@ -112,7 +105,7 @@ function binaryKernel(addon: NativeAddon, code: number, fallback: KernelFunc): K
 
 function softmaxKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.logits!;
     const rank = x.shape.length;
     const dim = attrs.dim as number;
@@ -133,7 +126,7 @@ function softmaxKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
  */
 function reduceKernel(addon: NativeAddon, code: number, fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.x!;
     if (x.dtype !== 'float32' || x.shape.length === 0) return fallback(args);
     // Max names its axes `reductionIndices`; Sum, Mean and Min name them `axis`.

@@ -1,20 +1,7 @@
 import { SIGMOID_GATE_GRAD_KERNEL, SIGMOID_GATE_KERNEL } from '@md4/core';
 import { type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
-import { heapOffset, type WasmHeapBackend } from './wasm-heap-backend';
-
-interface KernelArgs {
-  inputs: Record<string, TensorInfo>;
-  backend: WasmHeapBackend;
-}
-
-function sameFloat32(kernel: string, tensors: TensorInfo[]): number[] {
-  const shape = tensors[0]!.shape;
-  if (tensors.some((t) => t.dtype !== 'float32' || !util.arraysEqual(t.shape, shape))) {
-    throw new Error(`${kernel}: every input must be float32 of one shape`);
-  }
-  return shape;
-}
+import { heapOffset, type NativeKernelArgs, sameShapeFloat32 } from './wasm-heap-backend';
 
 /** @md4/core's sigmoid-gate kernels (forward, and its gradient), one native pass each. */
 export function gateKernels(addon: NativeAddon, backendName: string): KernelConfig[] {
@@ -23,8 +10,8 @@ export function gateKernels(addon: NativeAddon, backendName: string): KernelConf
       kernelName: SIGMOID_GATE_KERNEL,
       backendName,
       kernelFunc: (args) => {
-        const { inputs, backend } = args as unknown as KernelArgs;
-        const shape = sameFloat32(SIGMOID_GATE_KERNEL, [inputs.gate!, inputs.up!]);
+        const { inputs, backend } = args as unknown as NativeKernelArgs;
+        const shape = sameShapeFloat32(SIGMOID_GATE_KERNEL, [inputs.gate!, inputs.up!]);
         const out = backend.makeOutput(shape, 'float32');
         const n = util.sizeFromShape(shape);
         const off = (t: TensorInfo) => heapOffset(backend, t);
@@ -36,8 +23,8 @@ export function gateKernels(addon: NativeAddon, backendName: string): KernelConf
       kernelName: SIGMOID_GATE_GRAD_KERNEL,
       backendName,
       kernelFunc: (args) => {
-        const { inputs, backend } = args as unknown as KernelArgs;
-        const shape = sameFloat32(SIGMOID_GATE_GRAD_KERNEL, [inputs.dy!, inputs.gate!, inputs.up!]);
+        const { inputs, backend } = args as unknown as NativeKernelArgs;
+        const shape = sameShapeFloat32(SIGMOID_GATE_GRAD_KERNEL, [inputs.dy!, inputs.gate!, inputs.up!]);
         const dGate = backend.makeOutput(shape, 'float32');
         const dUp = backend.makeOutput(shape, 'float32');
         const n = util.sizeFromShape(shape);

@@ -6,23 +6,7 @@ import {
 } from '@md4/core';
 import { type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
-import { heapOffset, type WasmHeapBackend } from './wasm-heap-backend';
-
-interface KernelArgs {
-  inputs: Record<string, TensorInfo>;
-  backend: WasmHeapBackend;
-  attrs: Record<string, unknown>;
-}
-
-function requireFloat32(kernel: string, inputs: Record<string, TensorInfo>): number[] {
-  const [first, ...rest] = Object.values(inputs);
-  for (const t of [first!, ...rest]) {
-    if (t.dtype !== 'float32' || !util.arraysEqual(t.shape, first!.shape)) {
-      throw new Error(`${kernel}: every input must be float32 of one shape`);
-    }
-  }
-  return first!.shape;
-}
+import { heapOffset, type NativeKernelArgs, sameShapeFloat32 } from './wasm-heap-backend';
 
 /**
  * The fused optimizer kernels of @md4/core (AdamW and EMA updates), computed by the addon in one
@@ -34,8 +18,13 @@ export function optimizerKernels(addon: NativeAddon, backendName: string): Kerne
       kernelName: ADAMW_UPDATE_KERNEL,
       backendName,
       kernelFunc: (args) => {
-        const { inputs, backend, attrs } = args as unknown as KernelArgs;
-        const shape = requireFloat32(ADAMW_UPDATE_KERNEL, inputs);
+        const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
+        const shape = sameShapeFloat32(ADAMW_UPDATE_KERNEL, [
+          inputs.param!,
+          inputs.grad!,
+          inputs.m!,
+          inputs.v!,
+        ]);
         const a = attrs as unknown as AdamWUpdateAttrs;
         const outs = [0, 1, 2].map(() => backend.makeOutput(shape, 'float32'));
         const n = util.sizeFromShape(shape);
@@ -72,8 +61,8 @@ export function optimizerKernels(addon: NativeAddon, backendName: string): Kerne
       kernelName: EMA_UPDATE_KERNEL,
       backendName,
       kernelFunc: (args) => {
-        const { inputs, backend, attrs } = args as unknown as KernelArgs;
-        const shape = requireFloat32(EMA_UPDATE_KERNEL, inputs);
+        const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
+        const shape = sameShapeFloat32(EMA_UPDATE_KERNEL, [inputs.shadow!, inputs.param!]);
         const out = backend.makeOutput(shape, 'float32');
         const n = util.sizeFromShape(shape);
         if (n > 0) {

@@ -1,13 +1,7 @@
 import { ROPE_KERNEL, type RopeAttrs } from '@md4/core';
 import { type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
-import { heapOffset, type WasmHeapBackend } from './wasm-heap-backend';
-
-interface KernelArgs {
-  inputs: Record<string, TensorInfo>;
-  backend: WasmHeapBackend;
-  attrs: Record<string, unknown>;
-}
+import { heapOffset, type NativeKernelArgs } from './wasm-heap-backend';
 
 /** @md4/core's rotary-embedding kernel, one native pass, for the backend named `backendName`. */
 export function ropeKernel(addon: NativeAddon, backendName: string): KernelConfig {
@@ -15,7 +9,7 @@ export function ropeKernel(addon: NativeAddon, backendName: string): KernelConfi
     kernelName: ROPE_KERNEL,
     backendName,
     kernelFunc: (args) => {
-      const { inputs, backend, attrs } = args as unknown as KernelArgs;
+      const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
       const { x, cos, sin } = inputs as Record<'x' | 'cos' | 'sin', TensorInfo>;
       const [length, half] = cos.shape as [number, number];
       const hd = x.shape[x.shape.length - 1]!;

@@ -1,4 +1,4 @@
-import type { DataType, TensorInfo } from '@tensorflow/tfjs-core';
+import { type DataType, type TensorInfo, util } from '@tensorflow/tfjs-core';
 
 /**
  * The parts of tfjs-backend-wasm's BackendWasm that the native kernels use: each tensor's byte
@@ -17,4 +17,20 @@ export function heapOffset(backend: WasmHeapBackend, t: TensorInfo): number {
   const data = backend.dataIdMap.get(t.dataId);
   if (data == null) throw new Error('native kernel: a tensor is not on this backend');
   return data.memoryOffset;
+}
+
+/** What tfjs hands a native kernel function (cast from its KernelFunc arguments). */
+export interface NativeKernelArgs {
+  inputs: Record<string, TensorInfo>;
+  backend: WasmHeapBackend;
+  attrs: Record<string, unknown>;
+}
+
+/** The shape shared by `tensors`, all float32; an Error naming `kernel` otherwise. */
+export function sameShapeFloat32(kernel: string, tensors: TensorInfo[]): number[] {
+  const shape = tensors[0]!.shape;
+  if (tensors.some((t) => t.dtype !== 'float32' || !util.arraysEqual(t.shape, shape))) {
+    throw new Error(`${kernel}: every input must be float32 of one shape`);
+  }
+  return shape;
 }
