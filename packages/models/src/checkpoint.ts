@@ -13,6 +13,7 @@ import type { DDiTConfig } from './ddit-config';
 import type { KernelMode } from './denoising-network';
 import {
   architectureDifferences,
+  configDifferences,
   createNetwork,
   type Network,
   type NetworkConfig,
@@ -286,12 +287,7 @@ export function parseCheckpoint(config: string | object, weights: Uint8Array | A
     let differences: string[];
     try {
       const model = resolveNetworkConfig(JSON.parse(recorded));
-      differences = Object.keys({ ...model, ...c.model })
-        .filter((k) => JSON.stringify((model as never)[k]) !== JSON.stringify((c.model as never)[k]))
-        .map(
-          (k) =>
-            `${k}: ${CONFIG_FILE} ${JSON.stringify((c.model as never)[k])}, weights ${JSON.stringify((model as never)[k])}`,
-        );
+      differences = configDifferences(c.model, model, [CONFIG_FILE, 'weights']);
     } catch {
       differences = ['the architecture recorded with the weights is unreadable'];
     }

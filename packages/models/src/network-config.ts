@@ -65,14 +65,31 @@ export function countNetworkParameters(config: NetworkConfig): number {
   return networkLayout(config).reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
 }
 
+/**
+ * Each field whose value differs between configs `a` and `b` (compared as JSON), other than
+ * `ignored`, as `<field>: <nameA> <value in a>, <nameB> <value in b>`.
+ */
+export function configDifferences(
+  a: NetworkConfig,
+  b: NetworkConfig,
+  names: [string, string],
+  ignored: ReadonlySet<string> = new Set(),
+): string[] {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  return Object.keys({ ...x, ...y })
+    .filter((k) => !ignored.has(k) && JSON.stringify(x[k]) !== JSON.stringify(y[k]))
+    .map((k) => `${k}: ${names[0]} ${JSON.stringify(x[k])}, ${names[1]} ${JSON.stringify(y[k])}`);
+}
+
 /** The fields that differ between two architectures (empty when weights are interchangeable). */
 export function architectureDifferences(found: NetworkConfig, expected: NetworkConfig): string[] {
   if (found.arch !== expected.arch) return [`arch: checkpoint "${found.arch}", expected "${expected.arch}"`];
   if (found.arch === 'md4' && expected.arch === 'md4' && sameArchitecture(found, expected)) return [];
-  const ignored = new Set(['image', 'seqLen', 'dropout']);
-  const a = found as unknown as Record<string, unknown>;
-  const b = expected as unknown as Record<string, unknown>;
-  return Object.keys(b)
-    .filter((k) => !ignored.has(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k]))
-    .map((k) => `${k}: checkpoint ${JSON.stringify(a[k])}, expected ${JSON.stringify(b[k])}`);
+  return configDifferences(
+    found,
+    expected,
+    ['checkpoint', 'expected'],
+    new Set(['image', 'seqLen', 'dropout']),
+  );
 }
