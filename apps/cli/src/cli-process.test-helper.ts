@@ -1,4 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CheckpointConfig } from '@md4/models';
+import { type MetricsRecord, parseMetrics } from './training-curves';
 
 /** The built CLI (dist/md4.js, built by turbo before the end-to-end tests). */
 export const CLI = new URL('../dist/md4.js', import.meta.url).pathname;
@@ -38,4 +42,15 @@ export function tinyTrainFlags(opts: { dim?: number; seqLength?: number; batch?:
     'wasm',
     '--quiet',
   ];
+}
+
+/** The records of run folder `run`'s metrics.jsonl, read as `md4 plot metrics` reads them. */
+export function runMetrics(run: string): MetricsRecord[] {
+  const path = join(run, 'metrics.jsonl');
+  return parseMetrics(readFileSync(path, 'utf8'), path);
+}
+
+/** The config.json of run folder `run`'s checkpoint. */
+export function checkpointConfig(run: string): CheckpointConfig {
+  return JSON.parse(readFileSync(join(run, 'checkpoint', 'config.json'), 'utf8')) as CheckpointConfig;
 }

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { md4, tinyTrainFlags } from './cli-process.test-helper';
+import { md4, runMetrics, tinyTrainFlags } from './cli-process.test-helper';
 import { DIVERGENCE_PATIENCE, DivergenceGuard } from './divergence-guard';
 
 const work = mkdtempSync(join(tmpdir(), 'md4-diverge-'));
@@ -47,12 +47,9 @@ describe('divergence', () => {
     const kept = Number(/keeps step (\d+)/.exec(r.stderr)![1]);
     const info = JSON.parse(md4(['info', out, '--json']).stdout) as { step: number };
     expect(info.step).toBe(kept);
-    const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const steps = runMetrics(out);
     // the kept weights are what step kept + 1 evaluated: a loss below the bound
-    expect(steps.find((m) => m.step === kept + 1).bitsPerToken).toBeLessThan(2 * Math.log2(27));
+    expect(steps.find((m) => m.step === kept + 1)!.bitsPerToken).toBeLessThan(2 * Math.log2(27));
     const evaluation = md4([
       'eval',
       out,

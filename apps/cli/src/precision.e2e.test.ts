@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { md4, tinyTrainFlags } from './cli-process.test-helper';
+import { checkpointConfig, md4, runMetrics, tinyTrainFlags } from './cli-process.test-helper';
 
 // CI installs oneDNN (scripts/ensure-system.sh), so there the first test runs bf16.
 const work = mkdtempSync(join(tmpdir(), 'md4-precision-'));
@@ -10,13 +10,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The tiny run's flags with its progress lines (and notices) on. */
 const loud = tinyTrainFlags().filter((flag) => flag !== '--quiet');
-const records = (out: string) =>
-  readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
-const metadata = (out: string) =>
-  JSON.parse(readFileSync(join(out, 'checkpoint', 'config.json'), 'utf8')).metadata;
+const metadata = (out: string) => checkpointConfig(out).metadata;
 
 describe('md4 train --precision', () => {
   it('records the precision the products ran in: bf16 on the native backend when oneDNN loads', () => {
@@ -38,7 +32,7 @@ describe('md4 train --precision', () => {
     const ran = /--precision bf16(:| needs)/.test(r.stderr) ? 'fp32' : 'bf16';
     expect(metadata(out).precision).toBe(ran);
     expect(
-      records(out)
+      runMetrics(out)
         .filter((x) => x.split === 'train')
         .map((x) => x.precision),
     ).toEqual([ran, ran]);

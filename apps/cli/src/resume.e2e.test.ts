@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { md4, tinyTrainFlags } from './cli-process.test-helper';
+import { checkpointConfig, md4, runMetrics, tinyTrainFlags } from './cli-process.test-helper';
 
 // Issue 13, item 5: --resume continues the run with its own saved settings; extending it is
 // explicit (--steps) and re-plans the learning-rate decay.
@@ -10,16 +10,12 @@ const work = mkdtempSync(join(tmpdir(), 'md4-resume-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const RUN = [...tinyTrainFlags({ batch: 4 }), '--seed', '7'];
 
-const weightsCrc = (out: string): string =>
-  JSON.parse(readFileSync(join(out, 'checkpoint', 'config.json'), 'utf8')).weights.crc32;
+const weightsCrc = (out: string): string => checkpointConfig(out).weights.crc32;
 const trainLr = (out: string): Map<number, number> =>
   new Map(
-    readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line))
+    runMetrics(out)
       .filter((r) => r.split === 'train')
-      .map((r) => [r.step, r.lr]),
+      .map((r) => [r.step, r.lr as number]),
   );
 
 describe('md4 train --resume', () => {
@@ -65,6 +61,6 @@ describe('md4 train --resume', () => {
       /this call changes --batch 8 \(the run's: 4\), --seed 3 \(the run's: 7\); drop those, or start a new run/,
     );
     expect(weightsCrc(out)).toBe(before); // the run is untouched: still its 2-step checkpoint
-    expect(JSON.parse(readFileSync(join(out, 'checkpoint', 'config.json'), 'utf8')).training.step).toBe(2);
+    expect(checkpointConfig(out).training?.step).toBe(2);
   });
 });

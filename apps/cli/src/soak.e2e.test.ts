@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createRng } from '@md4/core';
 import { loadCheckpointDir } from '@md4/models/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, md4, tinyTrainFlags } from './cli-process.test-helper';
+import { CLI, checkpointConfig, md4, runMetrics, tinyTrainFlags } from './cli-process.test-helper';
 
 // Issue 13's soak test: a seeded, time-bounded loop of `kill -9`s at random moments of
 // `md4 train --checkpoint-every 1`, resumes, and corrupted copies of the checkpoint. After every
@@ -153,13 +153,9 @@ describe('soak: random kills, resumes and corrupted checkpoints', () => {
     );
     expect(kills).toBeGreaterThanOrEqual(5);
     expect(probes).toBeGreaterThanOrEqual(3);
-    const config = (dir: string) => JSON.parse(readFileSync(join(dir, 'checkpoint', 'config.json'), 'utf8'));
-    expect(config(out).weights.crc32).toBe(config(whole).weights.crc32);
-    expect(config(out).training.step).toBe(STEPS);
-    const trainSteps = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line))
+    expect(checkpointConfig(out).weights.crc32).toBe(checkpointConfig(whole).weights.crc32);
+    expect(checkpointConfig(out).training?.step).toBe(STEPS);
+    const trainSteps = runMetrics(out)
       .filter((r) => r.split === 'train')
       .map((r) => r.step);
     expect(trainSteps).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
