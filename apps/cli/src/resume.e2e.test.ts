@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,26 @@ describe('md4 train --resume', () => {
     expect(lr.get(5)).toBeCloseTo(0.001 * ((1 + Math.cos((Math.PI * 4) / 6)) / 2), 12);
     expect(lr.get(6)).toBeCloseTo(0.001 * ((1 + Math.cos((Math.PI * 5) / 6)) / 2), 12);
     expect([...lr.keys()]).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('a run stopped after its last checkpoint but before its final evaluation resumes to do it', () => {
+    const out = join(work, 'final');
+    expect(md4(['train', ...RUN, '--steps', '2', '--out', out]).code).toBe(0);
+    const before = weightsCrc(out);
+    // what a kill during the final evaluation leaves: the last checkpoint, no final validation record
+    const metrics = join(out, 'metrics.jsonl');
+    const lines = readFileSync(metrics, 'utf8').trim().split('\n');
+    writeFileSync(metrics, `${lines.filter((line) => !/"split":"valid"/.test(line)).join('\n')}\n`);
+    const resumed = md4(['train', '--out', out, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(
+      runMetrics(out)
+        .filter((r) => r.split === 'valid')
+        .map((r) => r.step),
+    ).toEqual([2]);
+    expect(weightsCrc(out)).toBe(before);
+    // now finished: resuming again says so
+    expect(md4(['train', '--out', out, '--resume']).code).toBe(2);
   });
 
   it('says what to do when the run is finished or a setting of the run is changed', () => {

@@ -29,6 +29,7 @@ import { TrainingProgress } from '../progress-bar';
 import { decodeForPeople } from '../render-tokens';
 import { acquireRunLock } from '../run-lock';
 import { RUN_FILES, type TrainConfig } from '../train-config';
+import { readMetrics } from '../training-curves';
 
 export interface TrainOptions {
   resume: boolean;
@@ -81,7 +82,9 @@ async function trainInFolder(
     checkpointDir,
   }: { backend: string; precision: MatMulPrecision; say: (line: string) => void; checkpointDir: string },
 ): Promise<void> {
-  const previous = opts.resume ? replanned(await loadCheckpointDir(checkpointDir), config, say) : null;
+  const previous = opts.resume
+    ? replanned(await loadCheckpointDir(checkpointDir), config, say, await finalEvaluationDone(config))
+    : null;
   const modelConfig = previous?.config.model;
   const data = await openData(config.data, {
     length: modelConfig?.seqLen ?? config.seqLength ?? defaultSeqLen(config),
@@ -288,12 +291,19 @@ async function trainInFolder(
  * The checkpoint to resume, with its learning-rate plan ending at `config.steps`: a run extended
  * with a larger --steps gets its cosine decay re-planned to end there (said in one line), where the
  * old plan would train every added step at the floor. A run that already did `config.steps` steps
- * has nothing to do, which is a UsageError saying how to extend it.
+ * and recorded its final evaluation has nothing to do, which is a UsageError saying how to extend
+ * it; one stopped after its last step but before that evaluation (killed, or interrupted at the
+ * last step) resumes to do it.
  */
-function replanned(checkpoint: Checkpoint, config: TrainConfig, say: (line: string) => void): Checkpoint {
+function replanned(
+  checkpoint: Checkpoint,
+  config: TrainConfig,
+  say: (line: string) => void,
+  finalEvaluationDone: (step: number) => boolean,
+): Checkpoint {
   const training = checkpoint.config.training;
   if (training == null) return checkpoint; // restoreTrainer says it cannot resume this
-  if (training.step >= config.steps) {
+  if (training.step >= config.steps && finalEvaluationDone(training.step)) {
     throw new UsageError(
       `the run in ${config.out} has done ${training.step} steps, and --steps is ${config.steps}; ` +
         `to train further pass a larger --steps with --resume (the learning-rate decay is re-planned to end there)`,
@@ -307,6 +317,13 @@ function replanned(checkpoint: Checkpoint, config: TrainConfig, say: (line: stri
       `${config.steps} (lr ${learningRateAt(optimizer, training.step).toExponential(3)} at step ${training.step + 1})`,
   );
   return { ...checkpoint, config: { ...checkpoint.config, training: { ...training, optimizer } } };
+}
+
+/** Whether the run's metrics.jsonl holds the validation a run writes when it finishes at `step`. */
+async function finalEvaluationDone(config: TrainConfig): Promise<(step: number) => boolean> {
+  const path = join(config.out, RUN_FILES.metrics);
+  const records = existsSync(path) ? await readMetrics(path) : [];
+  return (step) => records.some((r) => r.split === 'valid' && r.step === step);
 }
 
 /** Refuses, before anything is allocated, a step estimated not to fit (see assertTrainingMemory). */
