@@ -39,8 +39,13 @@ function lastStep(out: string): number {
 /** When to SIGKILL a run: a moment of its start-up, or a little after it records a step; null: never. */
 type Kill = { afterMs: number } | { afterStep: number; delayMs: number } | null;
 
-/** Runs `md4 train` and kills it as `kill` says (if it is still running); its exit code, or null when killed. */
-async function trainUntil(out: string, resume: boolean, kill: Kill): Promise<number | null> {
+/**
+ * Runs `md4 train` and kills it as `kill` says (if it is still running): its exit code, null when
+ * killed, or 'finished' when a resume found the run already done. A kill after the run's final
+ * evaluation leaves a finished run (only the closing sample and summary lines were lost), and
+ * `--resume` of a finished run is refused with exit 2 (resume.e2e.test.ts).
+ */
+async function trainUntil(out: string, resume: boolean, kill: Kill): Promise<number | null | 'finished'> {
   const child = spawn('node', [CLI, 'train', ...RUN, '--out', out, ...(resume ? ['--resume'] : [])], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -58,6 +63,7 @@ async function trainUntil(out: string, resume: boolean, kill: Kill): Promise<num
     setTimeout(() => child.kill('SIGKILL'), kill.delayMs);
   }
   const code = await exited;
+  if (code === 2 && resume && /has done \d+ steps, and --steps is \d+/.test(stderr)) return 'finished';
   if (code != null && code !== 0) throw new Error(`md4 train exited ${code}: ${stderr}`);
   return code;
 }
@@ -132,7 +138,7 @@ describe('soak: random kills, resumes and corrupted checkpoints', () => {
             ? { afterMs: 100 + rng.uniform() * 800 }
             : { afterStep: lastStep(out) + 1 + Math.floor(rng.uniform() * 10), delayMs: rng.uniform() * 40 };
       const code = await trainUntil(out, resume, kill);
-      if (code === 0) break;
+      if (code === 0 || code === 'finished') break;
       kills++;
       if (!existsSync(join(out, 'checkpoint', 'config.json'))) continue;
       // Whatever moment the kill hit, the checkpoint on disk is complete and consistent.
