@@ -1,15 +1,20 @@
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { type MatMulPrecision, registerNativeBackend, setMatMulPrecision } from '@md4/backend-native';
+import {
+  type ComputedMatMulPrecision,
+  type MatMulPrecision,
+  registerNativeBackend,
+  setMatMulPrecision,
+} from '@md4/backend-native';
 import { selectBackend } from '@md4/core';
 import { UsageError } from './cli-errors';
 
 const KNOWN = ['auto', 'native', 'wasm', 'cpu'];
 
-/** The backend in use, the precision of its matrix products, and what to tell the user. */
+/** The backend in use, the precision its matrix products are computed in, and what to tell the user. */
 export interface BackendSetup {
   backend: string;
-  precision: MatMulPrecision;
+  precision: ComputedMatMulPrecision;
   notice?: string;
 }
 
@@ -17,8 +22,9 @@ export interface BackendSetup {
  * Registers and selects the tfjs backend for the CLI. `auto` prefers the native BLAS backend when
  * it builds and loads on this machine, else wasm, else cpu. `precision` 'bf16' sends the native
  * backend's matrix products through oneDNN with bfloat16 inputs; elsewhere (another backend, no
- * oneDNN) they stay float32 and the notice says why. The notice also says when the preferred
- * backend was unavailable.
+ * oneDNN, a CPU it has no bf16 product for) they stay float32 and the notice says why. 'auto' is
+ * bf16 where the CPU has bf16 instructions, else float32 without a notice. The notice also says
+ * when the preferred backend was unavailable.
  */
 export async function setupBackend(
   requested: string,
@@ -33,7 +39,7 @@ export async function setupBackend(
     if (native.ok) {
       const selection = await selectBackend(['native', 'wasm', 'cpu']);
       const set = setMatMulPrecision(precision);
-      if (set.ok) return { backend: selection.backend, precision };
+      if (set.ok) return { backend: selection.backend, precision: set.precision };
       return {
         backend: selection.backend,
         precision: 'fp32',
@@ -45,7 +51,7 @@ export async function setupBackend(
   }
   const order = requested === 'cpu' ? ['cpu'] : ['wasm', 'cpu'];
   const selection = await selectBackend(order);
-  if (precision !== 'fp32') {
+  if (precision === 'bf16') {
     notice = `${notice ? `${notice}; ` : ''}--precision ${precision} needs the native backend; matrix products stay float32`;
   }
   return notice

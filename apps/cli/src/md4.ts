@@ -40,14 +40,17 @@ function number(name: string) {
   };
 }
 
-/** `--precision`: of the native backend's matrix products (train, eval, sample). */
-function precisionOption(withDefault = false): Option {
+/**
+ * `--precision`: of the native backend's matrix products (train: default auto, from the config
+ * schema; eval and sample: default fp32).
+ */
+function precisionOption(defaultValue?: 'fp32'): Option {
   const option = new Option(
     '--precision <p>',
-    'matrix products: fp32, or bf16 (bfloat16 inputs through oneDNN on the native backend)' +
-      (withDefault ? '' : ' (default fp32)'),
+    'matrix products: fp32; bf16 (bfloat16 inputs through oneDNN on the native backend); auto (bf16 where the CPU has bf16 instructions, else fp32)' +
+      (defaultValue ? '' : ' (default auto)'),
   ).choices(MATMUL_PRECISIONS);
-  return withDefault ? option.default('fp32') : option;
+  return defaultValue ? option.default(defaultValue) : option;
 }
 
 /** The flags of `md4 train`, one per config key (kebab-case of the key). */
@@ -151,7 +154,7 @@ export function buildProgram(): Command {
     .option('--samples <n>', '(t, mask) draws per sequence', positiveInteger('--samples'), 1)
     .option('--seed <n>', 'seed of the times and masks', integer('--seed'), 0)
     .option('--backend <name>', 'auto | native | wasm | cpu', 'auto')
-    .addOption(precisionOption(true))
+    .addOption(precisionOption('fp32'))
     .action(async (checkpoint: string, flags: Record<string, unknown>, command: Command) => {
       const { json } = command.optsWithGlobals() as { json?: boolean };
       await evalCommand(checkpoint, { ...(flags as unknown as EvalOptions), json: Boolean(json) });
@@ -177,7 +180,7 @@ export function buildProgram(): Command {
     .option('--watch', 'show the unmasking step by step')
     .option('--out <file.png>', 'image models: where to write the PNG grid (default samples.png)')
     .option('--backend <name>', 'auto | native | wasm | cpu', 'auto')
-    .addOption(precisionOption(true))
+    .addOption(precisionOption('fp32'))
     .action(async (checkpoint: string, flags: Record<string, unknown>, command: Command) => {
       const { json } = command.optsWithGlobals() as { json?: boolean };
       await sampleCommand(checkpoint, {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bf16Instructions } from '@md4/backend-native';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkpointConfig, md4, runMetrics, tinyTrainFlags } from './cli-process.test-helper';
 
@@ -13,6 +14,7 @@ const loud = tinyTrainFlags().filter((flag) => flag !== '--quiet');
 const metadata = (out: string) => checkpointConfig(out).metadata;
 
 describe('md4 train --precision', () => {
+  let bf16Ran = false;
   it('records the precision the products ran in: bf16 on the native backend when oneDNN loads', () => {
     const out = join(work, 'native');
     const r = md4([
@@ -36,6 +38,18 @@ describe('md4 train --precision', () => {
         .filter((x) => x.split === 'train')
         .map((x) => x.precision),
     ).toEqual([ran, ran]);
+    bf16Ran = ran === 'bf16';
+  });
+
+  it('auto, the default, is bf16 only where the CPU has bf16 multiply instructions, and says nothing', () => {
+    const out = join(work, 'auto');
+    const r = md4(['train', ...loud, '--backend', 'native', '--steps', '1', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/--precision/);
+    // a CPU without amx_bf16 or avx512_bf16 (an AVX2 Zen 1, say) trains in float32
+    const expected = bf16Ran && bf16Instructions().length > 0 ? 'bf16' : 'fp32';
+    expect(metadata(out).precision).toBe(expected);
+    expect(r.stderr).toContain(`(${expected} products)`);
   });
 
   it('on wasm says bf16 needs the native backend, and trains in fp32', () => {
@@ -49,6 +63,6 @@ describe('md4 train --precision', () => {
   it('an unknown precision is a usage error naming the choices', () => {
     const r = md4(['train', ...tinyTrainFlags(), '--precision', 'fp16', '--out', join(work, 'x')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--precision.*Allowed choices are fp32, bf16/);
+    expect(r.stderr).toMatch(/--precision.*Allowed choices are auto, fp32, bf16/);
   });
 });

@@ -35,7 +35,7 @@ export const trainConfigSchema = z
     ema: z.number().min(0).lt(1).default(0.999),
     seed: z.number().int().default(0),
     backend: z.string().default('auto'),
-    precision: z.enum(MATMUL_PRECISIONS).default('fp32'),
+    precision: z.enum(MATMUL_PRECISIONS).default('auto'),
     out: z.string().default('runs/md4'),
     evalEvery: z.number().int().nonnegative().default(0),
     evalBatches: z.number().int().positive().default(8),

@@ -21,7 +21,8 @@ export interface AddonInfo {
   /** The precision of matrix products: float32 through the BLAS, or bfloat16 inputs through oneDNN. */
   precision: 'fp32' | 'bf16';
   /** oneDNN, once `precision(true, ...)` loaded it; `kernel` is the implementation of the last new product shape. */
-  dnnl: { loaded: boolean; library: string; version: string; kernel: string };
+  /** oneDNN: `bf16` whether it has a bfloat16 matrix product for this CPU; `kernel` its last one. */
+  dnnl: { loaded: boolean; library: string; version: string; kernel: string; bf16: boolean };
 }
 
 /** The N-API addon built from native/md4_native.cc. */
@@ -42,7 +43,8 @@ export interface NativeAddon {
   /**
    * bf16 true: matrix products round their float32 inputs to bfloat16 and run through oneDNN
    * (opened, once, from the first of `dnnlLibraries` that loads), accumulating and writing float32;
-   * false: float32 products through the BLAS. Throws when oneDNN cannot be loaded.
+   * false: float32 products through the BLAS. Throws when oneDNN cannot be loaded or has no bf16
+   * product for this CPU.
    */
   precision(bf16: boolean, dnnlLibraries: string[]): void;
   /**
@@ -150,6 +152,31 @@ export interface NativeAddon {
     dGateOffset: number,
     dUpOffset: number,
     n: number,
+  ): void;
+  /**
+   * Fused attention (ATTENTION_KERNEL of @md4/core) of qkv [B*L, 3d] into out [B*L, d] and
+   * lse [B, H, L]; `sizes` = [B, L, H, hd, scale]; cosOffset < 0: no rotary tables.
+   */
+  attention(
+    heap: ArrayBufferLike,
+    qkvOffset: number,
+    cosOffset: number,
+    sinOffset: number,
+    outOffset: number,
+    lseOffset: number,
+    sizes: Float64Array,
+  ): void;
+  /** Its gradient dqkv [B*L, 3d] from dy [B*L, d] (ATTENTION_GRAD_KERNEL). */
+  attentionGrad(
+    heap: ArrayBufferLike,
+    dyOffset: number,
+    qkvOffset: number,
+    cosOffset: number,
+    sinOffset: number,
+    outOffset: number,
+    lseOffset: number,
+    dqkvOffset: number,
+    sizes: Float64Array,
   ): void;
   /** out[o, i] = reduce_k x[o, k, i] over a [outer, r, inner] float32 array. */
   reduce(

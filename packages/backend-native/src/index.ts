@@ -5,8 +5,13 @@ export { copyKernelOverrides } from './copy-kernels';
 export { elementwiseKernelOverrides } from './elementwise-kernels';
 export { gateKernels } from './gate-kernels';
 export { batchMatMulKernel, fusedMatMulKernel, matMulKernelOverrides } from './matmul-kernels';
-export type { MatMulPrecision, MatMulPrecisionResult } from './matmul-precision';
-export { dnnlLibraryCandidates, MATMUL_PRECISIONS } from './matmul-precision';
+export type { ComputedMatMulPrecision, MatMulPrecision, MatMulPrecisionResult } from './matmul-precision';
+export {
+  BF16_CPU_FLAGS,
+  bf16Instructions,
+  dnnlLibraryCandidates,
+  MATMUL_PRECISIONS,
+} from './matmul-precision';
 export { optimizerKernels } from './optimizer-kernels';
 export type { NativeBackendOptions, NativeBackendStatus } from './register-native-backend';
 export {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bf16Instructions } from './matmul-precision';
 import { type Case, randomValues, reference } from './matmul-reference.test-helper';
 import { nativeAvailable } from './native-available.test-helper';
 import { NATIVE_BACKEND, nativeBackendInfo, setMatMulPrecision } from './register-native-backend';
@@ -9,8 +10,9 @@ import { NATIVE_BACKEND, nativeBackendInfo, setMatMulPrecision } from './registe
 // adds (k + 2) 2^-24: |c - c_exact| <= (2^-7 + 2^-16 + (k + 2) 2^-24) sum_p |a_ip b_pj|.
 const bf16Bound = (abs: number, k: number) => (2 ** -7 + 2 ** -16 + (k + 2) * 2 ** -24) * abs + 1e-30;
 
-const dnnlAvailable = nativeAvailable && setMatMulPrecision('fp32').ok && setMatMulPrecision('bf16').ok;
-if (nativeAvailable && !dnnlAvailable) console.warn('oneDNN unavailable: bf16 product tests skipped');
+const bf16Result = nativeAvailable ? setMatMulPrecision('bf16') : null;
+const dnnlAvailable = bf16Result?.ok === true;
+if (bf16Result != null && !bf16Result.ok) console.warn(`${bf16Result.notice}: bf16 product tests skipped`);
 if (nativeAvailable) setMatMulPrecision('fp32');
 
 /** Product calls of at least 2^27 flops, so they take oneDNN's path: every transpose, batches, broadcasts. */
@@ -142,5 +144,36 @@ describe.runIf(dnnlAvailable)('bf16 matrix products (oneDNN)', () => {
     } finally {
       setMatMulPrecision('bf16');
     }
+  });
+});
+
+describe('bf16 multiply instructions', () => {
+  it('are read from the flags line of /proc/cpuinfo', () => {
+    const cpuinfo = (flags: string) =>
+      `processor\t: 0\nmodel name\t: X\nflags\t\t: ${flags}\nbugs\t\t: amx_bf16\n`;
+    expect(bf16Instructions(cpuinfo('fpu avx2 avx512f avx512_bf16 amx_bf16 amx_tile'))).toEqual([
+      'amx_bf16',
+      'avx512_bf16',
+    ]);
+    expect(bf16Instructions(cpuinfo('fpu avx2 avx512f avx512_bf16'))).toEqual(['avx512_bf16']);
+    expect(bf16Instructions(cpuinfo('fpu fma avx avx2 sha_ni'))).toEqual([]); // an AVX2 Zen 1
+    expect(bf16Instructions('')).toEqual([]);
+  });
+});
+
+describe.runIf(nativeAvailable)("'auto' precision", () => {
+  afterAll(() => {
+    setMatMulPrecision('fp32');
+  });
+
+  it('is bf16 exactly where the CPU has bf16 instructions and oneDNN has a product for it, and says why', () => {
+    const cpu = bf16Instructions();
+    const result = setMatMulPrecision('auto');
+    expect(result.ok).toBe(true);
+    expect(result.precision).toBe(cpu.length > 0 && dnnlAvailable ? 'bf16' : 'fp32');
+    expect(nativeBackendInfo()?.precision).toBe(result.precision);
+    expect(result.ok && result.reason).toMatch(
+      cpu.length > 0 ? /./ : /this CPU has no bf16 multiply instructions \(amx_bf16, avx512_bf16\)/,
+    );
   });
 });

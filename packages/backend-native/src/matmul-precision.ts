@@ -1,8 +1,31 @@
+import { readFileSync } from 'node:fs';
 import type { NativeAddon } from './addon';
 
 /** Precisions of the native backend's matrix products, in the order `--precision` lists them. */
-export const MATMUL_PRECISIONS = ['fp32', 'bf16'] as const;
+export const MATMUL_PRECISIONS = ['auto', 'fp32', 'bf16'] as const;
 export type MatMulPrecision = (typeof MATMUL_PRECISIONS)[number];
+/** A precision products are computed in: what 'auto' resolves to. */
+export type ComputedMatMulPrecision = Exclude<MatMulPrecision, 'auto'>;
+
+/** The CPU flags (as Linux's /proc/cpuinfo spells them) of instructions that multiply bfloat16. */
+export const BF16_CPU_FLAGS = ['amx_bf16', 'avx512_bf16'] as const;
+
+/**
+ * The bf16 multiply instructions among a CPU's flags (`cpuinfo`: the text of /proc/cpuinfo; read
+ * from it by default, empty where it cannot be read).
+ */
+export function bf16Instructions(cpuinfo?: string): string[] {
+  let text = cpuinfo;
+  if (text == null) {
+    try {
+      text = readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      return [];
+    }
+  }
+  const flags = new Set(/^flags\s*:(.*)$/m.exec(text)?.[1]?.trim().split(/\s+/) ?? []);
+  return BF16_CPU_FLAGS.filter((flag) => flags.has(flag));
+}
 
 /** oneDNN shared libraries to try, in order: MD4_DNNL_LIBRARY, then Debian's libdnnl2. */
 export function dnnlLibraryCandidates(arch: string = process.arch): string[] {
@@ -11,9 +34,17 @@ export function dnnlLibraryCandidates(arch: string = process.arch): string[] {
   return [...(fromEnv ? [fromEnv] : []), 'libdnnl.so.2', `/usr/lib/${triplet}/libdnnl.so.2`];
 }
 
-/** What `setMatMulPrecision` did. */
+/**
+ * What `setMatMulPrecision` did: the precision products are computed in now; for 'auto', `reason`
+ * says why it chose that one; `ok: false` when 'bf16' was asked for and could not be had.
+ */
 export type MatMulPrecisionResult =
-  | { ok: true; precision: MatMulPrecision; dnnl?: { library: string; version: string } }
+  | {
+      ok: true;
+      precision: ComputedMatMulPrecision;
+      reason?: string;
+      dnnl?: { library: string; version: string };
+    }
   | { ok: false; precision: 'fp32'; notice: string };
 
 /**
@@ -25,29 +56,47 @@ export type MatMulPrecisionResult =
  *    AVX512-BF16 on Zen 4/5); tensors, weights and optimizer state stay float32. Each product's
  *    error is then at most (2^-7 + 2^-16 + k 2^-24) (|A| |B|)_ij to first order, k the inner
  *    dimension (bfloat16 keeps 8 significant bits, so each input is off by at most 2^-8 of itself).
- * Where oneDNN cannot be loaded (Debian: apt-get install libdnnl2) the products stay float32 and
- * the result says why. `addon` is the native backend's.
+ *  - 'auto': 'bf16' where the CPU has bf16 multiply instructions (`bf16Instructions`) and oneDNN
+ *    loads, else 'fp32' (bf16 without those instructions is emulated and slower than float32).
+ * Where oneDNN cannot be loaded (Debian: apt-get install libdnnl2) or has no bf16 product for this
+ * CPU, 'bf16' leaves the products float32 and the result says why. `addon` is the native backend's.
  */
-export function applyMatMulPrecision(addon: NativeAddon, precision: MatMulPrecision): MatMulPrecisionResult {
+export function applyMatMulPrecision(
+  addon: NativeAddon,
+  precision: MatMulPrecision,
+  cpuBf16: string[] = bf16Instructions(),
+): MatMulPrecisionResult {
   switch (precision) {
     case 'fp32':
       addon.precision(false, []);
       return { ok: true, precision };
     case 'bf16':
-      try {
-        addon.precision(true, dnnlLibraryCandidates());
-      } catch (error) {
+      return useBf16(addon);
+    case 'auto': {
+      if (cpuBf16.length === 0) {
         addon.precision(false, []);
-        const reason = error instanceof Error ? error.message : String(error);
         return {
-          ok: false,
+          ok: true,
           precision: 'fp32',
-          notice: `${reason}; matrix products stay float32 (Debian: apt-get install libdnnl2)`,
+          reason: `this CPU has no bf16 multiply instructions (${BF16_CPU_FLAGS.join(', ')})`,
         };
       }
-      {
-        const { library, version } = addon.info().dnnl;
-        return { ok: true, precision, dnnl: { library, version } };
-      }
+      const bf16 = useBf16(addon);
+      if (bf16.ok) return { ...bf16, reason: `this CPU has ${cpuBf16.join(', ')}` };
+      return { ok: true, precision: 'fp32', reason: bf16.notice };
+    }
   }
+}
+
+function useBf16(addon: NativeAddon): MatMulPrecisionResult {
+  try {
+    addon.precision(true, dnnlLibraryCandidates());
+  } catch (error) {
+    addon.precision(false, []);
+    const reason = error instanceof Error ? error.message : String(error);
+    const install = addon.info().dnnl.loaded ? '' : ' (Debian: apt-get install libdnnl2)';
+    return { ok: false, precision: 'fp32', notice: `${reason}; matrix products stay float32${install}` };
+  }
+  const { library, version } = addon.info().dnnl;
+  return { ok: true, precision: 'bf16', dnnl: { library, version } };
 }

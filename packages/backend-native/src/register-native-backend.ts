@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { type AddonInfo, loadAddon, type NativeAddon } from './addon';
+import { attentionKernels } from './attention-kernels';
 import { blasInstallHint, blasLibraryCandidates } from './blas-libraries';
 import { copyKernelOverrides } from './copy-kernels';
 import { elementwiseKernelOverrides } from './elementwise-kernels';
@@ -152,8 +153,9 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
     const kernelFunc = overrides[config.kernelName]?.(config) ?? config.kernelFunc;
     tf.registerKernel({ ...config, kernelFunc, backendName: NATIVE_BACKEND });
   }
-  // Kernels wasm does not have: fused optimizer updates, rotary embedding, the MLP's gate.
+  // Kernels wasm does not have: fused optimizer updates, rotary embedding, the MLP's gate, attention.
   const fused = [
+    ...attentionKernels(addon, NATIVE_BACKEND),
     ...optimizerKernels(addon, NATIVE_BACKEND),
     ropeKernel(addon, NATIVE_BACKEND),
     ...gateKernels(addon, NATIVE_BACKEND),
@@ -181,10 +183,11 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
 }
 
 /**
- * The precision of the 'native' backend's matrix products from now on: 'fp32' (default) or
- * 'bf16' (bfloat16 inputs through oneDNN; see `applyMatMulPrecision` for the error bound). Where
- * oneDNN is missing the result is `ok: false` with the reason, and products stay float32. Throws
- * when the native backend has not been registered.
+ * The precision of the 'native' backend's matrix products from now on: 'fp32' (default), 'bf16'
+ * (bfloat16 inputs through oneDNN; see `applyMatMulPrecision` for the error bound) or 'auto'
+ * (bf16 where the CPU has bf16 multiply instructions, else fp32). Where 'bf16' cannot be had the
+ * result is `ok: false` with the reason, and products stay float32. Throws when the native
+ * backend has not been registered.
  */
 export function setMatMulPrecision(precision: MatMulPrecision): MatMulPrecisionResult {
   if (activeAddon == null) {

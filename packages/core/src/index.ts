@@ -1,3 +1,5 @@
+export type { AttentionAttrs } from './attention-kernel';
+export { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL } from './attention-kernel';
 export type { BackendName, BackendSelection } from './backend';
 export { selectBackend } from './backend';
 export { sampleCategorical, softmax64 } from './categorical';

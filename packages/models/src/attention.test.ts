@@ -1,3 +1,5 @@
+import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, type AttentionAttrs } from '@md4/core';
+import { attentionGradReference, attentionReference } from '@md4/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { attention } from './attention';
@@ -73,5 +75,85 @@ describe('attention', () => {
     const qkv = tf.zeros([12, 23]) as tf.Tensor2D;
     expect(() => attention(qkv, shape(0), false)).toThrow(/expected \[12, 24\]/);
     qkv.dispose();
+  });
+});
+
+describe('attention through a backend kernel (ATTENTION_KERNEL)', () => {
+  it('where the backend registers it, values and gradients equal the reference ops, with no leaks', async () => {
+    const previous = tf.getBackend();
+    await tf.setBackend('cpu');
+    const calls = { forward: 0, grad: 0 };
+    // @md4/core's float64 reference, registered as a backend would register its kernels
+    const read = (backend: unknown, t: tf.TensorInfo) =>
+      (backend as tf.KernelBackend).readSync(t.dataId) as Float32Array;
+    const write = (backend: unknown, values: Float64Array, shape: number[]) => ({
+      dataId: (backend as tf.KernelBackend).write(Float32Array.from(values), shape, 'float32'),
+      shape,
+      dtype: 'float32' as const,
+    });
+    const tables = (backend: unknown, inputs: tf.NamedTensorInfoMap) => ({
+      qkv: read(backend, inputs.qkv!),
+      cos: read(backend, inputs.cos!),
+      sin: read(backend, inputs.sin!),
+    });
+    const kernels: tf.KernelConfig[] = [
+      {
+        kernelName: ATTENTION_KERNEL,
+        backendName: 'cpu',
+        kernelFunc: ({ inputs, backend, attrs }) => {
+          calls.forward++;
+          const a = attrs as unknown as AttentionAttrs;
+          const { out, lse } = attentionReference(a, tables(backend, inputs));
+          const rows = a.batch * a.seqLen;
+          return [
+            write(backend, out, [rows, a.heads * a.headDim]),
+            write(backend, lse, [a.batch, a.heads, a.seqLen]),
+          ];
+        },
+      },
+      {
+        kernelName: ATTENTION_GRAD_KERNEL,
+        backendName: 'cpu',
+        kernelFunc: ({ inputs, backend, attrs }) => {
+          calls.grad++;
+          const grad = attentionGradReference(
+            attrs as unknown as AttentionAttrs,
+            tables(backend, inputs),
+            read(backend, inputs.dy!),
+          );
+          return write(backend, grad, inputs.qkv!.shape);
+        },
+      },
+    ];
+    try {
+      for (const theta of [10000, 0]) {
+        const s = shape(theta);
+        const qkv = tf.randomNormal([12, 24], 0, 1, 'float32', 21) as tf.Tensor2D;
+        const probe = tf.randomNormal([12, 8], 0, 1, 'float32', 22);
+        const run = () =>
+          tf.tidy(() => [
+            attention(qkv, s, false).dataSync(),
+            tf
+              .grad((x: tf.Tensor) => tf.sum(tf.mul(attention(x as tf.Tensor2D, s, false), probe)))(qkv)
+              .dataSync(),
+          ]);
+        const composed = run();
+        for (const k of kernels) tf.registerKernel(k);
+        const before = tf.memory().numTensors;
+        const fused = run();
+        expect(tf.memory().numTensors).toBe(before);
+        for (const k of kernels) tf.unregisterKernel(k.kernelName, 'cpu');
+        for (const i of [0, 1]) {
+          const [a, b] = [fused[i]!, composed[i]!];
+          expect(Math.max(...a.map((x, j) => Math.abs(x - b[j]!)))).toBeLessThan(1e-5);
+        }
+        tf.dispose([qkv, probe]);
+      }
+      expect(calls).toEqual({ forward: 4, grad: 2 }); // per theta: the value, and once inside tf.grad
+    } finally {
+      for (const k of kernels)
+        if (tf.getKernel(k.kernelName, 'cpu') != null) tf.unregisterKernel(k.kernelName, 'cpu');
+      await tf.setBackend(previous);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, type AttentionAttrs } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from './custom-gradient';
 import { type AttentionKernelAttrs, WASM_KERNELS } from './kernels/wasm-kernels';
@@ -19,9 +20,11 @@ export interface AttentionShape {
  *   O_h = softmax( (R q_h)(R k_h)^T / sqrt(hd) ) v_h
  * with R the rotary embedding (rows = positions). Differentiable in qkv.
  *
- * `fast` (wasm backend): per-(sequence, head) plain 2-D XNNPACK products in custom kernels with
- * custom gradients (see kernels/wasm-kernels.ts); otherwise ordinary tfjs ops (batched matMul),
- * which is also the reference the fast path is tested against.
+ * Where the active backend registers @md4/core's ATTENTION_KERNEL (the native backend), one fused
+ * kernel each way that never keeps the L x L probabilities; else with `fast` (wasm backend)
+ * per-(sequence, head) plain 2-D XNNPACK products in custom kernels with custom gradients (see
+ * kernels/wasm-kernels.ts); otherwise ordinary tfjs ops (batched matMul), which is also the
+ * reference the fast paths are tested against.
  */
 export function attention(qkv: tf.Tensor2D, shape: AttentionShape, fast: boolean): tf.Tensor2D {
   const { batch, seqLen, heads, headDim } = shape;
@@ -29,7 +32,42 @@ export function attention(qkv: tf.Tensor2D, shape: AttentionShape, fast: boolean
   if (qkv.shape[0] !== batch * seqLen || qkv.shape[1] !== 3 * d) {
     throw new RangeError(`attention: qkv has shape [${qkv.shape}], expected [${batch * seqLen}, ${3 * d}]`);
   }
+  if (tf.getKernel(ATTENTION_KERNEL, tf.getBackend()) != null) return fusedAttention(qkv, shape);
   return fast ? fastAttention(qkv, shape) : referenceAttention(qkv, shape);
+}
+
+/** ATTENTION_KERNEL with ATTENTION_GRAD_KERNEL as its gradient; keeps qkv, out and lse [B, H, L]. */
+function fusedAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
+  const { seqLen, headDim, ropeTheta } = shape;
+  const attrs = {
+    batch: shape.batch,
+    seqLen,
+    heads: shape.heads,
+    headDim,
+    scale: 1 / Math.sqrt(headDim),
+    rotary: ropeTheta > 0,
+  } satisfies AttentionAttrs as unknown as tf.NamedAttrMap;
+  const op = customOp(([x], save) => {
+    const tables = ropeTheta > 0 ? ropeTables(seqLen, headDim, ropeTheta) : null;
+    const half = headDim / 2;
+    const cos = tables
+      ? tf.tensor2d(tables.cos.subarray(0, seqLen * half), [seqLen, half])
+      : tf.zeros([0, half]);
+    const sin = tables
+      ? tf.tensor2d(tables.sin.subarray(0, seqLen * half), [seqLen, half])
+      : tf.zeros([0, half]);
+    const [out, lse] = tf.engine().runKernel(ATTENTION_KERNEL, { qkv: x!, cos, sin }, attrs) as tf.Tensor[];
+    save([x!, cos, sin, out!, lse!]);
+    return {
+      value: out!,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [qkvSaved, cosSaved, sinSaved, outSaved, lseSaved] = saved;
+        const inputs = { dy, qkv: qkvSaved!, cos: cosSaved!, sin: sinSaved!, out: outSaved!, lse: lseSaved! };
+        return tf.engine().runKernel(ATTENTION_GRAD_KERNEL, inputs, attrs) as tf.Tensor;
+      },
+    };
+  });
+  return op(qkv) as tf.Tensor2D;
 }
 
 function kernelAttrs(shape: AttentionShape): AttentionKernelAttrs {

@@ -7,26 +7,34 @@ import { countNetworkParameters, type NetworkConfig } from './network-config';
 export const MAX_TRAINING_BYTES = 2 ** 32;
 
 /**
- * Whether the backend runs @md4/core's fused kernels (rotary embedding, gate, optimizer updates:
- * the native backend), which keep fewer intermediates for the backward pass, or composes them
- * from tfjs ops (wasm, cpu, the browser's backends).
+ * Whether the backend runs @md4/core's fused kernels (attention, rotary embedding, gate, optimizer
+ * updates: the native backend), which keep fewer intermediates for the backward pass (attention
+ * keeps no L x L probabilities), or composes them from tfjs ops (wasm, cpu, the browser's backends).
  */
 export type KernelPath = 'fused' | 'composed';
 
-/** Float32 values kept per position and layer, per unit of d and of h, by kernel path (see below). */
-const PER_LAYER = { fused: { d: 30, h: 17 }, composed: { d: 40, h: 20 } } as const;
+/**
+ * Float32 values kept per position: per layer, per unit of d, of h and of H P (the attention
+ * scores); and outside the layers per unit of d (embedding, conditioning). See below.
+ */
+const PER_POSITION = {
+  fused: { d: 23, h: 11.5, scores: 0, embed: 16 },
+  composed: { d: 40, h: 20, scores: 4, embed: 0 },
+} as const;
 
 /**
  * Float32 values a training step of `config` keeps per sequence and in all, at its peak:
  *   fixed = 5 N                      (weights, gradients, AdamW's m and v, the EMA copy; N parameters)
- *   perSequence = P (layers (a d + b h + 4 H P) + 8 V g)
+ *   perSequence = P (layers (a d + b h + s H P) + e d + 8 V g)
  * with P positions (seqLen / g for g tokens per position), width d, MLP width h, H heads, V the
- * vocabulary, and (a, b) = (30, 17) with fused kernels, (40, 20) composed. tfjs' autodiff keeps the
- * output of every op of the forward pass for the backward one, so the per-layer terms are several
- * times the textbook count. The coefficients were fitted to the peak memory of `md4 train` on the
- * native backend (tiny, tiny at seqLen 512, tiny at width 256), with its fused kernels: 88, 136 and
- * 168 KB per token (the estimate is 4-8% above each; batch 345 trains, 350 is refused); composed:
- * 113, 162 and 212 KB per token (batch 270 trained, 300 failed with a wasm trap).
+ * vocabulary; (a, b, s, e) = (23, 11.5, 0, 16) with fused kernels, (40, 20, 4, 0) composed. tfjs'
+ * autodiff keeps the output of every op of the forward pass for the backward one, so the per-layer
+ * terms are several times the textbook count. Fitted to the peak RSS of 2 steps of `md4 train` on
+ * the native backend at two batches each (the slope, KB per token): fused, tiny 59.5 at seq 128
+ * and 59.7 at seq 512 (no term in P: the fused attention keeps none), small-cpu 220.7 (the
+ * estimate is 4-6% above each; d and h are not separable there, as h = 2.75 d in every preset,
+ * so their ratio is the composed fit's); composed: tiny 113, 162 and 212 KB per token at seq 128,
+ * seq 512 and width 256 (batch 270 trained, 300 failed with a wasm trap).
  */
 export function trainingFloats(
   config: NetworkConfig,
@@ -36,10 +44,12 @@ export function trainingFloats(
   const tokensPerPosition = config.arch === 'md4' ? config.tokensPerPosition : 1;
   const positions = Math.ceil(config.seqLen / tokensPerPosition);
   const { layers, dModel: d, mlpHidden: h, heads } = config;
-  const c = PER_LAYER[kernels];
+  const c = PER_POSITION[kernels];
   const perSequence =
     positions *
-    (layers * (c.d * d + c.h * h + 4 * heads * positions) + 8 * config.vocabSize * tokensPerPosition);
+    (layers * (c.d * d + c.h * h + c.scores * heads * positions) +
+      c.embed * d +
+      8 * config.vocabSize * tokensPerPosition);
   const fixed = 5 * countNetworkParameters(config);
   return { fixed, perSequence, total: fixed + batch * perSequence };
 }

@@ -1,4 +1,8 @@
-import { MATMUL_PRECISIONS, type MatMulPrecision } from '@md4/backend-native';
+import { type ComputedMatMulPrecision, MATMUL_PRECISIONS } from '@md4/backend-native';
+
+/** The precisions our side is timed in (each computed one; 'auto' is one of them). */
+const TIMED_PRECISIONS = MATMUL_PRECISIONS.filter((p): p is ComputedMatMulPrecision => p !== 'auto');
+
 import type { TransformerConfig } from '@md4/models';
 
 /** A benchmark configuration: the same flags `torch_md4.py` gets. */
@@ -38,7 +42,7 @@ export interface BenchOptions {
   /** Add the native training step's 10 costliest kernels (tf.profile). */
   profile: boolean;
   /** Precisions of our matrix products to time (the native backend's; default both). */
-  precisions: MatMulPrecision[];
+  precisions: ComputedMatMulPrecision[];
   /** The peer's autocast settings to time (`torch_md4.py --autocast`; default both). */
   peerAutocasts: PeerAutocast[];
   /** Skip the PyTorch peer. */
@@ -90,7 +94,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     wasm: false,
     profile: false,
     noPeer: false,
-    precisions: [...MATMUL_PRECISIONS],
+    precisions: [...TIMED_PRECISIONS],
     peerAutocasts: [...PEER_AUTOCASTS],
     train: true,
     sample: true,
@@ -129,7 +133,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
         break;
       }
       case '--precision':
-        opts.precisions = listOf(flag, value(), MATMUL_PRECISIONS);
+        opts.precisions = listOf(flag, value(), TIMED_PRECISIONS);
         break;
       case '--peer-autocast':
         opts.peerAutocasts = listOf(flag, value(), PEER_AUTOCASTS);

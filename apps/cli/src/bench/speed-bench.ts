@@ -9,7 +9,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  type MatMulPrecision,
+  type ComputedMatMulPrecision,
   nativeBackendInfo,
   registerNativeBackend,
   setMatMulPrecision,
@@ -50,7 +50,7 @@ function peerRun(
 }
 
 /** Our matrix-product precision for what follows (the native backend's; wasm is always float32). */
-function usePrecision(ctx: Context, precision: MatMulPrecision): boolean {
+function usePrecision(ctx: Context, precision: ComputedMatMulPrecision): boolean {
   if (ctx.backend !== 'native') return precision === 'fp32';
   const result = setMatMulPrecision(precision);
   if (!result.ok) ctx.precisionNotice = result.notice;
@@ -67,7 +67,7 @@ async function compare<T extends { tokensPerSec: number }>(
   mode: 'train' | 'sample',
   ours: (round: number) => Promise<T>,
 ) {
-  const mine = new Map<MatMulPrecision, T[]>();
+  const mine = new Map<ComputedMatMulPrecision, T[]>();
   const theirs = new Map<PeerAutocast, PeerFigures[]>();
   let reason: string | undefined;
   for (let r = 0; r < ctx.opts.rounds; r++) {

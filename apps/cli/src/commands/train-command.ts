@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MatMulPrecision } from '@md4/backend-native';
+import type { ComputedMatMulPrecision } from '@md4/backend-native';
 import { createRng } from '@md4/core';
 import { makeDirectory, writeFileAtomic } from '@md4/core/node';
 import { type BatchCursor, batches } from '@md4/datasets';
@@ -80,7 +80,12 @@ async function trainInFolder(
     precision,
     say,
     checkpointDir,
-  }: { backend: string; precision: MatMulPrecision; say: (line: string) => void; checkpointDir: string },
+  }: {
+    backend: string;
+    precision: ComputedMatMulPrecision;
+    say: (line: string) => void;
+    checkpointDir: string;
+  },
 ): Promise<void> {
   const previous = opts.resume
     ? replanned(await loadCheckpointDir(checkpointDir), config, say, await finalEvaluationDone(config))

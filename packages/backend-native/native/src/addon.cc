@@ -17,6 +17,9 @@
 //   rope(heap, xOff, cosOff, sinOff, outOff, outer, length, half, inverse)   rotary embedding
 //   gate(heap, gateOff, upOff, outOff, n)                               sigmoid(gate) * up
 //   gateGrad(heap, dyOff, gateOff, upOff, dGateOff, dUpOff, n)          its gradient
+//   attention(heap, qkvOff, cosOff, sinOff, outOff, lseOff, sizes: Float64Array [B, L, H, hd, scale])
+//   attentionGrad(heap, dyOff, qkvOff, cosOff, sinOff, outOff, lseOff, dqkvOff, sizes)
+//                                   fused attention and its gradient (cosOff < 0: no rotary tables)
 
 #include <napi.h>
 
@@ -24,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "attention.h"
 #include "blas-loader.h"
 #include "dnnl-gemm.h"
 #include "elementwise.h"
@@ -91,6 +95,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   d.Set("library", dnnl.path);
   d.Set("version", dnnl.version);
   d.Set("kernel", dnnl.isa);
+  d.Set("bf16", dnnl.bf16);
   o.Set("dnnl", d);
   return o;
 }
@@ -104,6 +109,9 @@ Napi::Value Precision(const Napi::CallbackInfo& info) {
   if (bf16) {
     const std::string error = md4::loadDnnl(stringList(info[1]));
     if (!error.empty()) return Throw(env, "oneDNN could not be loaded (" + error + ")");
+    if (!md4::dnnlInfo().bf16)
+      return Throw(env, "oneDNN " + md4::dnnlInfo().version +
+                            " has no bfloat16 matrix product for this CPU");
   }
   md4::gemmSettings().bf16 = bf16;
   return env.Undefined();
@@ -375,6 +383,73 @@ Napi::Value GateGrad(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The shape and operand pointers of an attention call whose first operands are at info[1..] and
+// whose sizes (Float64Array [B, L, H, hd, scale]) are info[sizesArg]; false after a thrown error.
+bool attentionShape(const Napi::CallbackInfo& info, int cosArg, int sizesArg, md4::AttentionShape& s) {
+  if (!info[sizesArg].IsTypedArray()) {
+    Throw(info.Env(), "attention: sizes must be a Float64Array [B, L, H, hd, scale]");
+    return false;
+  }
+  Napi::Float64Array sizes = info[sizesArg].As<Napi::Float64Array>();
+  if (sizes.ElementLength() != 5) {
+    Throw(info.Env(), "attention: sizes must be [B, L, H, hd, scale]", true);
+    return false;
+  }
+  s.batch = static_cast<int64_t>(sizes[0]);
+  s.seqLen = static_cast<int64_t>(sizes[1]);
+  s.heads = static_cast<int64_t>(sizes[2]);
+  s.headDim = static_cast<int64_t>(sizes[3]);
+  s.scale = static_cast<float>(sizes[4]);
+  if (s.batch < 0 || s.seqLen < 1 || s.heads < 1 || s.headDim < 2 || s.headDim % 2 != 0 ||
+      s.seqLen * s.headDim > (int64_t{1} << 30)) {
+    Throw(info.Env(), "attention: bad sizes", true);
+    return false;
+  }
+  if (arg(info, cosArg) >= 0) {
+    const int64_t table = s.seqLen * s.headDim / 2;
+    s.cos = floats(info, 0, arg(info, cosArg), table);
+    s.sin = s.cos == nullptr ? nullptr : floats(info, 0, arg(info, cosArg + 1), table);
+    if (s.sin == nullptr) return false;
+  }
+  return true;
+}
+
+// attention(heap, qkvOff, cosOff, sinOff, outOff, lseOff, sizes).
+Napi::Value Attention(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 7 || !info[0].IsArrayBuffer())
+    return Throw(env, "attention(heap, qkvOff, cosOff, sinOff, outOff, lseOff, sizes)");
+  if (blas().handle == nullptr) return Throw(env, "md4_native: init() has not loaded a BLAS");
+  md4::AttentionShape s;
+  if (!attentionShape(info, 2, 6, s)) return env.Null();
+  const int64_t rows = s.batch * s.seqLen, d = s.heads * s.headDim;
+  const float* qkv = floats(info, 0, arg(info, 1), rows * 3 * d);
+  float* out = qkv == nullptr ? nullptr : floats(info, 0, arg(info, 4), rows * d);
+  float* lse = out == nullptr ? nullptr : floats(info, 0, arg(info, 5), rows * s.heads);
+  if (lse == nullptr) return env.Null();
+  md4::attentionForward(s, qkv, out, lse);
+  return env.Undefined();
+}
+
+// attentionGrad(heap, dyOff, qkvOff, cosOff, sinOff, outOff, lseOff, dqkvOff, sizes).
+Napi::Value AttentionGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 9 || !info[0].IsArrayBuffer())
+    return Throw(env, "attentionGrad(heap, dyOff, qkvOff, cosOff, sinOff, outOff, lseOff, dqkvOff, sizes)");
+  if (blas().handle == nullptr) return Throw(env, "md4_native: init() has not loaded a BLAS");
+  md4::AttentionShape s;
+  if (!attentionShape(info, 3, 8, s)) return env.Null();
+  const int64_t rows = s.batch * s.seqLen, d = s.heads * s.headDim;
+  const float* dy = floats(info, 0, arg(info, 1), rows * d);
+  const float* qkv = dy == nullptr ? nullptr : floats(info, 0, arg(info, 2), rows * 3 * d);
+  const float* out = qkv == nullptr ? nullptr : floats(info, 0, arg(info, 5), rows * d);
+  const float* lse = out == nullptr ? nullptr : floats(info, 0, arg(info, 6), rows * s.heads);
+  float* dqkv = lse == nullptr ? nullptr : floats(info, 0, arg(info, 7), rows * 3 * d);
+  if (dqkv == nullptr) return env.Null();
+  md4::attentionBackward(s, dy, qkv, out, lse, dqkv);
+  return env.Undefined();
+}
+
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 7 || !info[0].IsArrayBuffer()) return Throw(env, "reduce(heap, op, xOff, outOff, outer, r, inner)");
@@ -405,6 +480,8 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("rope", Napi::Function::New(env, Rope));
   exports.Set("gate", Napi::Function::New(env, Gate));
   exports.Set("gateGrad", Napi::Function::New(env, GateGrad));
+  exports.Set("attention", Napi::Function::New(env, Attention));
+  exports.Set("attentionGrad", Napi::Function::New(env, AttentionGrad));
   return exports;
 }
 

@@ -142,6 +142,24 @@ const uint16_t* bf16Stack(const float* x, int64_t stride, int batch, int64_t cou
   return out.data();
 }
 
+// Whether oneDNN has a bf16 matrix product for this CPU (2.6.3 refuses the primitive on an AVX2
+// Zen 1, for one); the kernel it offers goes to dnnlInfo().isa.
+bool probeBf16() {
+  Dnnl& d = dnnl();
+  dnnl_memory_desc_t a, b, c;
+  dnnl_matmul_desc_t desc;
+  dnnl_primitive_desc_t pd;
+  if (!matrixDesc(&a, 1, 64, 64, false, dnnl_bf16) || !matrixDesc(&b, 1, 64, 64, false, dnnl_bf16) ||
+      !matrixDesc(&c, 1, 64, 64, false, dnnl_f32) || d.matmulDesc(&desc, &a, &b, nullptr, &c) != dnnl_success ||
+      d.pdCreate(&pd, &desc, nullptr, d.engine, nullptr) != dnnl_success)
+    return false;
+  const char* impl = nullptr;
+  d.pdQuery(pd, dnnl_query_impl_info_str, 0, &impl);
+  if (impl != nullptr) dnnlInfo().isa = impl;
+  d.pdDestroy(pd);
+  return true;
+}
+
 }  // namespace
 
 std::string loadDnnl(const std::vector<std::string>& paths) {
@@ -185,6 +203,7 @@ std::string loadDnnl(const std::vector<std::string>& paths) {
         info.loaded = true;
         info.path = path;
         info.version = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+        info.bf16 = probeBf16();
         return "";
       },
       "no oneDNN library paths given");

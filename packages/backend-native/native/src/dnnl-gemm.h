@@ -17,12 +17,14 @@ struct DnnlInfo {
   std::string path;
   std::string version;  // "2.6.3"
   std::string isa;      // the kernel of the last product, e.g. "brg:avx512_core_amx_bf16"
+  bool bf16 = false;    // oneDNN has a bf16 matrix product for this CPU (2.6.3: none for AVX2 CPUs)
 };
 
 DnnlInfo& dnnlInfo();
 
-// Opens the first of `paths` that loads and exports what is needed. Returns "" on success, else
-// the reasons joined by "; ".
+// Opens the first of `paths` that loads and exports what is needed, and asks it for a bf16 product
+// (DnnlInfo::bf16 says whether this CPU has one). Returns "" on success, else the reasons joined
+// by "; ".
 std::string loadDnnl(const std::vector<std::string>& paths);
 
 // Float32 -> bfloat16, rounding to nearest even (NaN stays NaN).

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "exp-approx.h"
+#include "row-reductions.h"
 #include "simd.h"
 #include "thread-pool.h"
 
@@ -74,41 +75,6 @@ RunFn runFor(int op) {
     case kMinimum: return binaryRun<kMinimum>;
     default: return binaryRun<kSquaredDifference>;
   }
-}
-
-// Max/min and sum of a row with 16 independent lanes, so the loops vectorise without
-// reassociation flags (the summation order is fixed, hence deterministic). rowExtreme skips NaN;
-// rowHasNaN finds it.
-template <bool Max>
-inline float rowExtreme(const float* __restrict x, int64_t n) {
-  const float init = Max ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
-  float acc[16];
-  for (int j = 0; j < 16; j++) acc[j] = init;
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16)
-    for (int j = 0; j < 16; j++) acc[j] = (Max ? x[i + j] > acc[j] : x[i + j] < acc[j]) ? x[i + j] : acc[j];
-  float m = init;
-  for (int j = 0; j < 16; j++) m = (Max ? acc[j] > m : acc[j] < m) ? acc[j] : m;
-  for (; i < n; i++) m = (Max ? x[i] > m : x[i] < m) ? x[i] : m;
-  return m;
-}
-
-inline bool rowHasNaN(const float* __restrict x, int64_t n) {
-  int count = 0;
-  for (int64_t i = 0; i < n; i++) count += x[i] != x[i];
-  return count != 0;
-}
-
-inline float rowSum(const float* __restrict x, int64_t n) {
-  float acc[16] = {0};
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16)
-    for (int j = 0; j < 16; j++) acc[j] += x[i + j];
-  for (int w = 8; w >= 1; w /= 2)
-    for (int j = 0; j < w; j++) acc[j] += acc[j + w];
-  float s = acc[0];
-  for (; i < n; i++) s += x[i];
-  return s;
 }
 
 MD4_MULTIVERSION void softmaxRow(const float* __restrict x, float* __restrict out, int64_t n) {

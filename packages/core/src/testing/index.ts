@@ -1,3 +1,5 @@
+export type { AttentionReferenceInputs } from './attention-reference';
+export { attentionGradReference, attentionReference } from './attention-reference';
 export type { DenoiserContractOptions } from './denoiser-contract';
 export { checkDenoiserContract } from './denoiser-contract';
 export type { JointDistribution } from './exact-denoiser';

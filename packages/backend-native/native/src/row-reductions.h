@@ -1,0 +1,58 @@
+// Reductions of one contiguous float32 row, shared by the kernels (inlined into each caller, so
+// they vectorise at the caller's multi-versioned width).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+
+namespace md4 {
+
+// Max/min and sum of a row with 16 independent lanes, so the loops vectorise without
+// reassociation flags (the summation order is fixed, hence deterministic). rowExtreme skips NaN;
+// rowHasNaN finds it.
+template <bool Max>
+inline float rowExtreme(const float* __restrict x, int64_t n) {
+  const float init = Max ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
+  float acc[16];
+  for (int j = 0; j < 16; j++) acc[j] = init;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int j = 0; j < 16; j++) acc[j] = (Max ? x[i + j] > acc[j] : x[i + j] < acc[j]) ? x[i + j] : acc[j];
+  float m = init;
+  for (int j = 0; j < 16; j++) m = (Max ? acc[j] > m : acc[j] < m) ? acc[j] : m;
+  for (; i < n; i++) m = (Max ? x[i] > m : x[i] < m) ? x[i] : m;
+  return m;
+}
+
+inline bool rowHasNaN(const float* __restrict x, int64_t n) {
+  int count = 0;
+  for (int64_t i = 0; i < n; i++) count += x[i] != x[i];
+  return count != 0;
+}
+
+inline float rowSum(const float* __restrict x, int64_t n) {
+  float acc[16] = {0};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int j = 0; j < 16; j++) acc[j] += x[i + j];
+  for (int w = 8; w >= 1; w /= 2)
+    for (int j = 0; j < w; j++) acc[j] += acc[j + w];
+  float s = acc[0];
+  for (; i < n; i++) s += x[i];
+  return s;
+}
+
+// sum_i a[i] b[i] with 16 independent lanes, like rowSum.
+inline float rowDot(const float* __restrict a, const float* __restrict b, int64_t n) {
+  float acc[16] = {0};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int j = 0; j < 16; j++) acc[j] += a[i + j] * b[i + j];
+  for (int w = 8; w >= 1; w /= 2)
+    for (int j = 0; j < w; j++) acc[j] += acc[j + w];
+  float s = acc[0];
+  for (; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+}  // namespace md4

@@ -1,0 +1,112 @@
+import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, type AttentionAttrs } from '@md4/core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import type { NativeAddon } from './addon';
+import { heapOffset, type NativeKernelArgs, type WasmHeapBackend } from './wasm-heap-backend';
+
+/** [B, L, H, hd, scale] after checking qkv [B*L, 3d] and the rotary tables against the attributes. */
+function attentionSizes(
+  kernel: string,
+  attrs: AttentionAttrs,
+  qkv: TensorInfo,
+  cos: TensorInfo,
+  sin: TensorInfo,
+) {
+  const { batch, seqLen, heads, headDim, scale, rotary } = attrs;
+  const d = heads * headDim;
+  const tables = (t: TensorInfo) =>
+    t.dtype === 'float32' && t.shape.length === 2 && t.shape[0] === seqLen && t.shape[1] === headDim / 2;
+  if (
+    qkv.dtype !== 'float32' ||
+    qkv.shape.length !== 2 ||
+    qkv.shape[0] !== batch * seqLen ||
+    qkv.shape[1] !== 3 * d
+  ) {
+    throw new Error(
+      `${kernel}: expected float32 qkv [${batch * seqLen}, ${3 * d}], got ${qkv.dtype} [${qkv.shape}]`,
+    );
+  }
+  if (rotary && !(tables(cos) && tables(sin))) {
+    throw new Error(
+      `${kernel}: expected float32 cos and sin [${seqLen}, ${headDim / 2}], got [${cos.shape}], [${sin.shape}]`,
+    );
+  }
+  return new Float64Array([batch, seqLen, heads, headDim, scale]);
+}
+
+const tableOffsets = (backend: WasmHeapBackend, attrs: AttentionAttrs, cos: TensorInfo, sin: TensorInfo) =>
+  attrs.rotary ? [heapOffset(backend, cos), heapOffset(backend, sin)] : [-1, -1];
+
+/** @md4/core's fused attention kernels (forward, and its gradient), one native call each. */
+export function attentionKernels(addon: NativeAddon, backendName: string): KernelConfig[] {
+  return [
+    {
+      kernelName: ATTENTION_KERNEL,
+      backendName,
+      kernelFunc: (args) => {
+        const { inputs, backend, attrs: raw } = args as unknown as NativeKernelArgs;
+        const attrs = raw as unknown as AttentionAttrs;
+        const { qkv, cos, sin } = inputs as Record<'qkv' | 'cos' | 'sin', TensorInfo>;
+        const sizes = attentionSizes(ATTENTION_KERNEL, attrs, qkv, cos, sin);
+        const out = backend.makeOutput([qkv.shape[0]!, attrs.heads * attrs.headDim], 'float32');
+        const lse = backend.makeOutput([attrs.batch, attrs.heads, attrs.seqLen], 'float32');
+        if (attrs.batch > 0) {
+          const [cosOffset, sinOffset] = tableOffsets(backend, attrs, cos, sin);
+          const off = (t: TensorInfo) => heapOffset(backend, t);
+          addon.attention(
+            backend.wasm.HEAPU8.buffer,
+            off(qkv),
+            cosOffset!,
+            sinOffset!,
+            off(out),
+            off(lse),
+            sizes,
+          );
+        }
+        return [out, lse];
+      },
+    },
+    {
+      kernelName: ATTENTION_GRAD_KERNEL,
+      backendName,
+      kernelFunc: (args) => {
+        const { inputs, backend, attrs: raw } = args as unknown as NativeKernelArgs;
+        const attrs = raw as unknown as AttentionAttrs;
+        const { dy, qkv, cos, sin, out, lse } = inputs as Record<
+          'dy' | 'qkv' | 'cos' | 'sin' | 'out' | 'lse',
+          TensorInfo
+        >;
+        const sizes = attentionSizes(ATTENTION_GRAD_KERNEL, attrs, qkv, cos, sin);
+        const rows = attrs.batch * attrs.seqLen;
+        const d = attrs.heads * attrs.headDim;
+        for (const [name, t, size] of [
+          ['dy', dy, rows * d],
+          ['out', out, rows * d],
+          ['lse', lse, rows * attrs.heads],
+        ] as const) {
+          if (t.dtype !== 'float32' || t.shape.reduce((a, b) => a * b, 1) !== size) {
+            throw new Error(
+              `${ATTENTION_GRAD_KERNEL}: ${name} must be float32 with ${size} values, got [${t.shape}]`,
+            );
+          }
+        }
+        const dqkv = backend.makeOutput(qkv.shape, 'float32');
+        if (attrs.batch > 0) {
+          const [cosOffset, sinOffset] = tableOffsets(backend, attrs, cos, sin);
+          const off = (t: TensorInfo) => heapOffset(backend, t);
+          addon.attentionGrad(
+            backend.wasm.HEAPU8.buffer,
+            off(dy),
+            off(qkv),
+            cosOffset!,
+            sinOffset!,
+            off(out),
+            off(lse),
+            off(dqkv),
+            sizes,
+          );
+        }
+        return dqkv;
+      },
+    },
+  ];
+}
