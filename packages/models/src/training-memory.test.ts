@@ -31,7 +31,9 @@ describe('training memory estimate', () => {
 
   it('fused kernels keep nothing that grows with L^2: the estimate per token does not depend on L', () => {
     const long = resolveNetworkConfig(preset('tiny', { vocabSize: 27, seqLen: 1024 }));
-    expect(trainingFloats(long, 1, 'fused').perSequence / 1024).toBe(trainingFloats(tiny, 1, 'fused').perSequence / 128);
+    expect(trainingFloats(long, 1, 'fused').perSequence / 1024).toBe(
+      trainingFloats(tiny, 1, 'fused').perSequence / 128,
+    );
     expect(trainingFloats(long, 1, 'composed').perSequence / 1024).toBeGreaterThan(
       trainingFloats(tiny, 1, 'composed').perSequence / 128,
     );
