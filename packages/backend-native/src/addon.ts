@@ -178,6 +178,35 @@ export interface NativeAddon {
     dqkvOffset: number,
     sizes: Float64Array,
   ): void;
+  /** adaLN (ADA_LAYER_NORM_KERNEL of @md4/core) of x [rows, d] into y, mean and r [rows]. */
+  adaLayerNorm(
+    heap: ArrayBufferLike,
+    xOffset: number,
+    shiftOffset: number,
+    scaleOffset: number,
+    yOffset: number,
+    meanOffset: number,
+    rOffset: number,
+    batch: number,
+    rows: number,
+    d: number,
+    eps: number,
+  ): void;
+  /** Its gradients dx [rows, d], dShift and dScale [batch, d] (ADA_LAYER_NORM_GRAD_KERNEL). */
+  adaLayerNormGrad(
+    heap: ArrayBufferLike,
+    dyOffset: number,
+    xOffset: number,
+    scaleOffset: number,
+    meanOffset: number,
+    rOffset: number,
+    dxOffset: number,
+    dShiftOffset: number,
+    dScaleOffset: number,
+    batch: number,
+    rows: number,
+    d: number,
+  ): void;
   /** out[o, i] = reduce_k x[o, k, i] over a [outer, r, inner] float32 array. */
   reduce(
     heap: ArrayBufferLike,

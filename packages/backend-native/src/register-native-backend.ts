@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
+import { adaLayerNormKernels } from './ada-layer-norm-kernels';
 import { type AddonInfo, loadAddon, type NativeAddon } from './addon';
 import { attentionKernels } from './attention-kernels';
 import { blasInstallHint, blasLibraryCandidates } from './blas-libraries';
@@ -153,8 +154,10 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
     const kernelFunc = overrides[config.kernelName]?.(config) ?? config.kernelFunc;
     tf.registerKernel({ ...config, kernelFunc, backendName: NATIVE_BACKEND });
   }
-  // Kernels wasm does not have: fused optimizer updates, rotary embedding, the MLP's gate, attention.
+  // Kernels wasm does not have: fused optimizer updates, rotary embedding, the MLP's gate,
+  // attention, adaLN.
   const fused = [
+    ...adaLayerNormKernels(addon, NATIVE_BACKEND),
     ...attentionKernels(addon, NATIVE_BACKEND),
     ...optimizerKernels(addon, NATIVE_BACKEND),
     ropeKernel(addon, NATIVE_BACKEND),

@@ -1,3 +1,5 @@
+import { ADA_LAYER_NORM_GRAD_KERNEL, ADA_LAYER_NORM_KERNEL, type AdaLayerNormAttrs } from '@md4/core';
+import { adaLayerNormGradReference, adaLayerNormReference } from '@md4/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { sigmoidGate } from './gated-mlp';
@@ -67,5 +69,95 @@ describe('fused ops with hand-written gradients equal autodiff of their definiti
       (a, s) => tf.mul(tf.div(a!, tf.sqrt(tf.add(tf.mean(tf.square(a!), -1, true), 1e-5))), s!),
       [x(), tf.randomNormal([4], 1, 0.3, 'float32', 7)],
     );
+  });
+});
+
+describe('adaLayerNorm through a backend kernel (ADA_LAYER_NORM_KERNEL)', () => {
+  it('where the backend registers it, value and gradients equal the composed op, with no leaks', async () => {
+    const previous = tf.getBackend();
+    await tf.setBackend('cpu');
+    const calls = { forward: 0, grad: 0 };
+    // @md4/core's float64 references, registered as a backend would register its kernels
+    const read = (backend: unknown, t: tf.TensorInfo) =>
+      (backend as tf.KernelBackend).readSync(t.dataId) as Float32Array;
+    const write = (backend: unknown, values: Float64Array, shape: number[]) => ({
+      dataId: (backend as tf.KernelBackend).write(Float32Array.from(values), shape, 'float32'),
+      shape,
+      dtype: 'float32' as const,
+    });
+    const kernels: tf.KernelConfig[] = [
+      {
+        kernelName: ADA_LAYER_NORM_KERNEL,
+        backendName: 'cpu',
+        kernelFunc: ({ inputs, backend, attrs }) => {
+          calls.forward++;
+          const [rows, d] = inputs.x!.shape as [number, number];
+          const batch = inputs.shift!.shape[0]!;
+          const { eps } = attrs as unknown as AdaLayerNormAttrs;
+          const ref = adaLayerNormReference(
+            read(backend, inputs.x!),
+            read(backend, inputs.shift!),
+            read(backend, inputs.scale!),
+            { batch, d },
+            eps,
+          );
+          return [
+            write(backend, ref.y, [rows, d]),
+            write(backend, ref.mean, [rows]),
+            write(backend, ref.r, [rows]),
+          ];
+        },
+      },
+      {
+        kernelName: ADA_LAYER_NORM_GRAD_KERNEL,
+        backendName: 'cpu',
+        kernelFunc: ({ inputs, backend, attrs }) => {
+          calls.grad++;
+          const [rows, d] = inputs.x!.shape as [number, number];
+          const batch = inputs.scale!.shape[0]!;
+          const { eps } = attrs as unknown as AdaLayerNormAttrs;
+          // the gradients do not depend on shift; the reference recomputes n from x itself
+          const g = adaLayerNormGradReference(
+            read(backend, inputs.x!),
+            new Float64Array(batch * d),
+            read(backend, inputs.scale!),
+            read(backend, inputs.dy!),
+            { batch, d },
+            eps,
+          );
+          return [
+            write(backend, g.dx, [rows, d]),
+            write(backend, g.dShift, [batch, d]),
+            write(backend, g.dScale, [batch, d]),
+          ];
+        },
+      },
+    ];
+    try {
+      const inputs = [x(), perSeq(2), perSeq(3)];
+      const p = probe();
+      const run = () =>
+        tf.tidy(() => {
+          const f = (a: tf.Tensor, s: tf.Tensor, c: tf.Tensor) =>
+            adaLayerNorm(a as tf.Tensor2D, s as tf.Tensor2D, c as tf.Tensor2D, 1e-5, false);
+          const grads = tf.grads((a, s, c) => tf.sum(tf.mul(f(a!, s!, c!), p)))(inputs);
+          return [f(inputs[0]!, inputs[1]!, inputs[2]!).dataSync(), ...grads.map((g) => g.dataSync())];
+        });
+      const composed = run();
+      for (const k of kernels) tf.registerKernel(k);
+      const before = tf.memory().numTensors;
+      const fused = run();
+      expect(tf.memory().numTensors).toBe(before);
+      fused.forEach((values, i) => {
+        const ref = composed[i]!;
+        expect(Math.max(...values.map((v, j) => Math.abs(v - ref[j]!)))).toBeLessThan(1e-5);
+      });
+      expect(calls).toEqual({ forward: 2, grad: 1 }); // the value, and once inside tf.grads
+      tf.dispose([...inputs, p]);
+    } finally {
+      for (const k of kernels)
+        if (tf.getKernel(k.kernelName, 'cpu') != null) tf.unregisterKernel(k.kernelName, 'cpu');
+      await tf.setBackend(previous);
+    }
   });
 });

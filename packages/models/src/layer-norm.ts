@@ -1,3 +1,4 @@
+import { ADA_LAYER_NORM_GRAD_KERNEL, ADA_LAYER_NORM_KERNEL, type AdaLayerNormAttrs } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from './custom-gradient';
 import { perSequence, sequenceSum } from './sequence-sum';
@@ -21,6 +22,8 @@ export function layerNorm<T extends tf.Tensor>(x: T, eps: number): T {
  *   g = dy (1 + scale_b)
  *   dx = r (g - mean(g) - n mean(g n)),  r = 1 / sqrt(var(x) + eps)
  *   dscale_b = sum_{p in b} dy n,   dshift_b = sum_{p in b} dy
+ * Where the active backend registers @md4/core's ADA_LAYER_NORM_KERNEL (the native backend), one
+ * kernel each way that keeps only x and two numbers per row for the gradient.
  */
 export function adaLayerNorm(
   x: tf.Tensor2D,
@@ -29,6 +32,8 @@ export function adaLayerNorm(
   eps: number,
   fast: boolean,
 ): tf.Tensor2D {
+  if (tf.getKernel(ADA_LAYER_NORM_KERNEL, tf.getBackend()) != null)
+    return fusedAdaLayerNorm(x, shift, scale, eps);
   const [N, d] = x.shape;
   const B = shift.shape[0];
   const P = N / B;
@@ -57,6 +62,26 @@ export function adaLayerNorm(
           sequenceSum(dy2, B, fast),
           sequenceSum(tf.reshape(tf.mul(dy3, ns), [N, d]) as tf.Tensor2D, B, fast),
         ];
+      },
+    };
+  });
+  return op(x, shift, scale) as tf.Tensor2D;
+}
+
+/** ADA_LAYER_NORM_KERNEL with ADA_LAYER_NORM_GRAD_KERNEL as its gradient; keeps x, scale, mean, r. */
+function fusedAdaLayerNorm(x: tf.Tensor2D, shift: tf.Tensor2D, scale: tf.Tensor2D, eps: number): tf.Tensor2D {
+  const attrs = { eps } satisfies AdaLayerNormAttrs as unknown as tf.NamedAttrMap;
+  const op = customOp(([xIn, shiftIn, scaleIn], save) => {
+    const [y, mean, r] = tf
+      .engine()
+      .runKernel(ADA_LAYER_NORM_KERNEL, { x: xIn!, shift: shiftIn!, scale: scaleIn! }, attrs) as tf.Tensor[];
+    save([xIn!, scaleIn!, mean!, r!]);
+    return {
+      value: y!,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, sc, m, rs] = saved;
+        const inputs = { dy, x: xs!, scale: sc!, mean: m!, r: rs! };
+        return tf.engine().runKernel(ADA_LAYER_NORM_GRAD_KERNEL, inputs, attrs) as tf.Tensor[];
       },
     };
   });

@@ -20,6 +20,8 @@
 //   attention(heap, qkvOff, cosOff, sinOff, outOff, lseOff, sizes: Float64Array [B, L, H, hd, scale])
 //   attentionGrad(heap, dyOff, qkvOff, cosOff, sinOff, outOff, lseOff, dqkvOff, sizes)
 //                                   fused attention and its gradient (cosOff < 0: no rotary tables)
+//   adaLayerNorm(heap, xOff, shiftOff, scaleOff, yOff, meanOff, rOff, batch, rows, d, eps)
+//   adaLayerNormGrad(heap, dyOff, xOff, scaleOff, meanOff, rOff, dxOff, dShiftOff, dScaleOff, batch, rows, d)
 
 #include <napi.h>
 
@@ -27,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "ada-layer-norm.h"
 #include "attention.h"
 #include "blas-loader.h"
 #include "dnnl-gemm.h"
@@ -450,6 +453,54 @@ Napi::Value AttentionGrad(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The (batch, rows, d) of an adaLN call at info[first..first+2]; false after a thrown error.
+bool normSizes(const Napi::CallbackInfo& info, int first, int64_t& batch, int64_t& rows, int64_t& d) {
+  batch = arg(info, first);
+  rows = arg(info, first + 1);
+  d = arg(info, first + 2);
+  if (batch < 1 || rows < 0 || d < 1 || rows % batch != 0) {
+    Throw(info.Env(), "adaLayerNorm: bad sizes (rows must be a multiple of batch)", true);
+    return false;
+  }
+  return true;
+}
+
+Napi::Value AdaLayerNorm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 11 || !info[0].IsArrayBuffer())
+    return Throw(env, "adaLayerNorm(heap, xOff, shiftOff, scaleOff, yOff, meanOff, rOff, batch, rows, d, eps)");
+  int64_t batch, rows, d;
+  if (!normSizes(info, 7, batch, rows, d)) return env.Null();
+  const float* x = floats(info, 0, arg(info, 1), rows * d);
+  const float* shift = x == nullptr ? nullptr : floats(info, 0, arg(info, 2), batch * d);
+  const float* scale = shift == nullptr ? nullptr : floats(info, 0, arg(info, 3), batch * d);
+  float* y = scale == nullptr ? nullptr : floats(info, 0, arg(info, 4), rows * d);
+  float* mean = y == nullptr ? nullptr : floats(info, 0, arg(info, 5), rows);
+  float* r = mean == nullptr ? nullptr : floats(info, 0, arg(info, 6), rows);
+  if (r == nullptr) return env.Null();
+  md4::adaLayerNorm(x, shift, scale, y, mean, r, batch, rows, d, static_cast<float>(info[10].As<Napi::Number>().DoubleValue()));
+  return env.Undefined();
+}
+
+Napi::Value AdaLayerNormGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 12 || !info[0].IsArrayBuffer())
+    return Throw(env, "adaLayerNormGrad(heap, dyOff, xOff, scaleOff, meanOff, rOff, dxOff, dShiftOff, dScaleOff, batch, rows, d)");
+  int64_t batch, rows, d;
+  if (!normSizes(info, 9, batch, rows, d)) return env.Null();
+  const float* dy = floats(info, 0, arg(info, 1), rows * d);
+  const float* x = dy == nullptr ? nullptr : floats(info, 0, arg(info, 2), rows * d);
+  const float* scale = x == nullptr ? nullptr : floats(info, 0, arg(info, 3), batch * d);
+  const float* mean = scale == nullptr ? nullptr : floats(info, 0, arg(info, 4), rows);
+  const float* r = mean == nullptr ? nullptr : floats(info, 0, arg(info, 5), rows);
+  float* dx = r == nullptr ? nullptr : floats(info, 0, arg(info, 6), rows * d);
+  float* dShift = dx == nullptr ? nullptr : floats(info, 0, arg(info, 7), batch * d);
+  float* dScale = dShift == nullptr ? nullptr : floats(info, 0, arg(info, 8), batch * d);
+  if (dScale == nullptr) return env.Null();
+  md4::adaLayerNormGrad(dy, x, scale, mean, r, dx, dShift, dScale, batch, rows, d);
+  return env.Undefined();
+}
+
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 7 || !info[0].IsArrayBuffer()) return Throw(env, "reduce(heap, op, xOff, outOff, outer, r, inner)");
@@ -482,6 +533,8 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("gateGrad", Napi::Function::New(env, GateGrad));
   exports.Set("attention", Napi::Function::New(env, Attention));
   exports.Set("attentionGrad", Napi::Function::New(env, AttentionGrad));
+  exports.Set("adaLayerNorm", Napi::Function::New(env, AdaLayerNorm));
+  exports.Set("adaLayerNormGrad", Napi::Function::New(env, AdaLayerNormGrad));
   return exports;
 }
 

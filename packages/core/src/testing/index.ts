@@ -1,3 +1,4 @@
+export { adaLayerNormGradReference, adaLayerNormReference } from './ada-layer-norm-reference';
 export type { AttentionReferenceInputs } from './attention-reference';
 export { attentionGradReference, attentionReference } from './attention-reference';
 export type { DenoiserContractOptions } from './denoiser-contract';
