@@ -7,9 +7,10 @@ import { countNetworkParameters, type NetworkConfig } from './network-config';
 export const MAX_TRAINING_BYTES = 2 ** 32;
 
 /**
- * Whether the backend runs @md4/core's fused kernels (attention, rotary embedding, gate, optimizer
- * updates: the native backend), which keep fewer intermediates for the backward pass (attention
- * keeps no L x L probabilities), or composes them from tfjs ops (wasm, cpu, the browser's backends).
+ * Whether the backend runs @md4/core's fused kernels (attention, adaLN, rotary embedding, gate,
+ * optimizer updates: the native backend), which keep fewer intermediates for the backward pass
+ * (attention keeps no L x L probabilities), or composes them from tfjs ops (wasm, cpu, the
+ * browser's backends).
  */
 export type KernelPath = 'fused' | 'composed';
 
@@ -18,7 +19,7 @@ export type KernelPath = 'fused' | 'composed';
  * scores); and outside the layers per unit of d (embedding, conditioning). See below.
  */
 const PER_POSITION = {
-  fused: { d: 23, h: 11.5, scores: 0, embed: 16 },
+  fused: { d: 18, h: 9, scores: 0, embed: 6 },
   composed: { d: 40, h: 20, scores: 4, embed: 0 },
 } as const;
 
@@ -27,14 +28,15 @@ const PER_POSITION = {
  *   fixed = 5 N                      (weights, gradients, AdamW's m and v, the EMA copy; N parameters)
  *   perSequence = P (layers (a d + b h + s H P) + e d + 8 V g)
  * with P positions (seqLen / g for g tokens per position), width d, MLP width h, H heads, V the
- * vocabulary; (a, b, s, e) = (23, 11.5, 0, 16) with fused kernels, (40, 20, 4, 0) composed. tfjs'
+ * vocabulary; (a, b, s, e) = (18, 9, 0, 6) with fused kernels, (40, 20, 4, 0) composed. tfjs'
  * autodiff keeps the output of every op of the forward pass for the backward one, so the per-layer
  * terms are several times the textbook count. Fitted to the peak RSS of 2 steps of `md4 train` on
- * the native backend at two batches each (the slope, KB per token): fused, tiny 59.5 at seq 128
- * and 59.7 at seq 512 (no term in P: the fused attention keeps none), small-cpu 220.7 (the
- * estimate is 4-6% above each; d and h are not separable there, as h = 2.75 d in every preset,
- * so their ratio is the composed fit's); composed: tiny 113, 162 and 212 KB per token at seq 128,
- * seq 512 and width 256 (batch 270 trained, 300 failed with a wasm trap).
+ * the native backend at two batches each (the slope, KB per token): fused, tiny 43.6 at seq 128
+ * and small-cpu 166.8 at seq 256 (the estimate is 7% above each; no term in P: the fused attention
+ * keeps none, and tiny at seq 512 measured the same per token as at 128; d and h are not separable
+ * there, as h = 2.75 d in every preset, so their ratio is the composed fit's); composed: tiny 113,
+ * 162 and 212 KB per token at seq 128, seq 512 and width 256 (batch 270 trained, 300 failed with a
+ * wasm trap).
  */
 export function trainingFloats(
   config: NetworkConfig,
