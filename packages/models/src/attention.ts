@@ -2,7 +2,7 @@ import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, type AttentionAttrs } from '@m
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from './custom-gradient';
 import { type AttentionKernelAttrs, WASM_KERNELS } from './kernels/wasm-kernels';
-import { applyRope, ropeTables } from './rotary-embedding';
+import { applyRope, ropeTables, ropeTensors } from './rotary-embedding';
 
 /** The geometry of one attention call. */
 export interface AttentionShape {
@@ -48,14 +48,9 @@ function fusedAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
     rotary: ropeTheta > 0,
   } satisfies AttentionAttrs as unknown as tf.NamedAttrMap;
   const op = customOp(([x], save) => {
-    const tables = ropeTheta > 0 ? ropeTables(seqLen, headDim, ropeTheta) : null;
-    const half = headDim / 2;
-    const cos = tables
-      ? tf.tensor2d(tables.cos.subarray(0, seqLen * half), [seqLen, half])
-      : tf.zeros([0, half]);
-    const sin = tables
-      ? tf.tensor2d(tables.sin.subarray(0, seqLen * half), [seqLen, half])
-      : tf.zeros([0, half]);
+    const none = () => tf.zeros([0, headDim / 2]) as tf.Tensor2D;
+    const [cos, sin] =
+      ropeTheta > 0 ? ropeTensors(ropeTables(seqLen, headDim, ropeTheta), seqLen) : [none(), none()];
     const [out, lse] = tf.engine().runKernel(ATTENTION_KERNEL, { qkv: x!, cos, sin }, attrs) as tf.Tensor[];
     save([x!, cos, sin, out!, lse!]);
     return {

@@ -40,6 +40,15 @@ export function ropeTables(length: number, headDim: number, theta = 10000): Rope
   return tables;
 }
 
+/** The first `length` rows of the tables as float32 tensors cos, sin [length, hd/2] (owned by the caller). */
+export function ropeTensors(tables: RopeTables, length: number): [tf.Tensor2D, tf.Tensor2D] {
+  const half = tables.headDim / 2;
+  return [
+    tf.tensor2d(tables.cos.subarray(0, length * half), [length, half]),
+    tf.tensor2d(tables.sin.subarray(0, length * half), [length, half]),
+  ];
+}
+
 /**
  * Applies the rotation to x [B, H, L, hd] (the reference attention path, used on backends other
  * than wasm): y_{2p} = x_{2p} cos - x_{2p+1} sin, y_{2p+1} = x_{2p} sin + x_{2p+1} cos.
@@ -56,8 +65,7 @@ export function applyRope(x: tf.Tensor4D, tables: RopeTables): tf.Tensor4D {
       );
     }
     const half = hd / 2;
-    const cos = tf.tensor2d(tables.cos.subarray(0, L * half), [L, half]);
-    const sin = tf.tensor2d(tables.sin.subarray(0, L * half), [L, half]);
+    const [cos, sin] = ropeTensors(tables, L);
     if (tf.getKernel(ROPE_KERNEL, tf.getBackend()) != null) return fusedRope(x, cos, sin) as tf.Tensor4D;
     const pairs = tf.reshape(x, [B, H, L, half, 2]);
     const [x0, x1] = tf.unstack(pairs, 4) as [tf.Tensor4D, tf.Tensor4D];
