@@ -9,6 +9,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  bf16Instructions,
   type ComputedMatMulPrecision,
   nativeBackendInfo,
   registerNativeBackend,
@@ -178,10 +179,13 @@ async function main() {
     machine: {
       cores: availableParallelism(),
       cpu: cpus()[0]?.model ?? 'unknown',
+      cpuBf16: bf16Instructions(),
       loadavgStart: loadStart,
       loadavgEnd: loadavg().map((x) => round(x, 2)),
       seconds: round((performance.now() - t0) / 1000),
       node: process.version,
+      // our side's whole process at its peak, over every config timed (KB from the kernel)
+      oursPeakRssMB: round(process.resourceUsage().maxRSS / 1024),
     },
     notes: {
       backend,
