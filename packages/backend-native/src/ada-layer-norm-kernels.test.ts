@@ -2,20 +2,9 @@ import { ADA_LAYER_NORM_GRAD_KERNEL, ADA_LAYER_NORM_KERNEL } from '@md4/core';
 import { adaLayerNormGradReference, adaLayerNormReference } from '@md4/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomValues } from './matmul-reference.test-helper';
+import { randomValues, relativeError } from './matmul-reference.test-helper';
 import { nativeAvailable } from './native-available.test-helper';
 import { NATIVE_BACKEND } from './register-native-backend';
-
-/** max |x - ref| / (1 + max |ref|) */
-function relativeError(x: ArrayLike<number>, ref: ArrayLike<number>): number {
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    err = Math.max(err, Math.abs(x[i]! - ref[i]!));
-    scale = Math.max(scale, Math.abs(ref[i]!));
-  }
-  return err / (1 + scale);
-}
 
 describe.runIf(nativeAvailable)('native adaLN kernels', () => {
   beforeAll(async () => {

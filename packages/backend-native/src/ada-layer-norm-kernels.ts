@@ -1,5 +1,5 @@
 import { ADA_LAYER_NORM_GRAD_KERNEL, ADA_LAYER_NORM_KERNEL, type AdaLayerNormAttrs } from '@md4/core';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
 import { heapOffset, type NativeKernelArgs } from './wasm-heap-backend';
 
@@ -66,7 +66,7 @@ export function adaLayerNormKernels(addon: NativeAddon, backendName: string): Ke
           ['mean', mean, [rows]],
           ['r', r, [rows]],
         ] as const) {
-          if (t.dtype !== 'float32' || t.shape.join() !== shape.join()) {
+          if (t.dtype !== 'float32' || !util.arraysEqual(t.shape, [...shape])) {
             throw new Error(
               `${ADA_LAYER_NORM_GRAD_KERNEL}: ${name} must be float32 [${shape}], got [${t.shape}]`,
             );

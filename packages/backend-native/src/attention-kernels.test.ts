@@ -2,20 +2,9 @@ import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, type AttentionAttrs } from '@m
 import { attentionGradReference, attentionReference } from '@md4/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomValues } from './matmul-reference.test-helper';
+import { randomValues, relativeError } from './matmul-reference.test-helper';
 import { nativeAvailable } from './native-available.test-helper';
 import { NATIVE_BACKEND } from './register-native-backend';
-
-/** max |x - ref| / (1 + max |ref|) */
-function relativeError(x: ArrayLike<number>, ref: ArrayLike<number>): number {
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    err = Math.max(err, Math.abs(x[i]! - ref[i]!));
-    scale = Math.max(scale, Math.abs(ref[i]!));
-  }
-  return err / (1 + scale);
-}
 
 // Odd shapes; L = 300 takes six blocks of query rows (5 x 54 + 30), exercising the accumulation
 // of dk and dv across blocks.

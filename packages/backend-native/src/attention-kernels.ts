@@ -1,5 +1,5 @@
 import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, type AttentionAttrs } from '@md4/core';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
 import { heapOffset, type NativeKernelArgs, type WasmHeapBackend } from './wasm-heap-backend';
 
@@ -83,7 +83,7 @@ export function attentionKernels(addon: NativeAddon, backendName: string): Kerne
           ['out', out, rows * d],
           ['lse', lse, rows * attrs.heads],
         ] as const) {
-          if (t.dtype !== 'float32' || t.shape.reduce((a, b) => a * b, 1) !== size) {
+          if (t.dtype !== 'float32' || util.sizeFromShape(t.shape) !== size) {
             throw new Error(
               `${ATTENTION_GRAD_KERNEL}: ${name} must be float32 with ${size} values, got [${t.shape}]`,
             );

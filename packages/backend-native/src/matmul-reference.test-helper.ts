@@ -1,4 +1,4 @@
-// Float64 references for the matrix-product kernel tests.
+// Float64 references for the native kernel tests.
 // Seeded uniform(-1, 1) values (mulberry32), so every run checks the same numbers.
 export function randomValues(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
@@ -11,6 +11,17 @@ export function randomValues(n: number, seed: number): Float32Array {
     out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
   }
   return out;
+}
+
+/** The largest error against a reference, relative to its largest value: max |x - ref| / (1 + max |ref|). */
+export function relativeError(x: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    err = Math.max(err, Math.abs(x[i]! - ref[i]!));
+    scale = Math.max(scale, Math.abs(ref[i]!));
+  }
+  return err / (1 + scale);
 }
 
 export interface Case {

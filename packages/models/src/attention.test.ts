@@ -3,7 +3,7 @@ import { attentionGradReference, attentionReference } from '@md4/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { attention } from './attention';
-import { kernelPaths, maxAbsDiff } from './test-helpers.test-helper';
+import { kernelPaths, maxAbsDiff, readCpu, writeCpu } from './test-helpers.test-helper';
 
 const shape = (ropeTheta: number) => ({ batch: 2, seqLen: 6, heads: 2, headDim: 4, ropeTheta });
 
@@ -84,17 +84,10 @@ describe('attention through a backend kernel (ATTENTION_KERNEL)', () => {
     await tf.setBackend('cpu');
     const calls = { forward: 0, grad: 0 };
     // @md4/core's float64 reference, registered as a backend would register its kernels
-    const read = (backend: unknown, t: tf.TensorInfo) =>
-      (backend as tf.KernelBackend).readSync(t.dataId) as Float32Array;
-    const write = (backend: unknown, values: Float64Array, shape: number[]) => ({
-      dataId: (backend as tf.KernelBackend).write(Float32Array.from(values), shape, 'float32'),
-      shape,
-      dtype: 'float32' as const,
-    });
     const tables = (backend: unknown, inputs: tf.NamedTensorInfoMap) => ({
-      qkv: read(backend, inputs.qkv!),
-      cos: read(backend, inputs.cos!),
-      sin: read(backend, inputs.sin!),
+      qkv: readCpu(backend, inputs.qkv!),
+      cos: readCpu(backend, inputs.cos!),
+      sin: readCpu(backend, inputs.sin!),
     });
     const kernels: tf.KernelConfig[] = [
       {
@@ -106,8 +99,8 @@ describe('attention through a backend kernel (ATTENTION_KERNEL)', () => {
           const { out, lse } = attentionReference(a, tables(backend, inputs));
           const rows = a.batch * a.seqLen;
           return [
-            write(backend, out, [rows, a.heads * a.headDim]),
-            write(backend, lse, [a.batch, a.heads, a.seqLen]),
+            writeCpu(backend, out, [rows, a.heads * a.headDim]),
+            writeCpu(backend, lse, [a.batch, a.heads, a.seqLen]),
           ];
         },
       },
@@ -119,9 +112,9 @@ describe('attention through a backend kernel (ATTENTION_KERNEL)', () => {
           const grad = attentionGradReference(
             attrs as unknown as AttentionAttrs,
             tables(backend, inputs),
-            read(backend, inputs.dy!),
+            readCpu(backend, inputs.dy!),
           );
-          return write(backend, grad, inputs.qkv!.shape);
+          return writeCpu(backend, grad, inputs.qkv!.shape);
         },
       },
     ];

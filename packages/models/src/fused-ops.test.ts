@@ -7,7 +7,7 @@ import { gatedResidual } from './gated-residual';
 import { adaLayerNorm, layerNorm } from './layer-norm';
 import { rmsNorm } from './rms-norm';
 import { sequenceSum } from './sequence-sum';
-import { maxAbsDiff } from './test-helpers.test-helper';
+import { maxAbsDiff, readCpu, writeCpu } from './test-helpers.test-helper';
 
 // B = 2 sequences of P = 3 positions, d = 4.
 const x = () => tf.randomNormal([6, 4], 0, 1, 'float32', 1) as tf.Tensor2D;
@@ -78,13 +78,6 @@ describe('adaLayerNorm through a backend kernel (ADA_LAYER_NORM_KERNEL)', () => 
     await tf.setBackend('cpu');
     const calls = { forward: 0, grad: 0 };
     // @md4/core's float64 references, registered as a backend would register its kernels
-    const read = (backend: unknown, t: tf.TensorInfo) =>
-      (backend as tf.KernelBackend).readSync(t.dataId) as Float32Array;
-    const write = (backend: unknown, values: Float64Array, shape: number[]) => ({
-      dataId: (backend as tf.KernelBackend).write(Float32Array.from(values), shape, 'float32'),
-      shape,
-      dtype: 'float32' as const,
-    });
     const kernels: tf.KernelConfig[] = [
       {
         kernelName: ADA_LAYER_NORM_KERNEL,
@@ -95,16 +88,16 @@ describe('adaLayerNorm through a backend kernel (ADA_LAYER_NORM_KERNEL)', () => 
           const batch = inputs.shift!.shape[0]!;
           const { eps } = attrs as unknown as AdaLayerNormAttrs;
           const ref = adaLayerNormReference(
-            read(backend, inputs.x!),
-            read(backend, inputs.shift!),
-            read(backend, inputs.scale!),
+            readCpu(backend, inputs.x!),
+            readCpu(backend, inputs.shift!),
+            readCpu(backend, inputs.scale!),
             { batch, d },
             eps,
           );
           return [
-            write(backend, ref.y, [rows, d]),
-            write(backend, ref.mean, [rows]),
-            write(backend, ref.r, [rows]),
+            writeCpu(backend, ref.y, [rows, d]),
+            writeCpu(backend, ref.mean, [rows]),
+            writeCpu(backend, ref.r, [rows]),
           ];
         },
       },
@@ -118,17 +111,17 @@ describe('adaLayerNorm through a backend kernel (ADA_LAYER_NORM_KERNEL)', () => 
           const { eps } = attrs as unknown as AdaLayerNormAttrs;
           // the gradients do not depend on shift; the reference recomputes n from x itself
           const g = adaLayerNormGradReference(
-            read(backend, inputs.x!),
+            readCpu(backend, inputs.x!),
             new Float64Array(batch * d),
-            read(backend, inputs.scale!),
-            read(backend, inputs.dy!),
+            readCpu(backend, inputs.scale!),
+            readCpu(backend, inputs.dy!),
             { batch, d },
             eps,
           );
           return [
-            write(backend, g.dx, [rows, d]),
-            write(backend, g.dShift, [batch, d]),
-            write(backend, g.dScale, [batch, d]),
+            writeCpu(backend, g.dx, [rows, d]),
+            writeCpu(backend, g.dShift, [batch, d]),
+            writeCpu(backend, g.dScale, [batch, d]),
           ];
         },
       },

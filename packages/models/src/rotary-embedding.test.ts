@@ -2,6 +2,7 @@ import { ROPE_KERNEL } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { applyRope, ropeTables } from './rotary-embedding';
+import { readCpu, writeCpu } from './test-helpers.test-helper';
 
 describe('rotary embedding', () => {
   it('rotates pair (2p, 2p+1) of position n by n theta^(-2p/hd)', () => {
@@ -58,9 +59,11 @@ describe('rotary embedding through a backend kernel (ROPE_KERNEL)', () => {
         backendName: 'cpu',
         kernelFunc: ({ inputs, backend, attrs }) => {
           calls++;
-          const cpu = backend as tf.KernelBackend;
-          const read = (name: string) => cpu.readSync(inputs[name]!.dataId) as Float32Array;
-          const [xs, cs, ss] = [read('x'), read('cos'), read('sin')];
+          const [xs, cs, ss] = [
+            readCpu(backend, inputs.x!),
+            readCpu(backend, inputs.cos!),
+            readCpu(backend, inputs.sin!),
+          ];
           const half = inputs.cos!.shape[1]!;
           const rows = inputs.cos!.shape[0]!;
           const out = new Float32Array(xs.length);
@@ -73,8 +76,7 @@ describe('rotary embedding through a backend kernel (ROPE_KERNEL)', () => {
               out[r * 2 * half + 2 * j + 1] = inverse ? f(f(x1 * c) - f(x0 * s)) : f(f(x0 * s) + f(x1 * c));
             }
           }
-          const shape = inputs.x!.shape;
-          return { dataId: cpu.write(out, shape, 'float32'), shape, dtype: 'float32' };
+          return writeCpu(backend, out, inputs.x!.shape);
         },
       });
       const before = tf.memory().numTensors;

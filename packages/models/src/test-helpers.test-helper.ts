@@ -13,6 +13,20 @@ export function kernelPaths(): boolean[] {
   return wasmKernelsActive() ? [true, false] : [false];
 }
 
+/**
+ * Input and output of a JavaScript kernel registered on tfjs' cpu backend (how the tests stand in
+ * for a backend that implements one of @md4/core's fused kernels): a tensor's float32 values, and
+ * a new float32 output written from `values` (float64 rounded).
+ */
+export function readCpu(backend: unknown, t: tf.TensorInfo): Float32Array {
+  return (backend as tf.KernelBackend).readSync(t.dataId) as Float32Array;
+}
+
+export function writeCpu(backend: unknown, values: ArrayLike<number>, shape: number[]): tf.TensorInfo {
+  const data = values instanceof Float32Array ? values : Float32Array.from(values);
+  return { dataId: (backend as tf.KernelBackend).write(data, shape, 'float32'), shape, dtype: 'float32' };
+}
+
 /** Largest absolute difference of two tensors (read synchronously; tiny test shapes only). */
 export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   const x = a.dataSync();

@@ -40,9 +40,10 @@ MD4_MULTIVERSION void gradRows(const float* __restrict dy, const float* __restri
     const float* sc = scale + (i / P) * d;
     float* g = dx + i * d;
     const float m = mean[i], ri = r[i];
-    float gSum = 0.f, gnSum = 0.f;
     for (int64_t j = 0; j < d; j++) g[j] = dyi[j] * (1.f + sc[j]);
-    gSum = rowSum(g, d);
+    const float gSum = rowSum(g, d);
+    // sum_j g_j n_j with n recomputed, in 16 independent lanes as rowDot sums
+    float gnSum = 0.f;
     float acc[16] = {0};
     int64_t j = 0;
     for (; j + 16 <= d; j += 16)

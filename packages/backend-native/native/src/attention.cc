@@ -84,6 +84,16 @@ void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const floa
                c, static_cast<int>(ldc));
 }
 
+// q [L, hd] (rotated, scaled) and k [L, hd] (rotated) of head h of sequence b from qkv; returns
+// the first row of its v, read in place (rows 3d apart).
+const float* loadHead(const AttentionShape& s, const float* qkv, int64_t b, int64_t h, float* q, float* k) {
+  const int64_t L = s.seqLen, hd = s.headDim, d = s.heads * hd;
+  const float* rows = qkv + b * L * 3 * d;
+  rotateRows(s, rows + h * hd, 3 * d, q, s.scale, false, hd);
+  rotateRows(s, rows + d + h * hd, 3 * d, k, 1.f, false, hd);
+  return rows + 2 * d + h * hd;
+}
+
 // Runs body(b, h) for every (sequence, head) pair on the pool, the BLAS single-threaded meanwhile.
 template <typename Body>
 void forEachHead(const AttentionShape& s, const Body& body) {
@@ -105,10 +115,7 @@ void attentionForward(const AttentionShape& s, const float* qkv, float* out, flo
     float* q = work.data();
     float* k = q + L * hd;
     float* p = k + L * hd;
-    const float* rows = qkv + b * L * 3 * d;
-    rotateRows(s, rows + h * hd, 3 * d, q, s.scale, false, hd);
-    rotateRows(s, rows + d + h * hd, 3 * d, k, 1.f, false, hd);
-    const float* v = rows + 2 * d + h * hd;
+    const float* v = loadHead(s, qkv, b, h, q, k);
     float* lseRow = lse + (b * s.heads + h) * L;
     for (int64_t i0 = 0; i0 < L; i0 += rowsPerBlock) {
       const int64_t n = std::min(rowsPerBlock, L - i0);
@@ -132,10 +139,7 @@ void attentionBackward(const AttentionShape& s, const float* dy, const float* qk
     float* dv = dk + L * hd;
     float* p = dv + L * hd;
     float* dp = p + rowsPerBlock * L;
-    const float* rows = qkv + b * L * 3 * d;
-    rotateRows(s, rows + h * hd, 3 * d, q, s.scale, false, hd);
-    rotateRows(s, rows + d + h * hd, 3 * d, k, 1.f, false, hd);
-    const float* v = rows + 2 * d + h * hd;
+    const float* v = loadHead(s, qkv, b, h, q, k);
     const float* lseRow = lse + (b * s.heads + h) * L;
     const float* dyRows = dy + b * L * d + h * hd;
     const float* outRows = out + b * L * d + h * hd;
