@@ -3,7 +3,11 @@ import { defineConfig } from 'tsup';
 // The speed benchmark as one Node script (dist/bench.js), kept apart from the CLI build: workspace
 // packages bundled from their sources, tfjs external.
 export default defineConfig({
-  entry: { bench: 'src/bench/speed-bench.ts', 'ddit-bench': 'src/bench/ddit-bench.ts' },
+  entry: {
+    bench: 'src/bench/speed-bench.ts',
+    'ddit-bench': 'src/bench/ddit-bench.ts',
+    'gpu-bench': 'src/bench/gpu-bench.ts',
+  },
   format: ['esm'],
   outDir: 'dist',
   clean: false,
@@ -12,7 +16,7 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   noExternal: [/^@md4\//],
-  external: [/^@tensorflow\//],
+  external: [/^@tensorflow\//, 'webgpu'],
   esbuildOptions(options) {
     options.conditions = ['source'];
   },

@@ -4,6 +4,7 @@ import {
   type ComputedMatMulPrecision,
   type MatMulPrecision,
   registerNativeBackend,
+  resolveMatMulPrecision,
   setMatMulPrecision,
 } from '@md4/backend-native';
 import { selectBackend } from '@md4/core';
@@ -24,11 +25,14 @@ export interface BackendSetup {
  * backend's matrix products through oneDNN with bfloat16 inputs; elsewhere (another backend, no
  * oneDNN, a CPU it has no bf16 product for) they stay float32 and the notice says why. 'auto' is
  * bf16 where the CPU has bf16 instructions, else float32 without a notice. The notice also says
- * when the preferred backend was unavailable.
+ * when the preferred backend was unavailable. `scope` 'backend' sets the precision for every
+ * product; 'resolve' leaves the backend in float32 and only says what the precision comes to (for
+ * a Trainer, whose step then asks for it while evaluation and sampling stay float32).
  */
 export async function setupBackend(
   requested: string,
   precision: MatMulPrecision = 'fp32',
+  scope: 'backend' | 'resolve' = 'backend',
 ): Promise<BackendSetup> {
   if (!KNOWN.includes(requested)) {
     throw new UsageError(`unknown backend "${requested}"; expected one of ${KNOWN.join(', ')}`);
@@ -38,7 +42,7 @@ export async function setupBackend(
     const native = await tryNative();
     if (native.ok) {
       const selection = await selectBackend(['native', 'wasm', 'cpu']);
-      const set = setMatMulPrecision(precision);
+      const set = scope === 'backend' ? setMatMulPrecision(precision) : resolveMatMulPrecision(precision);
       if (set.ok) return { backend: selection.backend, precision: set.precision };
       return {
         backend: selection.backend,

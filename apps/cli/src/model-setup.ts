@@ -1,3 +1,4 @@
+import type { MatMulPrecision } from '@md4/core';
 import {
   createNetwork,
   createTrainer,
@@ -79,10 +80,11 @@ function checkHeads(dim: number, heads: number): void {
   throw new UsageError(`${problem}; heads that fit width ${dim}: ${fitting.join(', ')}`);
 }
 
-/** A fresh model, schedule and trainer for `config`. */
+/** A fresh model, schedule and trainer for `config`, its steps' products in `precision`. */
 export function freshTrainer(
   config: TrainConfig,
   architecture: NetworkConfig,
+  precision: MatMulPrecision,
 ): { trainer: Trainer; dispose(): void } {
   const model = createNetwork(architecture, { seed: config.seed });
   let schedule: ReturnType<typeof parseSchedule> | StateDependentSchedule;
@@ -104,6 +106,7 @@ export function freshTrainer(
     },
     emaDecay: config.ema,
     seed: config.seed,
+    precision,
   });
   return {
     trainer,

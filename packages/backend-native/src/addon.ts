@@ -49,7 +49,8 @@ export interface NativeAddon {
   precision(bf16: boolean, dnnlLibraries: string[]): void;
   /**
    * Row-major C[i] = act(op(A[i]) op(B[i]) + bias) for i < batch, on `heap`, in place. Offsets in
-   * bytes, batch strides in float32 elements (0 broadcasts), biasOffset -1 for none.
+   * bytes, batch strides in float32 elements (0 broadcasts), biasOffset -1 for none. `precision`:
+   * -1 (or absent) as `precision()` last set, 0 float32, 1 bf16 (float32 where oneDNN is not loaded).
    */
   gemm(
     heap: ArrayBufferLike,
@@ -67,6 +68,7 @@ export interface NativeAddon {
     biasOffset: number,
     activation: number,
     activationAlpha: number,
+    precision?: -1 | 0 | 1,
   ): void;
   /**
    * dst[i0..ir] (contiguous, row-major over the shape) = src[sum_d i_d * strides[d]] on `heap`;

@@ -1,3 +1,5 @@
+export type { MatMulPrecision } from '@md4/core';
+export { MATMUL_PRECISIONS } from '@md4/core';
 export type { AddonInfo, NativeAddon } from './addon';
 export { defaultAddonPath, loadAddon } from './addon';
 export { blasInstallHint, blasLibraryCandidates } from './blas-libraries';
@@ -5,19 +7,15 @@ export { copyKernelOverrides } from './copy-kernels';
 export { elementwiseKernelOverrides } from './elementwise-kernels';
 export { gateKernels } from './gate-kernels';
 export { batchMatMulKernel, fusedMatMulKernel, matMulKernelOverrides } from './matmul-kernels';
-export type { ComputedMatMulPrecision, MatMulPrecision, MatMulPrecisionResult } from './matmul-precision';
-export {
-  BF16_CPU_FLAGS,
-  bf16Instructions,
-  dnnlLibraryCandidates,
-  MATMUL_PRECISIONS,
-} from './matmul-precision';
+export type { ComputedMatMulPrecision, MatMulPrecisionResult } from './matmul-precision';
+export { BF16_CPU_FLAGS, bf16Instructions, dnnlLibraryCandidates } from './matmul-precision';
 export { optimizerKernels } from './optimizer-kernels';
 export type { NativeBackendOptions, NativeBackendStatus } from './register-native-backend';
 export {
   NATIVE_BACKEND,
   nativeBackendInfo,
   registerNativeBackend,
+  resolveMatMulPrecision,
   setMatMulPrecision,
 } from './register-native-backend';
 export { ropeKernel } from './rope-kernel';

@@ -7,6 +7,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
+import { requestedPrecisionCode } from './matmul-precision';
 import { heapOffset as offsetOf, type WasmHeapBackend } from './wasm-heap-backend';
 
 /** Activation codes of the addon's gemm, by tfjs fused activation name. */
@@ -102,6 +103,8 @@ function nativeMatMul(addon: NativeAddon, backend: WasmHeapBackend, o: MatMulOpe
   const heap = backend.wasm.HEAPU8.buffer;
   const act = o.activation ?? 0;
   const alpha = o.activationAlpha ?? 0;
+  // a Trainer's or forward pass's precision (@md4/core's withMatMulPrecision), else the backend's
+  const precision = requestedPrecisionCode(addon);
   const mk = m * k;
   const kn = k * n;
   if (batch > 1 && batchB === 1 && batchA === batch && !transposeA) {
@@ -123,6 +126,7 @@ function nativeMatMul(addon: NativeAddon, backend: WasmHeapBackend, o: MatMulOpe
       biasOffset,
       act,
       alpha,
+      precision,
     );
   } else if ((batchA === batch || batchA === 1) && (batchB === batch || batchB === 1)) {
     const sa = batchA === 1 ? 0 : mk;
@@ -143,6 +147,7 @@ function nativeMatMul(addon: NativeAddon, backend: WasmHeapBackend, o: MatMulOpe
       biasOffset,
       act,
       alpha,
+      precision,
     );
   } else {
     // General broadcast, e.g. [2,1] x [1,3]: one product per output matrix.
@@ -165,6 +170,7 @@ function nativeMatMul(addon: NativeAddon, backend: WasmHeapBackend, o: MatMulOpe
         biasOffset,
         act,
         alpha,
+        precision,
       );
     }
   }

@@ -1,9 +1,15 @@
+import { withMatMulPrecision } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bf16Instructions } from './matmul-precision';
 import { type Case, randomValues, reference } from './matmul-reference.test-helper';
 import { nativeAvailable } from './native-available.test-helper';
-import { NATIVE_BACKEND, nativeBackendInfo, setMatMulPrecision } from './register-native-backend';
+import {
+  NATIVE_BACKEND,
+  nativeBackendInfo,
+  resolveMatMulPrecision,
+  setMatMulPrecision,
+} from './register-native-backend';
 
 // bf16 products round each float32 input to bfloat16 (8 significant bits: off by at most 2^-8 of
 // itself), so a product term is off by at most (2^-7 + 2^-16) of |a b|, and float32 accumulation
@@ -127,6 +133,36 @@ describe.runIf(dnnlAvailable)('bf16 matrix products (oneDNN)', () => {
     const got = tf.tidy(() => tf.matMul(tf.tensor2d(av, [16, 16]), tf.tensor2d(bv, [16, 16])).dataSync());
     for (let j = 0; j < got.length; j++)
       expect(Math.abs(got[j]! - ref.values[j]!)).toBeLessThanOrEqual(ref.bound[j]!);
+  });
+
+  it('withMatMulPrecision overrides the backend precision for the products inside it, and only those', () => {
+    const c: Case = { aShape: [520, 450], bShape: [450, 300], transposeA: false, transposeB: false };
+    const av = randomValues(520 * 450, 41);
+    const bv = randomValues(450 * 300, 42);
+    const ref = reference(c, av, bv);
+    const product = () =>
+      tf.tidy(() => tf.matMul(tf.tensor2d(av, [520, 450]), tf.tensor2d(bv, [450, 300])).dataSync());
+    const beyondFloat32 = (got: Float32Array | Int32Array | Uint8Array) =>
+      got.filter((x, j) => Math.abs(x - ref.values[j]!) > ref.bound[j]!).length;
+    const withinBf16 = (got: Float32Array | Int32Array | Uint8Array) =>
+      got.every((x, j) => Math.abs(x - ref.values[j]!) <= bf16Bound(ref.abs[j]!, ref.k));
+    // the backend in bf16 (beforeAll): a fp32 request gives float32 products
+    const asFloat32 = withMatMulPrecision('fp32', product);
+    expect(beyondFloat32(asFloat32)).toBe(0);
+    expect(beyondFloat32(product())).toBeGreaterThan(asFloat32.length / 2);
+    setMatMulPrecision('fp32');
+    try {
+      for (const requested of ['bf16', 'auto'] as const) {
+        const got = withMatMulPrecision(requested, product);
+        expect(withinBf16(got)).toBe(true);
+        expect(beyondFloat32(got)).toBeGreaterThan(got.length / 2);
+      }
+      expect(beyondFloat32(product())).toBe(0);
+      expect(resolveMatMulPrecision('bf16')).toMatchObject({ ok: true, precision: 'bf16' });
+      expect(nativeBackendInfo()?.precision).toBe('fp32');
+    } finally {
+      setMatMulPrecision('bf16');
+    }
   });
 
   it('fp32 again gives float32 products', () => {

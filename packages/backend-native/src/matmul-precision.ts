@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { type MatMulPrecision, requestedMatMulPrecision } from '@md4/core';
 import type { NativeAddon } from './addon';
 
-/** Precisions of the native backend's matrix products, in the order `--precision` lists them. */
-export const MATMUL_PRECISIONS = ['auto', 'fp32', 'bf16'] as const;
-export type MatMulPrecision = (typeof MATMUL_PRECISIONS)[number];
 /** A precision products are computed in: what 'auto' resolves to. */
 export type ComputedMatMulPrecision = Exclude<MatMulPrecision, 'auto'>;
 
@@ -35,8 +33,8 @@ export function dnnlLibraryCandidates(arch: string = process.arch): string[] {
 }
 
 /**
- * What `setMatMulPrecision` did: the precision products are computed in now; for 'auto', `reason`
- * says why it chose that one; `ok: false` when 'bf16' was asked for and could not be had.
+ * What a precision comes to on this machine: the precision products are computed in; for 'auto',
+ * `reason` says why it chose that one; `ok: false` when 'bf16' was asked for and cannot be had.
  */
 export type MatMulPrecisionResult =
   | {
@@ -47,10 +45,30 @@ export type MatMulPrecisionResult =
     }
   | { ok: false; precision: 'fp32'; notice: string };
 
+/** Per addon: whether oneDNN loads and has a bf16 product here, or why not (asked once). */
+const bf16Support = new WeakMap<NativeAddon, { ok: true } | { ok: false; notice: string }>();
+
+function supportOf(addon: NativeAddon): { ok: true } | { ok: false; notice: string } {
+  let support = bf16Support.get(addon);
+  if (support == null) {
+    const wasBf16 = addon.info().precision === 'bf16';
+    try {
+      addon.precision(true, dnnlLibraryCandidates());
+      support = { ok: true };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const install = addon.info().dnnl.loaded ? '' : ' (Debian: apt-get install libdnnl2)';
+      support = { ok: false, notice: `${reason}; matrix products stay float32${install}` };
+    }
+    addon.precision(wasBf16 && support.ok, []);
+    bf16Support.set(addon, support);
+  }
+  return support;
+}
+
 /**
- * Sets the precision of every matrix product the 'native' backend computes from now on (forward
- * and both backward products alike):
- *  - 'fp32': float32 through the BLAS (the default);
+ * What `precision` comes to on this machine, changing nothing (it may load oneDNN):
+ *  - 'fp32': float32 through the BLAS;
  *  - 'bf16': the float32 operands are rounded to bfloat16 (nearest even) and multiplied by oneDNN,
  *    which accumulates in float32 and picks the CPU's kernel at run time (AMX on Sapphire Rapids,
  *    AVX512-BF16 on Zen 4/5); tensors, weights and optimizer state stay float32. Each product's
@@ -59,44 +77,67 @@ export type MatMulPrecisionResult =
  *  - 'auto': 'bf16' where the CPU has bf16 multiply instructions (`bf16Instructions`) and oneDNN
  *    loads, else 'fp32' (bf16 without those instructions is emulated and slower than float32).
  * Where oneDNN cannot be loaded (Debian: apt-get install libdnnl2) or has no bf16 product for this
- * CPU, 'bf16' leaves the products float32 and the result says why. `addon` is the native backend's.
+ * CPU, 'bf16' comes to float32 and the result says why. `addon` is the native backend's.
  */
-export function applyMatMulPrecision(
+export function resolvePrecisionFor(
   addon: NativeAddon,
   precision: MatMulPrecision,
   cpuBf16: string[] = bf16Instructions(),
 ): MatMulPrecisionResult {
   switch (precision) {
     case 'fp32':
-      addon.precision(false, []);
       return { ok: true, precision };
-    case 'bf16':
-      return useBf16(addon);
+    case 'bf16': {
+      const support = supportOf(addon);
+      if (!support.ok) return { ok: false, precision: 'fp32', notice: support.notice };
+      const { library, version } = addon.info().dnnl;
+      return { ok: true, precision: 'bf16', dnnl: { library, version } };
+    }
     case 'auto': {
-      if (cpuBf16.length === 0) {
-        addon.precision(false, []);
+      if (cpuBf16.length === 0)
         return {
           ok: true,
           precision: 'fp32',
           reason: `this CPU has no bf16 multiply instructions (${BF16_CPU_FLAGS.join(', ')})`,
         };
-      }
-      const bf16 = useBf16(addon);
+      const bf16 = resolvePrecisionFor(addon, 'bf16', cpuBf16);
       if (bf16.ok) return { ...bf16, reason: `this CPU has ${cpuBf16.join(', ')}` };
       return { ok: true, precision: 'fp32', reason: bf16.notice };
     }
   }
 }
 
-function useBf16(addon: NativeAddon): MatMulPrecisionResult {
-  try {
-    addon.precision(true, dnnlLibraryCandidates());
-  } catch (error) {
-    addon.precision(false, []);
-    const reason = error instanceof Error ? error.message : String(error);
-    const install = addon.info().dnnl.loaded ? '' : ' (Debian: apt-get install libdnnl2)';
-    return { ok: false, precision: 'fp32', notice: `${reason}; matrix products stay float32${install}` };
+/** `resolvePrecisionFor`, then every product of the backend is computed in what it came to. */
+export function applyMatMulPrecision(
+  addon: NativeAddon,
+  precision: MatMulPrecision,
+  cpuBf16: string[] = bf16Instructions(),
+): MatMulPrecisionResult {
+  const result = resolvePrecisionFor(addon, precision, cpuBf16);
+  addon.precision(result.precision === 'bf16', result.precision === 'bf16' ? dnnlLibraryCandidates() : []);
+  return result;
+}
+
+/** Per addon: the gemm precision code each request comes to (the CPU and oneDNN do not change). */
+const requestCodes = new WeakMap<NativeAddon, Map<MatMulPrecision, 0 | 1>>();
+
+/**
+ * The addon's gemm precision code for the request of @md4/core's `withMatMulPrecision` now
+ * running: -1 with none (the precision `applyMatMulPrecision` set), else 0 (float32) or 1 (bf16)
+ * as `resolvePrecisionFor` resolves the request.
+ */
+export function requestedPrecisionCode(addon: NativeAddon): -1 | 0 | 1 {
+  const requested = requestedMatMulPrecision();
+  if (requested == null) return -1;
+  let codes = requestCodes.get(addon);
+  if (codes == null) {
+    codes = new Map();
+    requestCodes.set(addon, codes);
   }
-  const { library, version } = addon.info().dnnl;
-  return { ok: true, precision: 'bf16', dnnl: { library, version } };
+  let code = codes.get(requested);
+  if (code == null) {
+    code = resolvePrecisionFor(addon, requested).precision === 'bf16' ? 1 : 0;
+    codes.set(requested, code);
+  }
+  return code;
 }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { MatMulPrecision } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { adaLayerNormKernels } from './ada-layer-norm-kernels';
 import { type AddonInfo, loadAddon, type NativeAddon } from './addon';
@@ -8,7 +9,7 @@ import { copyKernelOverrides } from './copy-kernels';
 import { elementwiseKernelOverrides } from './elementwise-kernels';
 import { gateKernels } from './gate-kernels';
 import { matMulKernelOverrides } from './matmul-kernels';
-import { applyMatMulPrecision, type MatMulPrecision, type MatMulPrecisionResult } from './matmul-precision';
+import { applyMatMulPrecision, type MatMulPrecisionResult, resolvePrecisionFor } from './matmul-precision';
 import { optimizerKernels } from './optimizer-kernels';
 import { ropeKernel } from './rope-kernel';
 
@@ -187,18 +188,29 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
 
 /**
  * The precision of the 'native' backend's matrix products from now on: 'fp32' (default), 'bf16'
- * (bfloat16 inputs through oneDNN; see `applyMatMulPrecision` for the error bound) or 'auto'
+ * (bfloat16 inputs through oneDNN; see `resolvePrecisionFor` for the error bound) or 'auto'
  * (bf16 where the CPU has bf16 multiply instructions, else fp32). Where 'bf16' cannot be had the
  * result is `ok: false` with the reason, and products stay float32. Throws when the native
  * backend has not been registered.
  */
 export function setMatMulPrecision(precision: MatMulPrecision): MatMulPrecisionResult {
-  if (activeAddon == null) {
-    throw new Error(
-      'setMatMulPrecision: the native backend is not registered; call registerNativeBackend() first',
-    );
-  }
-  return applyMatMulPrecision(activeAddon, precision);
+  return applyMatMulPrecision(registeredAddon('setMatMulPrecision'), precision);
+}
+
+/**
+ * What `precision` comes to on the 'native' backend here (as `setMatMulPrecision` would set it),
+ * changing nothing: the precision to give a Trainer or a forward pass (@md4/core's
+ * `withMatMulPrecision`), which the backend honours for their products. Throws when the native
+ * backend has not been registered.
+ */
+export function resolveMatMulPrecision(precision: MatMulPrecision): MatMulPrecisionResult {
+  return resolvePrecisionFor(registeredAddon('resolveMatMulPrecision'), precision);
+}
+
+function registeredAddon(caller: string): NativeAddon {
+  if (activeAddon == null)
+    throw new Error(`${caller}: the native backend is not registered; call registerNativeBackend() first`);
+  return activeAddon;
 }
 
 /** What the registered native backend's addon reports now (BLAS, precision, oneDNN and its last kernel), or null. */

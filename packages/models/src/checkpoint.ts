@@ -1,4 +1,4 @@
-import { restoreRng } from '@md4/core';
+import { type MatMulPrecision, restoreRng } from '@md4/core';
 import {
   type GenMD4ScheduleConfig,
   genmd4ScheduleFromJSON,
@@ -406,11 +406,12 @@ export function scheduleFromCheckpoint(ckpt: Checkpoint): MaskingSchedule | Stat
  * AdamW moments and step, generator state, schedule (GenMD4 exponents included). Returns the new
  * trainer; `trainer.model` and `trainer.schedule` are new objects the caller must dispose (the
  * returned `disposeAll` disposes the trainer, model and schedule), and `dataCursor` is handed back
- * for the data loader.
+ * for the data loader. `precision`: the products' precision of the trainer's steps (see
+ * `TrainerOptions.precision`).
  */
 export function restoreTrainer(
   ckpt: Checkpoint,
-  opts: { kernels?: KernelMode } = {},
+  opts: { kernels?: KernelMode; precision?: MatMulPrecision } = {},
 ): { trainer: Trainer; dataCursor: unknown; disposeAll: () => void } {
   const training = ckpt.config.training;
   if (training == null) throw new CheckpointError('this checkpoint has no training state (inference only)');
@@ -426,6 +427,7 @@ export function restoreTrainer(
     emaDecay: training.emaDecay ?? 0,
     rng: restoreRng(training.rng),
     ...(training.steps != null ? { steps: training.steps } : {}),
+    ...(opts.precision ? { precision: opts.precision } : {}),
   });
   if (trainer.ema != null) trainer.ema.load(floatMap(ckpt, TENSOR_PREFIX.ema));
   const moments = new Map<string, { m: Float32Array; v: Float32Array; shape: number[] }>();

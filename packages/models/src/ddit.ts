@@ -43,7 +43,7 @@ export class DDiT extends DenoisingNetwork<ResolvedDDiTConfig> {
     super(config, dditLayout(config), params, kernels, owned);
   }
 
-  forward(xt: tf.Tensor2D, t: tf.Tensor1D, options: ForwardOptions = {}): tf.Tensor3D {
+  protected forwardPass(xt: tf.Tensor2D, t: tf.Tensor1D, options: ForwardOptions): tf.Tensor3D {
     const c = this.config;
     const [B, L] = this.checkInputs(xt, t, c.seqLen);
     const { mat, vec, fast, drop } = this.forwardContext(options);

@@ -1,4 +1,4 @@
-import type { Denoiser, Rng } from '@md4/core';
+import { type Denoiser, type MatMulPrecision, type Rng, withMatMulPrecision } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmKernelsActive } from './kernels/wasm-kernels';
 import type { ParameterSpec } from './parameter-layout';
@@ -19,6 +19,11 @@ export interface ForwardOptions {
   training?: boolean;
   /** Source of dropout seeds. */
   rng?: Rng;
+  /**
+   * The matrix products' precision (@md4/core's `withMatMulPrecision`): honoured by the native
+   * backend, float32 on the others. Default: the backend's own setting.
+   */
+  precision?: MatMulPrecision;
 }
 
 /** Initial values by parameter name (e.g. from a checkpoint). */
@@ -85,8 +90,16 @@ export abstract class DenoisingNetwork<
     this.owned = owned;
   }
 
-  /** The forward pass; `training` turns dropout on. Returns logits [B, L, V] owned by the caller. */
-  abstract forward(xt: tf.Tensor2D, t: tf.Tensor1D, options?: ForwardOptions): tf.Tensor3D;
+  /**
+   * The forward pass; `training` turns dropout on, `precision` sets the products' precision.
+   * Returns logits [B, L, V] owned by the caller.
+   */
+  forward(xt: tf.Tensor2D, t: tf.Tensor1D, options: ForwardOptions = {}): tf.Tensor3D {
+    return withMatMulPrecision(options.precision, () => this.forwardPass(xt, t, options));
+  }
+
+  /** The architecture's forward pass (what `forward` runs in the precision asked for). */
+  protected abstract forwardPass(xt: tf.Tensor2D, t: tf.Tensor1D, options: ForwardOptions): tf.Tensor3D;
 
   /** The same architecture over other variables of the same shapes (e.g. the EMA weights). Not owned. */
   abstract withParams(params: ParameterMap): DenoisingNetwork<C>;

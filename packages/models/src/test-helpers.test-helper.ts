@@ -1,4 +1,4 @@
-import { createRng } from '@md4/core';
+import { createRng, type MatMulPrecision, requestedMatMulPrecision } from '@md4/core';
 import { type ElboEstimate, estimateElbo } from '@md4/elbo';
 import { linear } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
@@ -25,6 +25,41 @@ export function readCpu(backend: unknown, t: tf.TensorInfo): Float32Array {
 export function writeCpu(backend: unknown, values: ArrayLike<number>, shape: number[]): tf.TensorInfo {
   const data = values instanceof Float32Array ? values : Float32Array.from(values);
   return { dataId: (backend as tf.KernelBackend).write(data, shape, 'float32'), shape, dtype: 'float32' };
+}
+
+/**
+ * The matrix-product precision requested (@md4/core's `withMatMulPrecision`) at each product
+ * kernel call `run` makes on the current backend: its BatchMatMul and _FusedMatMul are wrapped
+ * meanwhile to record it. The wasm fast path's kernels call the BatchMatMul they found when first
+ * registered, so they are registered first (unwrapped) and a network must use kernels 'reference'.
+ */
+export async function matMulRequests(run: () => unknown): Promise<Array<MatMulPrecision | undefined>> {
+  wasmKernelsActive();
+  const backend = tf.getBackend();
+  const seen: Array<MatMulPrecision | undefined> = [];
+  const originals = ['BatchMatMul', '_FusedMatMul'].flatMap((name) => {
+    const kernel = tf.getKernel(name, backend);
+    return kernel == null ? [] : [kernel];
+  });
+  for (const kernel of originals) {
+    tf.unregisterKernel(kernel.kernelName, backend);
+    tf.registerKernel({
+      ...kernel,
+      kernelFunc: (args) => {
+        seen.push(requestedMatMulPrecision());
+        return kernel.kernelFunc(args);
+      },
+    });
+  }
+  try {
+    await run();
+  } finally {
+    for (const kernel of originals) {
+      tf.unregisterKernel(kernel.kernelName, backend);
+      tf.registerKernel(kernel);
+    }
+  }
+  return seen;
 }
 
 /** Largest absolute difference of two tensors (read synchronously; tiny test shapes only). */

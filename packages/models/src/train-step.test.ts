@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { checkpointFromTrainer } from './checkpoint';
 import { NonFiniteLossError } from './non-finite-error';
-import { copyTaskElbo } from './test-helpers.test-helper';
+import { copyTaskElbo, matMulRequests } from './test-helpers.test-helper';
 import { createTrainer } from './train-step';
 import { createTransformer } from './transformer';
 import type { TransformerConfig } from './transformer-config';
@@ -127,5 +127,26 @@ describe('Trainer', () => {
     expect(() => createTrainer({ model, schedule })).toThrow(/6 exponents but the model's vocabSize is 5/);
     schedule.dispose();
     model.dispose();
+  });
+
+  it("computes the step's products, forward and backward, in the precision it was given", async () => {
+    const model = createTransformer(tiny, { seed: 2, kernels: 'reference' });
+    const trainer = createTrainer({ model, schedule: linear(), precision: 'bf16', seed: 1 });
+    const batch = [Int32Array.from([0, 1, 2, 3, 0, 1, 2, 3]), Int32Array.from([3, 2, 1, 0, 3, 2, 1, 0])];
+    try {
+      const during = await matMulRequests(() => trainer.step(batch));
+      // forward: 3 products per layer and the output; backward: two per product
+      expect(during.length).toBeGreaterThanOrEqual(3 * (3 * tiny.layers + 1));
+      expect(new Set(during)).toEqual(new Set(['bf16']));
+      const after = await matMulRequests(() =>
+        tf.tidy(() =>
+          model.logits(tf.tensor2d([[0, 1, 2, 3, 0, 1, 2, 3]], undefined, 'int32'), tf.tensor1d([0.5])),
+        ),
+      );
+      expect(new Set(after)).toEqual(new Set([undefined]));
+    } finally {
+      trainer.dispose();
+      model.dispose();
+    }
   });
 });

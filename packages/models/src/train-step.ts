@@ -1,4 +1,4 @@
-import { createRng, type SeededRng } from '@md4/core';
+import { createRng, type MatMulPrecision, type SeededRng, withMatMulPrecision } from '@md4/core';
 import { genmd4Loss, md4Loss } from '@md4/elbo';
 import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
@@ -25,6 +25,13 @@ export interface TrainerOptions {
   rng?: SeededRng;
   /** MD4 only: a finite number of steps T (discrete-time ELBO); default continuous time. */
   steps?: number;
+  /**
+   * The precision of the step's matrix products, forward and backward (@md4/core's
+   * `withMatMulPrecision`): honoured by the native backend ('bf16': bfloat16 operands, float32
+   * accumulation; weights, gradients and optimizer state stay float32), float32 on the others.
+   * Default: the backend's own setting.
+   */
+  precision?: MatMulPrecision;
 }
 
 /** What one training step reports (plain numbers). */
@@ -53,6 +60,7 @@ export class Trainer {
   readonly ema: ExponentialMovingAverage | null;
   readonly steps: number | null;
   readonly rng: SeededRng;
+  readonly precision: MatMulPrecision | undefined;
   private readonly named: Map<string, tf.Variable>;
 
   constructor(options: TrainerOptions) {
@@ -71,6 +79,7 @@ export class Trainer {
         throw new Error('trainer: `steps` (discrete time) applies to the MD4 loss only');
     }
     this.steps = options.steps ?? null;
+    this.precision = options.precision;
     this.optimizer = new AdamW(options.optimizer);
     this.rng = options.rng ?? createRng(options.seed ?? 0);
     this.named = new Map(model.layout.map((s) => [s.name, model.params[s.name]!]));
@@ -112,24 +121,26 @@ export class Trainer {
     let grads: tf.NamedTensorMap = {};
     let stats: tf.Tensor | null = null;
     try {
-      const result = tf.variableGrads(() => {
-        if (this.loss === 'genmd4') {
-          const r = genmd4Loss(denoiser, batch, {
-            schedule: this.schedule as StateDependentSchedule,
+      const result = withMatMulPrecision(this.precision, () =>
+        tf.variableGrads(() => {
+          if (this.loss === 'genmd4') {
+            const r = genmd4Loss(denoiser, batch, {
+              schedule: this.schedule as StateDependentSchedule,
+              rng: lossRng,
+            });
+            nelbo = tf.keep(r.nelbo);
+            tf.dispose([r.perSequence, r.reconstruction]);
+            return r.loss;
+          }
+          const r = md4Loss(denoiser, batch, {
+            schedule: this.schedule as MaskingSchedule,
             rng: lossRng,
+            ...(this.steps != null ? { steps: this.steps } : {}),
           });
-          nelbo = tf.keep(r.nelbo);
-          tf.dispose([r.perSequence, r.reconstruction]);
+          tf.dispose(r.nelbo);
           return r.loss;
-        }
-        const r = md4Loss(denoiser, batch, {
-          schedule: this.schedule as MaskingSchedule,
-          rng: lossRng,
-          ...(this.steps != null ? { steps: this.steps } : {}),
-        });
-        tf.dispose(r.nelbo);
-        return r.loss;
-      }, varList);
+        }, varList),
+      );
       value = result.value;
       grads = result.grads;
       const gradNormT = tf.tidy(() =>

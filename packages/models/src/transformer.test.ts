@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
   expectKernelPathsAgree,
+  matMulRequests,
   maxAbsDiff,
   randomizeZeroInit,
   randomTokens,
@@ -19,6 +20,30 @@ const randomize = randomizeZeroInit;
 const tokens = randomTokens;
 
 describe('Transformer', () => {
+  it('requests the precision it was given for its products (and none by default)', async () => {
+    const model = createTransformer(tiny, { seed: 3, kernels: 'reference' });
+    randomize(model, 4);
+    const xt = tokens(2, 12, 7, 5);
+    const t = tf.tensor1d([0.2, 0.7]);
+    let plain: Float32Array | undefined;
+    let requested: Float32Array | undefined;
+    const none = await matMulRequests(() => {
+      plain = tf.tidy(() => model.forward(xt, t).dataSync() as Float32Array);
+    });
+    const fp32 = await matMulRequests(() => {
+      requested = tf.tidy(() => model.forward(xt, t, { precision: 'fp32' }).dataSync() as Float32Array);
+    });
+    expect(new Set(none)).toEqual(new Set([undefined]));
+    expect(fp32.length).toBe(none.length);
+    // per layer the q/k/v, attention, output and gated-MLP products, and the output layer
+    expect(none.length).toBeGreaterThanOrEqual(6 * tiny.layers + 1);
+    expect(new Set(fp32)).toEqual(new Set(['fp32']));
+    // a float32 backend computes the same values whatever is asked
+    expect(requested).toEqual(plain);
+    tf.dispose([xt, t]);
+    model.dispose();
+  });
+
   it('outputs exactly zero logits at initialisation (uniform prediction)', () => {
     const model = createTransformer(tiny, { seed: 3 });
     const xt = tokens(3, 12, 7, 1);

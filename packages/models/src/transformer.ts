@@ -45,8 +45,7 @@ export class Transformer extends DenoisingNetwork<ResolvedTransformerConfig> {
     super(config, parameterLayout(config), params, kernels, owned);
   }
 
-  /** The forward pass; `training` turns dropout on. */
-  forward(xt: tf.Tensor2D, t: tf.Tensor1D, options: ForwardOptions = {}): tf.Tensor3D {
+  protected forwardPass(xt: tf.Tensor2D, t: tf.Tensor1D, options: ForwardOptions): tf.Tensor3D {
     const c = this.config;
     const [B, L] = this.checkInputs(xt, t, c.seqLen);
     if (L % c.tokensPerPosition !== 0) {

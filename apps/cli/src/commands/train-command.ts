@@ -42,7 +42,8 @@ export interface TrainOptions {
  * checkpoints, a checkpoint at the end and on Ctrl-C, and exact resumption (`--resume`).
  */
 export async function trainCommand(config: TrainConfig, opts: TrainOptions): Promise<void> {
-  const { backend, precision, notice } = await setupBackend(config.backend, config.precision);
+  // the precision is the training step's: evaluation and samples during training stay float32
+  const { backend, precision, notice } = await setupBackend(config.backend, config.precision, 'resolve');
   const say = (line: string) => {
     if (!opts.quiet) process.stderr.write(`${line}\n`);
   };
@@ -104,7 +105,7 @@ async function trainInFolder(
       );
     }
     checkTrainingMemory(previous.config.model, config.batch, backend);
-    const restored = restoreTrainer(previous);
+    const restored = restoreTrainer(previous, { precision });
     run = {
       trainer: restored.trainer,
       dispose: restored.disposeAll,
@@ -114,7 +115,7 @@ async function trainInFolder(
     const imageLength = data.tokenizer.kind === 'image' ? data.train.length : undefined;
     const architecture = architectureOf(config, data.tokenizer.vocabSize, imageLength);
     checkTrainingMemory(architecture, config.batch, backend);
-    run = { ...freshTrainer(config, architecture), cursor: undefined };
+    run = { ...freshTrainer(config, architecture, precision), cursor: undefined };
   }
   // The run's settings, which --resume takes back (a resumed run may have changed --steps).
   await writeFileAtomic(join(config.out, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);

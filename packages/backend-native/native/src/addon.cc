@@ -5,7 +5,8 @@
 //   init(blasPaths, threads, minBatchSplitFlops, tuneCoreType, poolSplit: -1 auto | 0 | 1)
 //   info()                                                     what was loaded
 //   precision(bf16, dnnlPaths)                                 bf16 products through oneDNN, or float32
-//   gemm(heap, transA, transB, batch, m, n, k, aOff, aStride, bOff, bStride, cOff, biasOff, act, alpha)
+//   gemm(heap, transA, transB, batch, m, n, k, aOff, aStride, bOff, bStride, cOff, biasOff, act, alpha,
+//        precision?: -1 as precision() set | 0 float32 | 1 bf16)
 //   copy(heap, srcOff, dstOff, elemBytes, layout: Float64Array [shape..., srcStrides...])
 //   concat(heap, dstOff, elemBytes, outer, parts: Float64Array [srcOff0, inner0, srcOff1, inner1, ...])
 //   unary(heap, op, xOff, outOff, n)
@@ -140,6 +141,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   g.strideB = num(10);
   g.act = static_cast<int>(num(13));
   g.actAlpha = info[14].As<Napi::Number>().FloatValue();
+  if (info.Length() > 15 && info[15].IsNumber()) g.precision = static_cast<int>(num(15));
   auto inside = [&](int64_t off, int64_t stride, int64_t count) {
     return off >= 0 && off % 4 == 0 && stride >= 0 && off + 4 * (stride * (g.batch - 1) + count) <= bytes;
   };

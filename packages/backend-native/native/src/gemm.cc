@@ -65,7 +65,7 @@ static void gemmBlock(const Gemm& g, int i, int m0, int m1, int n0, int n1) {
 }
 
 void runGemm(const Gemm& g) {
-  if (gemmSettings().bf16)
+  if (g.precision < 0 ? gemmSettings().bf16 : g.precision == 1)
     runGemmBf16(g);
   else
     runGemmFloat32(g);

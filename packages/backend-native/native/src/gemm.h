@@ -19,6 +19,7 @@ struct Gemm {
   const float* bias = nullptr;  // length n, or null
   int act = kLinear;
   float actAlpha = 0.f;
+  int precision = -1;  // -1: as gemmSettings().bf16 says; 0: float32; 1: bf16 (see dnnl-gemm.h)
 };
 
 struct GemmSettings {
@@ -36,7 +37,7 @@ struct GemmSettings {
 
 GemmSettings& gemmSettings();
 
-// g in the precision of gemmSettings(): runGemmBf16 when bf16 is set, else runGemmFloat32.
+// g in its precision (by default gemmSettings()'s): runGemmBf16 for bf16, else runGemmFloat32.
 void runGemm(const Gemm& g);
 
 // g in float32 through the BLAS.
