@@ -4,18 +4,23 @@ import { createRng } from '@md4/core';
 import { createTrainer, createTransformer } from '@md4/models';
 import { linear } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWebGpu } from './webgpu-backend';
 
 // SwiftShader: the Vulkan on the CPU that Debian's chromium package carries (installed for the
 // tests by scripts/ensure-system.sh --tests), so Dawn has a device on a machine without a GPU.
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
+const config = { vocabSize: 11, seqLen: 8, layers: 1, dModel: 32, heads: 2 };
+
 describe.skipIf(!existsSync(SWIFTSHADER) && process.env.VK_ICD_FILENAMES == null)('registerWebGpu', () => {
-  it('runs our transformer on the webgpu backend with the values of the cpu backend', async () => {
+  beforeAll(() => {
+    // read by Dawn's Vulkan loader when the first test starts WebGPU
     process.env.VK_ICD_FILENAMES ??= SWIFTSHADER;
     process.env.XDG_RUNTIME_DIR ??= tmpdir();
-    const config = { vocabSize: 11, seqLen: 8, layers: 1, dModel: 32, heads: 2 };
+  });
+
+  it('runs our transformer on the webgpu backend with the values of the cpu backend', async () => {
     const tokens = [
       [1, 10, 3, 10, 10, 0, 7, 10],
       [10, 10, 10, 2, 5, 10, 10, 9],
@@ -60,7 +65,6 @@ describe.skipIf(!existsSync(SWIFTSHADER) && process.env.VK_ICD_FILENAMES == null
   }, 240_000);
 
   it('trains on the webgpu backend with the losses of the cpu backend', async () => {
-    const config = { vocabSize: 11, seqLen: 8, layers: 1, dModel: 32, heads: 2 };
     const rng = createRng(9);
     const batches = Array.from({ length: 3 }, () =>
       Array.from({ length: 4 }, () => Int32Array.from({ length: 8 }, () => Math.floor(rng.uniform() * 11))),
