@@ -7,6 +7,7 @@ export default defineConfig({
     bench: 'src/bench/speed-bench.ts',
     'ddit-bench': 'src/bench/ddit-bench.ts',
     'gpu-bench': 'src/bench/gpu-bench.ts',
+    'sampler-bench': 'src/bench/sampler-bench.ts',
   },
   format: ['esm'],
   outDir: 'dist',
@@ -15,8 +16,8 @@ export default defineConfig({
   sourcemap: false,
   target: 'node20',
   platform: 'node',
-  noExternal: [/^@md4\//],
-  external: [/^@tensorflow\//, 'webgpu'],
+  noExternal: [/^@md4\/(?!datasets)/],
+  external: [/^@tensorflow\//, /^@md4\/datasets/, 'webgpu'],
   esbuildOptions(options) {
     options.conditions = ['source'];
   },

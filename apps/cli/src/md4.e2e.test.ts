@@ -161,6 +161,34 @@ describe('md4 command line', () => {
     expect(text!.slice(0, 4)).toBe('the ');
     expect(text!.slice(10, 23)).toBe(' of the union');
 
+    // every method with its own flags; guidance with a prompt; the library's checks name the flag
+    for (const flags of [
+      ['--method', 'remdm', '--remask', 'loop', '--eta', '0.05'],
+      ['--method', 'remdm', '--remask', 'conf'],
+      ['--method', 'confidence', '--transfer', 'threshold', '--threshold', '0.5', '--rank', 'margin'],
+      ['--method', 'confidence', '--transfer', 'even', '--rank', 'random'],
+      ['--prompt', 'the ______ of the union', '--guidance', '1.5'],
+    ]) {
+      const r = md4(['sample', run, '--steps', '8', '--json', '--backend', 'wasm', ...flags]);
+      expect(r.code, `${flags.join(' ')}: ${r.stderr}`).toBe(0);
+      const [sampledText] = (JSON.parse(r.stdout) as { samples: string[] }).samples;
+      expect(sampledText).toMatch(/^[a-z ]+$/);
+    }
+    for (const [flags, message] of [
+      [['--method', 'remdm', '--eta', '2'], /^md4: --eta must lie in \[0, 1\], got 2/],
+      [
+        ['--method', 'confidence', '--transfer', 'threshold', '--threshold', '1'],
+        /^md4: --threshold must lie in \(0, 1\)/,
+      ],
+      [['--guidance', '1'], /--guidance needs --prompt/],
+      [['--eos'], /this model's tokenizer \(text8\) has no end-of-text token/],
+      [['--remask', 'cap'], /--remask applies to --method remdm/],
+    ] as const) {
+      const r = md4(['sample', run, '--steps', '4', '--backend', 'wasm', ...flags]);
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+
     const svg = join(work, 'schedules.svg');
     expect(md4(['plot', 'schedules', '--out', svg]).code).toBe(0);
     expect(readFileSync(svg, 'utf8')).toMatch(/^<svg/);

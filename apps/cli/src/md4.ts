@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { MATMUL_PRECISIONS } from '@md4/backend-native';
 import { ARCHITECTURES } from '@md4/models';
-import { SAMPLE_METHODS } from '@md4/samplers';
+import { REMASK_STRATEGIES, SAMPLE_METHODS, TRANSFER_COUNTS, TRANSFER_RANKS } from '@md4/samplers';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT_USAGE, exitCodeOf } from './cli-errors';
 import { type EvalOptions, evalCommand } from './commands/eval-command';
@@ -168,6 +168,36 @@ export function buildProgram(): Command {
     .option('--length <n>', "sequence length (the model's)", integer('--length'))
     .option('--steps <n>', 'reverse steps T', positiveInteger('--steps'), 256)
     .addOption(new Option('--method <name>', 'sampler').choices(SAMPLE_METHODS).default('ancestral'))
+    .addOption(
+      new Option('--transfer <count>', 'confidence: tokens a step commits (default schedule)').choices(
+        TRANSFER_COUNTS,
+      ),
+    )
+    .addOption(
+      new Option('--rank <score>', 'confidence: which tokens commit first (default probability)').choices(
+        TRANSFER_RANKS,
+      ),
+    )
+    .option(
+      '--threshold <p>',
+      'confidence --transfer threshold: commit candidates above p (default 0.9)',
+      number('--threshold'),
+    )
+    .option(
+      '--confidence-noise <x>',
+      'confidence: Gumbel noise on the rank, annealed by t',
+      number('--confidence-noise'),
+    )
+    .addOption(
+      new Option('--remask <strategy>', 'remdm: remasking strategy (default cap)').choices(REMASK_STRATEGIES),
+    )
+    .option('--eta <x>', 'remdm cap/rescale/loop: remasking strength (default 0.02)', number('--eta'))
+    .option('--t-on <t>', 'remdm loop: start of the remasking loop (default 0.55)', number('--t-on'))
+    .option('--t-off <t>', 'remdm loop: end of the remasking loop (default 0.05)', number('--t-off'))
+    .option('--alpha-on <a>', 'remdm loop: alpha held during the loop (default 0.9)', number('--alpha-on'))
+    .option('--guidance <w>', 'classifier-free guidance scale with --prompt (0: none)', number('--guidance'))
+    .option('--eos', "cut each text after the model's end-of-text token (GPT-2 models)")
+    .option('--min-length <n>', 'with --eos: no end-of-text before token n', integer('--min-length'))
     .addOption(new Option('--grid <kind>', 'time grid').choices(['uniform', 'cosine']).default('cosine'))
     .option('--top-p <p>', 'nucleus truncation in (0, 1]', number('--top-p'), 1)
     .option('--temperature <x>', 'softmax temperature (0: greedy)', number('--temperature'), 1)
@@ -186,6 +216,7 @@ export function buildProgram(): Command {
       await sampleCommand(checkpoint, {
         ...(flags as unknown as SampleCommandOptions),
         watch: Boolean(flags.watch),
+        eos: Boolean(flags.eos),
         json: Boolean(json),
       });
     });

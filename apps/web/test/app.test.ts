@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { type Browser, launchBrowser, openApp } from './browser';
 import { runAndWait, setSampleControls, switchBackend } from './page-actions';
 
@@ -65,24 +65,52 @@ describe('the app in Chromium with WebGPU', () => {
     }
   });
 
-  it('every sampling method completes (ancestral, mean, confidence, first-hitting)', async () => {
+  it('every sampling method completes, with its transfer and remasking settings', async () => {
     const texts = await page.evaluate(async () => {
       const out: Record<string, string> = {};
-      for (const method of ['ancestral', 'mean', 'confidence', 'first-hitting'] as const) {
-        const settings = {
-          length: 24,
-          steps: 6,
-          method,
-          grid: 'uniform' as const,
-          topP: 1,
-          temperature: 1,
-          seed: 2,
-        };
-        out[method] = (await window.md4!.client.sample(settings)).text;
+      const base = { length: 24, steps: 6, grid: 'uniform' as const, topP: 1, temperature: 1, seed: 2 };
+      const runs = [
+        { method: 'ancestral' },
+        { method: 'mean' },
+        { method: 'confidence' },
+        { method: 'confidence', transfer: 'threshold', rank: 'margin', threshold: 0.5 },
+        { method: 'confidence', transfer: 'even', rank: 'entropy' },
+        { method: 'first-hitting' },
+        { method: 'remdm', remask: 'loop', eta: 0.05 },
+        { method: 'remdm', remask: 'conf' },
+      ] as const;
+      for (const run of runs) {
+        out[JSON.stringify(run)] = (await window.md4!.client.sample({ ...base, ...run })).text;
       }
       return out;
     });
+    expect(Object.keys(texts)).toHaveLength(8);
     for (const text of Object.values(texts)) expect(text).toMatch(/^[a-z ]{24}$/);
+  });
+
+  it('the method picker lists every method with its summary and disables the fields it does not read', async () => {
+    const methods = await page.$$eval('#sample-form [name="method"] option', (options) =>
+      options.map((o) => (o as HTMLOptionElement).value),
+    );
+    expect(methods).toEqual(['ancestral', 'mean', 'confidence', 'first-hitting', 'remdm']);
+    const disabled = async () =>
+      page.$$eval('#sample-form [name]', (fields) =>
+        fields.filter((f) => (f as HTMLInputElement).disabled).map((f) => (f as HTMLInputElement).name),
+      );
+    onTestFinished(() => setSampleControls(page, { method: 'ancestral' }));
+    await setSampleControls(page, { method: 'confidence' });
+    expect(await disabled()).toEqual(['threshold', 'remask', 'eta']);
+    await page.selectOption('#sample-form [name="transfer"]', 'threshold');
+    expect(await disabled()).toEqual(['remask', 'eta']);
+    await setSampleControls(page, { method: 'first-hitting' });
+    expect(await disabled()).toEqual(['steps', 'transfer', 'rank', 'threshold', 'remask', 'eta', 'grid']);
+    expect(await page.textContent('#method-summary')).toMatch(
+      /^exact sampler in continuous time.+exactly L calls/,
+    );
+    await setSampleControls(page, { method: 'remdm' });
+    await page.selectOption('#sample-form [name="remask"]', 'conf');
+    expect(await disabled()).toEqual(['transfer', 'rank', 'threshold', 'eta']);
+    await page.selectOption('#sample-form [name="remask"]', 'cap');
   });
 
   it('marks the selected text as a span to fill (keyboard: Alt+M)', async () => {

@@ -49,6 +49,7 @@ export const gpt2Tokenizer: TextTokenizer = Object.freeze({
   maskId: VOCAB,
   maskPlaceholder: GPT2_MASK_PLACEHOLDER,
   eosId: EOS,
+  eosEndsText: true,
   encode: encodeGpt2,
   decode: decodeGpt2,
 });

@@ -63,6 +63,7 @@ export const text8Tokenizer: TextTokenizer = Object.freeze({
   maskId: 27,
   maskPlaceholder: '_',
   eosId: SPACE_ID,
+  eosEndsText: false,
   encode: encodeText8,
   decode: decodeText8,
 });

@@ -15,6 +15,8 @@ export interface TextTokenizer extends BaseTokenizer {
   readonly maskPlaceholder: string;
   /** The end-of-document token appended after each document by corpus loaders. */
   readonly eosId: number;
+  /** True when `eosId` ends a text (GPT-2's <|endoftext|>), false when it only separates documents (text8's space). */
+  readonly eosEndsText: boolean;
   encode(text: string): Int32Array;
   /** Decodes ids; MASK (id V) is shown as `maskPlaceholder` (or `opts.mask`). */
   decode(tokens: ArrayLike<number>, opts?: { mask?: string }): string;

@@ -5,7 +5,8 @@ import { confidenceKernel } from './confidence-step';
 import { genmd4Kernel } from './genmd4-step';
 import { meanKernel } from './mean-step';
 import type { PredictionRequest } from './predictor';
-import { maskedPositions } from './predictor';
+import { maskedPositions, NO_LOGITS } from './predictor';
+import { remdmKernel } from './remdm-step';
 import type { ResolvedOptions } from './sample-options';
 import type { Sampler } from './sampler-state';
 import { SamplerState } from './sampler-state';
@@ -22,16 +23,23 @@ function kernelFor(state: SamplerState, options: ResolvedOptions): StepKernel<Ro
     case 'mean':
       return meanKernel(context, alpha);
     case 'confidence':
-      return confidenceKernel(context, alpha, state.initialMasked, options.confidenceNoise);
-    default:
-      throw new Error(`internal: no grid kernel for method "${options.method}"`);
+      return confidenceKernel(context, alpha, state.initialMasked, options.grid.length - 1, options.transfer);
+    case 'remdm':
+      return remdmKernel(context, alpha, options.remask!);
+    case 'first-hitting':
+      throw new Error('internal: first-hitting has no grid kernel');
+    default: {
+      const unknown: never = options.method;
+      throw new Error(`internal: no grid kernel for method "${unknown}"`);
+    }
   }
 }
 
 /**
  * Runs a step kernel down a time grid 1 = t_0 > t_1 > ... > t_T = 0. Each step: plan every
- * sequence with masks, one batched network call at t for the sequences that need a prediction
- * (all of them when `lazy` is off), apply. Stops early once every position is revealed.
+ * sequence with masks (every sequence, for a kernel that remasks), one batched network call at t
+ * (or a plan's own time) for the sequences that need a prediction (all with masks when `lazy` is
+ * off), apply. Stops early once every position is revealed, unless the kernel remasks.
  */
 export class GridSampler implements Sampler {
   private readonly state: SamplerState;
@@ -62,27 +70,31 @@ export class GridSampler implements Sampler {
     kernel.begin(t, s, last);
     const plans: RowPlan[] = [];
     const requests: PredictionRequest[] = [];
-    const requestOf: number[] = [];
+    const requestOf: number[] = []; // per plan, its request's index or -1
     for (let row = 0; row < state.tokens.length; row++) {
-      if (state.maskedCount[row] === 0) continue;
+      if (state.maskedCount[row] === 0 && !kernel.remasks) continue;
       const masked = maskedPositions(state.tokens[row]!, V);
       const plan = kernel.plan(row, masked);
+      const positions = options.lazy ? (plan?.positions ?? []) : masked;
       if (plan) {
-        requestOf.push(requests.length);
+        requestOf.push(positions.length > 0 ? requests.length : -1);
         plans.push(plan);
       }
-      if (plan || !options.lazy)
-        requests.push({ row, t, positions: options.lazy ? plan!.positions : masked });
+      if (positions.length > 0) requests.push({ row, t: plan?.time ?? t, positions });
     }
     const logits = await state.predictor.predict(state.tokens, requests);
     throwIfAborted(options.signal);
     state.changes.clear();
-    for (let i = 0; i < plans.length; i++) kernel.apply(plans[i]!, logits[requestOf[i]!]!);
+    state.remasks.clear();
+    for (let i = 0; i < plans.length; i++) {
+      const request = requestOf[i]!;
+      kernel.apply(plans[i]!, request >= 0 ? logits[request]! : NO_LOGITS);
+    }
     this.index++;
     state.stepsTaken++;
     this.t = t;
     this.s = s;
-    this.finished = last || state.allRevealed();
+    this.finished = last || (!kernel.remasks && state.allRevealed());
     if (last && !state.allRevealed()) throw new Error('internal: masked tokens remain after the last step');
     return true;
   }

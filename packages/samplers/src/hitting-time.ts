@@ -21,10 +21,18 @@ export function nextHittingTime(alpha: (t: number) => number, t: number, n: numb
     throw new RangeError(`hitting time: n must be an integer >= 1, got ${n}`);
   const v = 1 - u; // (0, 1]
   const target = 1 - v ** (1 / n) * (1 - alpha(t)); // alpha(s) to reach
+  return timeAtAlpha(alpha, target, t);
+}
+
+/**
+ * The time s in [0, upper] with alpha(s) = target, by bisection (alpha is decreasing), to ~1e-15:
+ * the smallest s with alpha(s) <= target; 0 when target >= alpha(0), `upper` when target <= alpha(upper).
+ */
+export function timeAtAlpha(alpha: (t: number) => number, target: number, upper = 1): number {
   if (target >= alpha(0)) return 0;
-  if (target <= alpha(t)) return t;
+  if (target <= alpha(upper)) return upper;
   let lo = 0; // alpha(lo) > target
-  let hi = t; // alpha(hi) <= target
+  let hi = upper; // alpha(hi) <= target
   for (let i = 0; i < 100 && hi - lo > 1e-15; i++) {
     const mid = 0.5 * (lo + hi);
     if (alpha(mid) > target) lo = mid;

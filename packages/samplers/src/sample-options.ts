@@ -1,13 +1,82 @@
 import type { Denoiser, Rng } from '@md4/core';
 import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
 import { timeGrid } from '@md4/schedules';
+import type { TransferPolicy } from './confidence-step';
 import { initialTokens } from './prompt';
+import type { RemaskOptions } from './remdm-step';
+import { REMASK_STRATEGIES } from './remdm-step';
 import type { StepEvent } from './step-event';
+import type { TransferCount, TransferRank } from './transfer-policy';
+import { TRANSFER_COUNTS, TRANSFER_RANKS } from './transfer-policy';
 
-/** How masked tokens are revealed; see the README for each method's law. */
-/** The reverse-process samplers, in the order tools list them (the one source of the names). */
-export const SAMPLE_METHODS = ['ancestral', 'mean', 'confidence', 'first-hitting'] as const;
+/**
+ * The reverse-process samplers, in the order tools list them (the one source of the names); see
+ * the README for each method's law and cost.
+ */
+export const SAMPLE_METHODS = ['ancestral', 'mean', 'confidence', 'first-hitting', 'remdm'] as const;
 export type SampleMethod = (typeof SAMPLE_METHODS)[number];
+
+/** What a method is, for pickers and help texts: a one-line summary, its exactness, its cost, the options it reads. */
+export interface SampleMethodInfo {
+  summary: string;
+  /** True when, with the exact denoiser, its law converges to the model's joint as T grows (or is exact). */
+  exact: boolean;
+  /** Network calls per sequence, in words. */
+  cost: string;
+  /** The options only this method reads (besides the shared ones). */
+  options: readonly (keyof SampleOptions)[];
+}
+
+/** One entry per method (the README's table and the web app's picker read it). */
+export const SAMPLE_METHOD_INFO: Readonly<Record<SampleMethod, SampleMethodInfo>> = {
+  ancestral: {
+    summary:
+      'MD4 reverse process: each masked token unmasks with probability (alpha_s - alpha_t)/(1 - alpha_t)',
+    exact: true,
+    cost: 'at most min(T, L + 1) calls (lazy)',
+    options: ['steps', 'grid'],
+  },
+  mean: {
+    summary: 'two-stage form of ancestral: x0 ~ mu, then unmask; leftovers keep their draw',
+    exact: true,
+    cost: 'at most min(T, L + 1) calls (lazy)',
+    options: ['steps', 'grid'],
+  },
+  confidence: {
+    summary: 'parallel decoding: commit the best-ranked candidates (schedule, even or threshold count)',
+    exact: false,
+    cost: 'at most T calls; threshold stops when all are committed',
+    options: ['steps', 'grid', 'transfer', 'rank', 'threshold', 'confidenceNoise'],
+  },
+  'first-hitting': {
+    summary: 'exact sampler in continuous time: one token per call at its hitting time',
+    exact: true,
+    cost: 'exactly L calls (T unused)',
+    options: [],
+  },
+  remdm: {
+    summary:
+      'ReMDM: committed tokens can be masked again and revised (cap, rescale, loop keep the marginals; conf is a heuristic)',
+    exact: true,
+    cost: 'up to T calls: a run takes the whole grid',
+    options: ['steps', 'grid', 'remask'],
+  },
+};
+
+/** ReMDM's defaults (its paper's OpenWebText settings): eta 0.02; loop on (0.05, 0.55] at alpha 0.9. */
+export const REMASK_DEFAULTS = { eta: 0.02, tOn: 0.55, tOff: 0.05, alphaOn: 0.9 } as const;
+
+/** `remask` as `sample` takes it: a strategy with its settings, each defaulting to `REMASK_DEFAULTS`. */
+export type RemaskInput =
+  | { strategy: 'cap' | 'rescale'; eta?: number | undefined }
+  | { strategy: 'conf' }
+  | {
+      strategy: 'loop';
+      eta?: number | undefined;
+      tOn?: number | undefined;
+      tOff?: number | undefined;
+      alphaOn?: number | undefined;
+    };
 
 export interface SampleOptions {
   /** Sequence length L (the network's length). */
@@ -54,6 +123,24 @@ export interface SampleOptions {
    * (score = log mu_v + confidenceNoise * t * g), as MaskGIT's randomised ordering. Default 0.
    */
   confidenceNoise?: number;
+  /** confidence only: how many tokens a step commits (default 'schedule'); see `TRANSFER_COUNTS`. */
+  transfer?: TransferCount;
+  /** confidence only: which masked positions a step commits first (default 'probability'); see `TRANSFER_RANKS`. */
+  rank?: TransferRank;
+  /** confidence with transfer 'threshold': the model probability a candidate must exceed, in (0, 1) (default 0.9). */
+  threshold?: number;
+  /** remdm only: the remasking strategy (default `{ strategy: 'cap' }`, eta 0.02). */
+  remask?: RemaskInput;
+  /**
+   * Classifier-free guidance scale w >= 0 (default 0: none): l = u + (1 + w)(c - u), with u the
+   * same network's logits on the sequence with its prompt masked. Needs `prompt`; doubles the
+   * sequences per network call for prompted sequences.
+   */
+  guidance?: number;
+  /** End-of-sequence token id: with `minLength`, it cannot be drawn at positions < minLength. */
+  eos?: number;
+  /** With `eos`: the first position at which EOS may be drawn (default 0). */
+  minLength?: number;
 }
 
 /** Options after validation, as the sampler engines use them. */
@@ -74,7 +161,12 @@ export interface ResolvedOptions {
   signal: AbortSignal | undefined;
   caching: boolean;
   lazy: boolean;
-  confidenceNoise: number;
+  /** The confidence method's policy (defaults for other methods). */
+  transfer: TransferPolicy;
+  /** remdm's strategy with every setting filled in, or null for other methods. */
+  remask: RemaskOptions | null;
+  guidance: number;
+  eos: { token: number; minLength: number } | null;
 }
 
 function isStateDependent(schedule: unknown): schedule is StateDependentSchedule {
@@ -126,6 +218,26 @@ export function resolveSampleOptions(denoiser: Denoiser, opts: SampleOptions): R
   if (!(confidenceNoise >= 0) || !Number.isFinite(confidenceNoise)) {
     throw new RangeError(`confidenceNoise must be a finite number >= 0, got ${confidenceNoise}`);
   }
+  for (const key of ['transfer', 'rank', 'threshold'] as const) {
+    if (opts[key] !== undefined && method !== 'confidence') {
+      throw new RangeError(`${key} applies to method "confidence" only; drop it or use method "confidence"`);
+    }
+  }
+  if (opts.remask !== undefined && method !== 'remdm') {
+    throw new RangeError('remask applies to method "remdm" only; drop it or use method "remdm"');
+  }
+  const transfer = resolveTransfer(opts, confidenceNoise);
+  const remask = method === 'remdm' ? resolveRemask(opts.remask ?? { strategy: 'cap' }) : null;
+  const guidance = opts.guidance ?? 0;
+  if (typeof guidance !== 'number' || !(guidance >= 0) || !Number.isFinite(guidance)) {
+    throw new RangeError(`guidance must be a finite number >= 0 (0 = none), got ${guidance}`);
+  }
+  if (guidance > 0 && opts.prompt === undefined) {
+    throw new RangeError(
+      'guidance needs a prompt: it contrasts the prompted prediction with the prompt masked',
+    );
+  }
+  const eos = resolveEos(opts, V, length);
   if (opts.rng == null || typeof opts.rng.uniform !== 'function') {
     throw new TypeError('rng must be an Rng (use createRng(seed) from @md4/core)');
   }
@@ -168,6 +280,88 @@ export function resolveSampleOptions(denoiser: Denoiser, opts: SampleOptions): R
     signal: opts.signal,
     caching: (opts.cache ?? true) && denoiser.timeConditioned === false,
     lazy: opts.lazy ?? true,
-    confidenceNoise,
+    transfer,
+    remask,
+    guidance,
+    eos,
   };
+}
+
+function resolveTransfer(opts: SampleOptions, noise: number): TransferPolicy {
+  const count = opts.transfer ?? 'schedule';
+  if (!TRANSFER_COUNTS.includes(count)) {
+    throw new RangeError(
+      `transfer must be one of ${TRANSFER_COUNTS.map((c) => `"${c}"`).join(', ')}, got "${count}"`,
+    );
+  }
+  const rank = opts.rank ?? 'probability';
+  if (!TRANSFER_RANKS.includes(rank)) {
+    throw new RangeError(
+      `rank must be one of ${TRANSFER_RANKS.map((r) => `"${r}"`).join(', ')}, got "${rank}"`,
+    );
+  }
+  if (opts.threshold !== undefined && count !== 'threshold') {
+    throw new RangeError(
+      'threshold applies to transfer "threshold" only; drop it or set transfer: "threshold"',
+    );
+  }
+  const threshold = opts.threshold ?? 0.9;
+  if (typeof threshold !== 'number' || !(threshold > 0 && threshold < 1)) {
+    throw new RangeError(`threshold must lie in (0, 1), got ${threshold}`);
+  }
+  return { count, rank, threshold, noise };
+}
+
+function unitInterval(name: string, value: number, open = false): number {
+  if (typeof value !== 'number' || !(open ? value > 0 && value < 1 : value >= 0 && value <= 1)) {
+    throw new RangeError(`remask.${name} must lie in ${open ? '(0, 1)' : '[0, 1]'}, got ${value}`);
+  }
+  return value;
+}
+
+function resolveRemask(input: RemaskInput): RemaskOptions {
+  if (input == null || !REMASK_STRATEGIES.includes(input.strategy)) {
+    throw new RangeError(
+      `remask.strategy must be one of ${REMASK_STRATEGIES.map((r) => `"${r}"`).join(', ')}, got "${input?.strategy}"`,
+    );
+  }
+  switch (input.strategy) {
+    case 'cap':
+    case 'rescale':
+      return { strategy: input.strategy, eta: unitInterval('eta', input.eta ?? REMASK_DEFAULTS.eta) };
+    case 'conf':
+      return { strategy: 'conf' };
+    case 'loop': {
+      const tOn = unitInterval('tOn', input.tOn ?? REMASK_DEFAULTS.tOn, true);
+      const tOff = unitInterval('tOff', input.tOff ?? REMASK_DEFAULTS.tOff, true);
+      if (!(tOff < tOn)) throw new RangeError(`remask.tOff (${tOff}) must be below remask.tOn (${tOn})`);
+      return {
+        strategy: 'loop',
+        eta: unitInterval('eta', input.eta ?? REMASK_DEFAULTS.eta),
+        tOn,
+        tOff,
+        alphaOn: unitInterval('alphaOn', input.alphaOn ?? REMASK_DEFAULTS.alphaOn, true),
+      };
+    }
+    default: {
+      const unknown: never = input;
+      throw new RangeError(`unknown remask strategy ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function resolveEos(opts: SampleOptions, V: number, length: number): ResolvedOptions['eos'] {
+  if (opts.eos === undefined) {
+    if (opts.minLength !== undefined)
+      throw new RangeError('minLength needs eos: the end-of-sequence token id');
+    return null;
+  }
+  if (!Number.isInteger(opts.eos) || opts.eos < 0 || opts.eos >= V) {
+    throw new RangeError(`eos must be a token id in [0, ${V}), got ${opts.eos}`);
+  }
+  const minLength = opts.minLength ?? 0;
+  if (!Number.isInteger(minLength) || minLength < 0 || minLength > length) {
+    throw new RangeError(`minLength must be an integer in [0, length = ${length}], got ${minLength}`);
+  }
+  return { token: opts.eos, minLength };
 }

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { sample, sampleWithStats } from './sample';
 import type { SampleOptions } from './sample-options';
+import { SAMPLE_METHODS } from './sample-options';
 import type { StepEvent } from './step-event';
 
 const V = 3;
@@ -21,7 +22,7 @@ const base = (seed: number): SampleOptions => ({
 
 describe('sample: determinism and structure', () => {
   it('gives the same output for the same seed and different outputs for different seeds, for every method', async () => {
-    for (const method of ['ancestral', 'mean', 'confidence', 'first-hitting'] as const) {
+    for (const method of SAMPLE_METHODS) {
       const a = await sample(denoiser, { ...base(1), method });
       const b = await sample(denoiser, { ...base(1), method });
       const c = await sample(denoiser, { ...base(2), method });
@@ -50,7 +51,7 @@ describe('sample: determinism and structure', () => {
       Int32Array.of(2, M, 0, M),
       Int32Array.of(1, 1, 1, 1),
     ];
-    for (const method of ['ancestral', 'mean', 'confidence', 'first-hitting'] as const) {
+    for (const method of SAMPLE_METHODS) {
       const seen: StepEvent[] = [];
       const out = await sample(denoiser, {
         length: L,
@@ -67,9 +68,11 @@ describe('sample: determinism and structure', () => {
         });
       });
       for (const e of seen) {
-        e.changed.forEach((positions, b) => {
-          for (const n of positions) expect(prompts[b]![n]).toBe(M);
-        });
+        for (const changes of [e.changed, e.remasked ?? []]) {
+          changes.forEach((positions, b) => {
+            for (const n of positions) expect(prompts[b]![n]).toBe(M);
+          });
+        }
       }
       expect(Array.from(prompts[4]!)).toEqual([1, 1, 1, 1]); // the caller's prompt is not written to
     }
@@ -158,7 +161,7 @@ describe('sample: network calls', () => {
   });
 
   it('leaves no tensors behind, for every method and for GenMD4-style eager runs', async () => {
-    for (const method of ['ancestral', 'mean', 'confidence', 'first-hitting'] as const) {
+    for (const method of SAMPLE_METHODS) {
       const before = tf.memory().numTensors;
       await sample(denoiser, { ...base(10), method });
       await sample(denoiser, { ...base(10), method, lazy: false, cache: false });
@@ -202,6 +205,47 @@ describe('sample: bad input', () => {
     ],
     ['empty prompt', { batch: undefined, prompt: [] }, /prompt must be a non-empty array/],
     ['negative confidenceNoise', { confidenceNoise: -1 }, /confidenceNoise must be a finite number >= 0/],
+    ['transfer without confidence', { transfer: 'even' }, /transfer applies to method "confidence" only/],
+    [
+      'unknown transfer',
+      { method: 'confidence', transfer: 'all' as never },
+      /transfer must be one of "schedule", "even", "threshold"/,
+    ],
+    [
+      'unknown rank',
+      { method: 'confidence', rank: 'loss' as never },
+      /rank must be one of "probability", "margin"/,
+    ],
+    [
+      'threshold without its transfer',
+      { method: 'confidence', threshold: 0.5 },
+      /threshold applies to transfer "threshold" only/,
+    ],
+    [
+      'threshold 1',
+      { method: 'confidence', transfer: 'threshold', threshold: 1 },
+      /threshold must lie in \(0, 1\)/,
+    ],
+    ['remask without remdm', { remask: { strategy: 'cap' } }, /remask applies to method "remdm" only/],
+    [
+      'unknown remask strategy',
+      { method: 'remdm', remask: { strategy: 'all' } as never },
+      /remask.strategy must be one of "cap", "rescale", "conf", "loop"/,
+    ],
+    [
+      'eta above 1',
+      { method: 'remdm', remask: { strategy: 'cap', eta: 2 } },
+      /remask.eta must lie in \[0, 1\], got 2/,
+    ],
+    [
+      'tOff above tOn',
+      { method: 'remdm', remask: { strategy: 'loop', tOn: 0.3, tOff: 0.5 } },
+      /remask.tOff \(0.5\) must be below remask.tOn \(0.3\)/,
+    ],
+    ['negative guidance', { guidance: -1 }, /guidance must be a finite number >= 0/],
+    ['eos outside the vocabulary', { eos: 3 }, /eos must be a token id in \[0, 3\), got 3/],
+    ['minLength without eos', { minLength: 2 }, /minLength needs eos/],
+    ['minLength above length', { eos: 1, minLength: 5 }, /minLength must be an integer in \[0, length = 4\]/],
   ];
   for (const [name, patch, message] of cases) {
     it(`rejects ${name} with a clear message`, async () => {

@@ -36,6 +36,9 @@ export class SamplerState {
   readonly maskedCount: Int32Array;
   readonly initialMasked: Int32Array;
   readonly changes = new ChangeLog();
+  readonly remasks = new ChangeLog();
+  /** Per sequence, 1 at the prompt's fixed positions. */
+  readonly fixed: Uint8Array[];
   readonly predictor: Predictor;
   readonly context: StepContext;
   stepsTaken = 0;
@@ -50,13 +53,28 @@ export class SamplerState {
       row.reduce((c, token) => c + (token === V ? 1 : 0), 0),
     );
     this.initialMasked = this.maskedCount.slice();
-    this.predictor = new Predictor(denoiser, options.length, this.tokens.length, options.caching);
+    this.fixed = this.tokens.map((row) => Uint8Array.from(row, (token) => (token === V ? 0 : 1)));
+    this.predictor = new Predictor(denoiser, options.length, this.tokens.length, options.caching, {
+      fixed: this.fixed,
+      guidance: options.guidance,
+      eos: options.eos,
+    });
     const distribution = new TokenDistribution(V, options.temperature, options.topP);
     this.context = {
       tokens: this.tokens,
       vocabSize: V,
       rng: options.rng,
       distribution,
+      fixed: this.fixed,
+      remask: (row, position) => {
+        const sequence = this.tokens[row]!;
+        if (sequence[position] === V || this.fixed[row]![position] === 1)
+          throw new Error(`internal: position ${position} of sequence ${row} is not a generated token`);
+        sequence[position] = V;
+        this.maskedCount[row]!++;
+        this.remasks.add(row, position);
+        this.predictor.invalidate(row);
+      },
       reveal: (row, position, value) => {
         const sequence = this.tokens[row]!;
         if (sequence[position] !== V)
@@ -85,6 +103,7 @@ export class SamplerState {
       s,
       tokens: this.copies(),
       changed: this.changes.byRow(this.tokens.length),
+      ...(this.options.method === 'remdm' ? { remasked: this.remasks.byRow(this.tokens.length) } : {}),
       networkCalls: this.predictor.networkCalls,
       done,
     };

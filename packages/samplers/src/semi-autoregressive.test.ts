@@ -1,5 +1,5 @@
 import { createRng } from '@md4/core';
-import { createExactDenoiser, randomJoint, sequenceAt } from '@md4/core/testing';
+import { createExactDenoiser, createUniformDenoiser, randomJoint, sequenceAt } from '@md4/core/testing';
 import { linear } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -92,6 +92,27 @@ describe('sampleLong (semi-autoregressive blocks)', () => {
       }
     }
     expect(stopped).toBeGreaterThan(0);
+  });
+
+  it('with minLength draws no eos before that position, in any window, and stops at the first after it', async () => {
+    const eos = 2;
+    const out = await sampleLong(createUniformDenoiser(V), {
+      length: 40,
+      window: W,
+      stride: 2,
+      batch: 64,
+      steps: 4,
+      schedule: linear(),
+      eos,
+      minLength: 11,
+      rng: createRng(4),
+    });
+    for (const x of out) {
+      expect(x.length).toBeGreaterThanOrEqual(12);
+      expect(Array.from(x.subarray(0, 11))).not.toContain(eos);
+    }
+    // uniform over 3 values: the first eos at or after 11 comes within a few windows
+    expect(out.filter((x) => x.length < 40).length).toBeGreaterThan(60);
   });
 
   it('is deterministic, leaks no tensors and rejects bad options', async () => {

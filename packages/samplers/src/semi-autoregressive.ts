@@ -21,7 +21,10 @@ export interface SampleLongOptions extends Omit<SampleOptions, 'length' | 'onSte
   window: number;
   /** New tokens per window after the first (1..window; default floor(window / 2)). */
   stride?: number;
-  /** End-of-sequence token: a sequence stops after the window in which it appears and is cut after it. */
+  /**
+   * End-of-sequence token: a sequence stops after the window in which it appears and is cut after
+   * it; with `minLength`, EOS cannot be drawn before that position (bd3lms's stop conditions).
+   */
   eos?: number;
   /** Called after every step of every window. */
   onStep?: (event: BlockStepEvent) => unknown;
@@ -39,7 +42,7 @@ export interface SampleLongOptions extends Omit<SampleOptions, 'length' | 'onSte
  * @returns one Int32Array per sequence, of length `length` or up to and including its first eos.
  */
 export async function sampleLong(denoiser: Denoiser, opts: SampleLongOptions): Promise<Int32Array[]> {
-  const { length, window, eos, onStep, prompt, batch, ...rest } = opts;
+  const { length, window, eos, minLength, onStep, prompt, batch, ...rest } = opts;
   const V = denoiser?.vocabSize;
   if (!Number.isInteger(window) || window < 1)
     throw new RangeError(`window must be an integer >= 1, got ${window}`);
@@ -55,6 +58,14 @@ export async function sampleLong(denoiser: Denoiser, opts: SampleLongOptions): P
   if (eos !== undefined && (!Number.isInteger(eos) || eos < 0 || eos >= V)) {
     throw new RangeError(`eos must be a token id in [0, ${V}), got ${eos}`);
   }
+  if (
+    minLength !== undefined &&
+    (eos === undefined || !Number.isInteger(minLength) || minLength < 0 || minLength > length)
+  ) {
+    throw new RangeError(
+      `minLength needs eos and must be an integer in [0, length = ${length}], got ${minLength}`,
+    );
+  }
   const full = initialTokens({ vocabSize: V, length, batch, prompt });
   const ends = new Int32Array(full.length).fill(length);
   let active = Array.from(full, (_, b) => b);
@@ -68,6 +79,9 @@ export async function sampleLong(denoiser: Denoiser, opts: SampleLongOptions): P
       ...rest,
       length: window,
       prompt: windows,
+      ...(eos !== undefined
+        ? { eos, minLength: Math.min(window, Math.max(0, (minLength ?? 0) - offset)) }
+        : {}),
       onStep: onStep ? (event) => onStep({ ...event, block, offset, rows }) : undefined,
     });
     const stillActive: number[] = [];

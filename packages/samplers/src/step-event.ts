@@ -13,6 +13,8 @@ export interface StepEvent {
   tokens: Int32Array[];
   /** Per sequence, the positions revealed in this step (ascending). */
   changed: Int32Array[];
+  /** remdm only: per sequence, the positions masked again in this step (ascending). */
+  remasked?: Int32Array[];
   /** Denoiser calls made so far in this run (a batched call counts once). */
   networkCalls: number;
   /** True on the last step: every position is unmasked. */

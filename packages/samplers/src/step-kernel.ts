@@ -8,14 +8,20 @@ export interface StepContext {
   readonly vocabSize: number;
   readonly rng: Rng;
   readonly distribution: TokenDistribution;
+  /** Per sequence, 1 at the positions the prompt fixed (never changed, never masked again). */
+  readonly fixed: Uint8Array[];
   /** Sets tokens[row][position] = value (a real token) and records the reveal. */
   reveal(row: number, position: number, value: number): void;
+  /** Sets tokens[row][position] back to MASK (a generated token only) and records it. */
+  remask(row: number, position: number): void;
 }
 
 /** One sequence's part in a step: the positions whose predictions the step needs (ascending). */
 export interface RowPlan {
   row: number;
   positions: number[];
+  /** The network's time for this sequence, when it is not the step's t. */
+  time?: number;
 }
 
 /**
@@ -25,10 +31,15 @@ export interface RowPlan {
  * sequences the network call includes, so lazy and cached runs give identical samples.
  */
 export interface StepKernel<P extends RowPlan = RowPlan> {
+  /**
+   * True when committed tokens can be masked again (ReMDM): every sequence is planned in every
+   * step, and the run lasts the whole grid.
+   */
+  readonly remasks?: boolean;
   /** Called once per step before any plan; `last` is true for the step that reaches s = 0. */
   begin(t: number, s: number, last: boolean): void;
   /** Draws what the step can draw without mu; null when the sequence does nothing this step. */
   plan(row: number, masked: number[]): P | null;
-  /** Completes the step for one sequence from its logits at `plan.positions`. */
+  /** Completes the step for one sequence from its logits at `plan.positions` (`NO_LOGITS` when it has none). */
   apply(plan: P, logits: RowLogits): void;
 }

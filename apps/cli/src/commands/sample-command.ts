@@ -3,7 +3,8 @@ import { createRng } from '@md4/core';
 import { writeFileAtomic } from '@md4/core/node';
 import { tokenizerFromId } from '@md4/datasets';
 import { renderImageGrid } from '@md4/datasets/node';
-import { SAMPLE_METHODS, type SampleMethod, sampleWithStats } from '@md4/samplers';
+import type { RemaskStrategy, SampleMethod, SampleOptions, TransferCount, TransferRank } from '@md4/samplers';
+import { SAMPLE_METHODS, sampleWithStats, trimAtEos } from '@md4/samplers';
 import { setupBackend } from '../backend-setup';
 import { openCheckpoint, tokenizerIdOf } from '../checkpoint-access';
 import { InputError, UsageError } from '../cli-errors';
@@ -15,6 +16,18 @@ export interface SampleCommandOptions {
   length?: number;
   steps: number;
   method: SampleMethod;
+  transfer?: TransferCount;
+  rank?: TransferRank;
+  threshold?: number;
+  confidenceNoise?: number;
+  remask?: RemaskStrategy;
+  eta?: number;
+  tOn?: number;
+  tOff?: number;
+  alphaOn?: number;
+  guidance?: number;
+  eos: boolean;
+  minLength?: number;
   grid: 'uniform' | 'cosine';
   topP: number;
   temperature: number;
@@ -26,6 +39,92 @@ export interface SampleCommandOptions {
   backend: string;
   precision: MatMulPrecision;
   json: boolean;
+}
+
+/** The method-specific flags, each with the method it applies to (and its name on the command line). */
+const METHOD_FLAGS = {
+  transfer: ['confidence', '--transfer'],
+  rank: ['confidence', '--rank'],
+  threshold: ['confidence', '--threshold'],
+  confidenceNoise: ['confidence', '--confidence-noise'],
+  remask: ['remdm', '--remask'],
+  eta: ['remdm', '--eta'],
+  tOn: ['remdm', '--t-on'],
+  tOff: ['remdm', '--t-off'],
+  alphaOn: ['remdm', '--alpha-on'],
+} as const satisfies Partial<Record<keyof SampleCommandOptions, readonly [SampleMethod, string]>>;
+
+/**
+ * The sampler options that the method flags come to: a flag given for another method is a usage
+ * error naming the method it needs; the library checks the values.
+ */
+export function methodOptions(opts: SampleCommandOptions): Partial<SampleOptions> {
+  for (const [key, [method, flag]] of Object.entries(METHOD_FLAGS)) {
+    if (opts[key as keyof typeof METHOD_FLAGS] !== undefined && opts.method !== method) {
+      throw new UsageError(`${flag} applies to --method ${method}; drop it or add --method ${method}`);
+    }
+  }
+  if (opts.threshold !== undefined && opts.transfer !== 'threshold') {
+    throw new UsageError('--threshold needs --transfer threshold');
+  }
+  const strategy = opts.remask ?? 'cap';
+  if (opts.eta !== undefined && strategy === 'conf') {
+    throw new UsageError('--eta does not apply to --remask conf (its sigma comes from the confidences)');
+  }
+  for (const [value, flag] of [
+    [opts.tOn, '--t-on'],
+    [opts.tOff, '--t-off'],
+    [opts.alphaOn, '--alpha-on'],
+  ] as const) {
+    if (value !== undefined && strategy !== 'loop') throw new UsageError(`${flag} applies to --remask loop`);
+  }
+  if (opts.method === 'confidence') {
+    return {
+      ...(opts.transfer !== undefined ? { transfer: opts.transfer } : {}),
+      ...(opts.rank !== undefined ? { rank: opts.rank } : {}),
+      ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}),
+      ...(opts.confidenceNoise !== undefined ? { confidenceNoise: opts.confidenceNoise } : {}),
+    };
+  }
+  if (opts.method !== 'remdm') return {};
+  switch (strategy) {
+    case 'conf':
+      return { remask: { strategy } };
+    case 'cap':
+    case 'rescale':
+      return { remask: { strategy, eta: opts.eta } };
+    case 'loop':
+      return { remask: { strategy, eta: opts.eta, tOn: opts.tOn, tOff: opts.tOff, alphaOn: opts.alphaOn } };
+    default: {
+      const unknown: never = strategy;
+      throw new UsageError(`--remask must be one of cap, rescale, conf, loop, got "${unknown}"`);
+    }
+  }
+}
+
+/** The sampler's option names as flags, longest first, for its errors (the library checks the values). */
+const OPTION_FLAGS: ReadonlyArray<readonly [string, string]> = [
+  ['remask.alphaOn', '--alpha-on'],
+  ['remask.tOff', '--t-off'],
+  ['remask.tOn', '--t-on'],
+  ['remask.eta', '--eta'],
+  ['confidenceNoise', '--confidence-noise'],
+  ['temperature', '--temperature'],
+  ['threshold', '--threshold'],
+  ['minLength', '--min-length'],
+  ['guidance', '--guidance'],
+  ['topP', '--top-p'],
+  ['steps', '--steps'],
+];
+
+/** A sampler RangeError about an option becomes a UsageError naming the flag; others pass through. */
+function asFlagError(error: unknown): unknown {
+  if (!(error instanceof RangeError)) return error;
+  for (const [option, flag] of OPTION_FLAGS) {
+    if (error.message.startsWith(`${option} `))
+      return new UsageError(`${flag}${error.message.slice(option.length)}`);
+  }
+  return error;
 }
 
 /** Logits one network call may produce (count x L x V float32): 256 MiB. */
@@ -56,6 +155,13 @@ export async function sampleCommand(checkpointPath: string, opts: SampleCommandO
   if (opts.grid !== 'uniform' && opts.grid !== 'cosine') {
     throw new UsageError(`--grid must be uniform or cosine, got "${opts.grid}"`);
   }
+  const methodSettings = methodOptions(opts);
+  if (opts.guidance !== undefined && opts.prompt == null) {
+    throw new UsageError(
+      '--guidance needs --prompt: it contrasts the prompted prediction with the prompt masked',
+    );
+  }
+  if (opts.minLength !== undefined && !opts.eos) throw new UsageError('--min-length needs --eos');
   const { notice } = await setupBackend(opts.backend, opts.precision);
   if (notice && !opts.json) process.stderr.write(`${notice}\n`);
   const opened = await openCheckpoint(checkpointPath);
@@ -68,6 +174,12 @@ export async function sampleCommand(checkpointPath: string, opts: SampleCommandO
         `--length ${length}: this model generates sequences of ${tokenizer.kind === 'image' ? '' : '1..'}${config.seqLen} tokens`,
       );
     }
+    if (opts.eos && !(tokenizer.kind === 'text' && tokenizer.eosEndsText)) {
+      throw new UsageError(
+        `--eos: this model's tokenizer (${tokenizer.id}) has no end-of-text token; drop --eos and --min-length`,
+      );
+    }
+    const eos = opts.eos && tokenizer.kind === 'text' ? tokenizer.eosId : undefined;
     let prompt: Int32Array[] | undefined;
     if (opts.prompt != null) {
       if (tokenizer.kind !== 'text') throw new UsageError('--prompt needs a text model');
@@ -90,8 +202,15 @@ export async function sampleCommand(checkpointPath: string, opts: SampleCommandO
         method: opts.method,
         topP: opts.topP,
         temperature: opts.temperature,
+        ...methodSettings,
+        ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
+        ...(eos !== undefined
+          ? { eos, ...(opts.minLength !== undefined ? { minLength: opts.minLength } : {}) }
+          : {}),
         rng,
         ...(view ? { onStep: (e) => view.render(e) } : {}),
+      }).catch((error: unknown) => {
+        throw asFlagError(error);
       });
       samples.push(...result.tokens);
       networkCalls += result.networkCalls;
@@ -109,10 +228,11 @@ export async function sampleCommand(checkpointPath: string, opts: SampleCommandO
       );
       return;
     }
-    const texts = samples.map((tokens) => tokenizer.decode(tokens));
+    const kept = eos !== undefined ? trimAtEos(samples, eos) : samples;
+    const texts = kept.map((tokens) => tokenizer.decode(tokens));
     if (opts.json) {
       process.stdout.write(
-        `${JSON.stringify({ samples: texts, tokens: samples.map((s) => Array.from(s)), networkCalls })}\n`,
+        `${JSON.stringify({ samples: texts, tokens: kept.map((s) => Array.from(s)), networkCalls })}\n`,
       );
     } else {
       for (const text of texts) process.stdout.write(`${text}\n\n`);

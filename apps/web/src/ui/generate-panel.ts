@@ -1,6 +1,8 @@
+import type { RemaskStrategy, TransferCount, TransferRank } from '@md4/samplers';
 import type { ModelInfo, SampleResult, SamplerMethod, SampleSettings } from '../worker/protocol';
 import type { AppState } from './app-state';
 import { byId, choiceField, frameThrottle, isAbort, messageOf, numberField } from './dom';
+import { fieldApplies, setupSamplerFields } from './sampler-fields';
 import { stepColor } from './step-colors';
 import { barChart, chartWidth } from './svg-chart';
 import { TokenView } from './token-view';
@@ -8,14 +10,24 @@ import { TokenView } from './token-view';
 /** Reads the sampler controls shared by Generate and Infill. */
 export function readSampleSettings(): SampleSettings {
   const form = byId('sample-form', HTMLFormElement);
+  const method = choiceField(form, 'method') as SamplerMethod;
+  const transfer = choiceField(form, 'transfer') as TransferCount;
+  const remask = choiceField(form, 'remask') as RemaskStrategy;
+  const applies = (field: Parameters<typeof fieldApplies>[0]) =>
+    fieldApplies(field, method, transfer, remask);
   return {
     length: numberField(form, 'length'),
     steps: numberField(form, 'steps'),
-    method: choiceField(form, 'method') as SamplerMethod,
+    method,
     grid: choiceField(form, 'grid') as 'uniform' | 'cosine',
     topP: numberField(form, 'topP'),
     temperature: numberField(form, 'temperature'),
     seed: numberField(form, 'seed'),
+    ...(applies('transfer') ? { transfer, rank: choiceField(form, 'rank') as TransferRank } : {}),
+    ...(applies('threshold') ? { threshold: numberField(form, 'threshold') } : {}),
+    ...(applies('remask') ? { remask } : {}),
+    ...(applies('eta') ? { eta: numberField(form, 'eta') } : {}),
+    guidance: numberField(form, 'guidance'),
   };
 }
 
@@ -122,6 +134,7 @@ export function fitLength(input: HTMLInputElement, model: ModelInfo, edited: boo
 
 export function setupGeneratePanel(state: AppState): void {
   const form = byId('sample-form', HTMLFormElement);
+  setupSamplerFields(form);
   const length = form.elements.namedItem('length') as HTMLInputElement;
   let edited = false;
   let fitted: ModelInfo | null = null;

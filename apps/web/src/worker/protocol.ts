@@ -4,7 +4,13 @@
  */
 
 /** A backend the visitor can pick; 'auto' tries WebGPU, WebGL, wasm, cpu in that order. */
-import { SAMPLE_METHODS, type SampleMethod } from '@md4/samplers';
+import {
+  type RemaskStrategy,
+  SAMPLE_METHODS,
+  type SampleMethod,
+  type TransferCount,
+  type TransferRank,
+} from '@md4/samplers';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -55,6 +61,15 @@ export interface SampleSettings {
   topP: number;
   temperature: number;
   seed: number;
+  /** confidence: how many tokens a step commits, which first, and the threshold transfer's probability. */
+  transfer?: TransferCount;
+  rank?: TransferRank;
+  threshold?: number;
+  /** remdm: the remasking strategy and its eta (not used by conf). */
+  remask?: RemaskStrategy;
+  eta?: number;
+  /** Infilling only: classifier-free guidance scale (0: none). */
+  guidance?: number;
   /**
    * Infilling: the text to keep, with the tokenizer's mask placeholder ('_' for text8) at each position
    * to generate. When given, `length` is ignored.

@@ -1,5 +1,5 @@
 import { createRng } from '@md4/core';
-import { sampleWithStats } from '@md4/samplers';
+import { type SampleOptions, sampleWithStats } from '@md4/samplers';
 import type { ActiveModel } from './model-session';
 import type { SampleResult, SampleSettings, SampleStep } from './protocol';
 
@@ -71,6 +71,8 @@ export async function runSample(
     method: settings.method,
     topP: settings.topP,
     temperature: settings.temperature,
+    ...methodOptions(settings),
+    ...(prompt && settings.guidance ? { guidance: settings.guidance } : {}),
     prompt: prompt ? [prompt] : undefined,
     rng: createRng(settings.seed),
     signal,
@@ -100,4 +102,28 @@ export async function runSample(
     networkCalls: result.networkCalls,
     elapsedMs: performance.now() - t0,
   };
+}
+
+/** The method-specific sampler options of the visitor's settings (the rest are ignored). */
+function methodOptions(settings: SampleSettings): Partial<SampleOptions> {
+  switch (settings.method) {
+    case 'confidence':
+      return {
+        transfer: settings.transfer,
+        rank: settings.rank,
+        ...(settings.transfer === 'threshold' ? { threshold: settings.threshold } : {}),
+      };
+    case 'remdm': {
+      const strategy = settings.remask ?? 'cap';
+      return { remask: strategy === 'conf' ? { strategy } : { strategy, eta: settings.eta } };
+    }
+    case 'ancestral':
+    case 'mean':
+    case 'first-hitting':
+      return {};
+    default: {
+      const unknown: never = settings.method;
+      throw new RangeError(`unknown sampling method "${unknown}"`);
+    }
+  }
 }
