@@ -9,6 +9,7 @@ import { linear } from '@md4/schedules';
 import { describe, expect, it } from 'vitest';
 import { truncateTopP } from './nucleus';
 import { sample } from './sample';
+import { SAMPLE_METHODS } from './sample-options';
 import { chiSquareTest, countSequences } from './test-support/chi-square';
 
 describe('truncateTopP', () => {
@@ -73,7 +74,7 @@ describe('sampling with topP and temperature', () => {
   const base = { length: L, batch: 64, steps: 12, schedule: linear() };
 
   it('a tiny topP is greedy: the same samples as temperature 0, whatever the method', async () => {
-    for (const method of ['ancestral', 'mean', 'confidence', 'first-hitting'] as const) {
+    for (const method of SAMPLE_METHODS) {
       const nucleus = await sample(denoiser, { ...base, method, topP: 1e-9, rng: createRng(3) });
       const greedy = await sample(denoiser, { ...base, method, temperature: 0, rng: createRng(3) });
       expect(nucleus).toEqual(greedy);

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { sample } from './sample';
 import type { SampleMethod } from './sample-options';
+import { SAMPLE_METHODS } from './sample-options';
 import { sampleSteps } from './sample-steps';
 import type { StepEvent } from './step-event';
 
@@ -13,7 +14,7 @@ const L = 4;
 const joint = randomJoint(V, L, createRng(101).uniform.bind(createRng(101)), 2);
 const denoiser = createExactDenoiser(joint);
 const options = { length: L, batch: 8, steps: 20, schedule: linear(), lazy: false };
-const METHODS: SampleMethod[] = ['ancestral', 'mean', 'confidence', 'first-hitting'];
+const METHODS: readonly SampleMethod[] = SAMPLE_METHODS;
 
 describe('sampleSteps', () => {
   it('yields the same events as onStep and returns the same tokens as sample, with counters', async () => {
