@@ -1,4 +1,4 @@
-import { type ComputedMatMulPrecision, MATMUL_PRECISIONS } from '@md4/backend-native';
+import { bf16Instructions, type ComputedMatMulPrecision, MATMUL_PRECISIONS } from '@md4/backend-native';
 
 /** The precisions our side is timed in (each computed one; 'auto' is one of them). */
 const TIMED_PRECISIONS = MATMUL_PRECISIONS.filter((p): p is ComputedMatMulPrecision => p !== 'auto');
@@ -50,6 +50,8 @@ export interface BenchOptions {
   /** Skip sampling or training. */
   train: boolean;
   sample: boolean;
+  /** Set when bf16 was left out of the defaults because the CPU has no bf16 instructions. */
+  bf16Skipped: string | null;
 }
 
 /** The peer's `--autocast` values: float32, or bf16 autocast on the CPU. */
@@ -81,7 +83,11 @@ function listOf<T extends string>(flag: string, value: string | undefined, allow
 }
 
 /** Parses the benchmark's flags (and MD4_BENCH_CONFIGS); throws with the usage on bad input. */
-export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
+export function parseBenchOptions(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  cpuHasBf16 = bf16Instructions().length > 0,
+): BenchOptions {
   const quick = argv.includes('--quick');
   const opts: BenchOptions = {
     configs: [],
@@ -98,6 +104,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     peerAutocasts: [...PEER_AUTOCASTS],
     train: true,
     sample: true,
+    bf16Skipped: null,
   };
   let configNames = (env.MD4_BENCH_CONFIGS ?? 'tiny,small-cpu').split(',');
   for (let i = 0; i < argv.length; i++) {
@@ -165,5 +172,13 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     opts.configs.push(config);
   }
   if (opts.configs.length === 0) throw new Error(`no configs selected\n${USAGE}`);
+  // Without bf16 instructions both sides emulate bf16 (the peer's autocast took over 15 minutes on
+  // a Zen 3 here): time it only when asked.
+  if (!cpuHasBf16 && !argv.includes('--precision') && !argv.includes('--peer-autocast')) {
+    opts.precisions = opts.precisions.filter((p) => p !== 'bf16');
+    opts.peerAutocasts = opts.peerAutocasts.filter((a) => a !== 'bf16');
+    opts.bf16Skipped =
+      'this CPU has no bf16 instructions, so bf16 was not timed (pass --precision fp32,bf16 --peer-autocast none,bf16 to time the emulation)';
+  }
   return opts;
 }

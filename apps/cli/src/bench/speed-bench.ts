@@ -193,6 +193,7 @@ async function main() {
       blas: native.blas ?? null,
       precisions: ctx.opts.precisions,
       precisionNotice: ctx.precisionNotice ?? null,
+      bf16Skipped: opts.bf16Skipped,
       dnnl: nativeBackendInfo()?.dnnl ?? null,
       threads: ctx.threads,
       openblasCoretype: { environment: coreTypeGiven ?? null, givenToBoth: coreType ?? null },

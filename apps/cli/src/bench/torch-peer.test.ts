@@ -58,6 +58,21 @@ describe('bench options', () => {
     expect([o.trainSteps, o.sampleSteps, o.sampleBatch, o.rounds]).toEqual([10, 256, 4, 1]);
   });
 
+  it('times bf16 by default only where the CPU has bf16 instructions, and whenever asked', () => {
+    const withBf16 = parseBenchOptions([], {}, true);
+    expect([withBf16.precisions, withBf16.peerAutocasts, withBf16.bf16Skipped]).toEqual([
+      ['fp32', 'bf16'],
+      ['none', 'bf16'],
+      null,
+    ]);
+    const without = parseBenchOptions([], {}, false);
+    expect([without.precisions, without.peerAutocasts]).toEqual([['fp32'], ['none']]);
+    expect(without.bf16Skipped).toMatch(/no bf16 instructions/);
+    const asked = parseBenchOptions(['--precision', 'fp32,bf16'], {}, false);
+    expect(asked.precisions).toEqual(['fp32', 'bf16']);
+    expect(asked.bf16Skipped).toBeNull();
+  });
+
   it('rejects unknown configs and flags with the usage', () => {
     expect(() => parseBenchOptions(['--configs', 'huge'], {})).toThrow(
       /unknown config "huge"; expected tiny, small-cpu/,
