@@ -1,11 +1,11 @@
 import { createRng, type Denoiser } from '@md4/core';
 import { evalBatches, type TokenDataset } from '@md4/datasets';
 import { type ElboEstimate, estimateElbo } from '@md4/elbo';
-import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
+import type { Schedule } from '@md4/schedules';
 
 /** Options of `evaluateSplit`. */
 export interface EvaluationOptions {
-  schedule: MaskingSchedule | StateDependentSchedule;
+  schedule: Schedule;
   batchSize: number;
   /** Evaluate at most this many batches (default: the whole split). */
   maxBatches?: number;

@@ -10,7 +10,7 @@ import {
   type Trainer,
   type TransformerConfig,
 } from '@md4/models';
-import { genmd4Schedule, parseSchedule, type StateDependentSchedule } from '@md4/schedules';
+import { genmd4Schedule, parseSchedule, type Schedule } from '@md4/schedules';
 import { UsageError } from './cli-errors';
 import type { TrainConfig } from './train-config';
 
@@ -87,7 +87,7 @@ export function freshTrainer(
   precision: MatMulPrecision,
 ): { trainer: Trainer; dispose(): void } {
   const model = createNetwork(architecture, { seed: config.seed });
-  let schedule: ReturnType<typeof parseSchedule> | StateDependentSchedule;
+  let schedule: Schedule;
   try {
     schedule = config.genmd4 ? genmd4Schedule(architecture.vocabSize) : parseSchedule(config.schedule);
   } catch (error) {
@@ -113,7 +113,7 @@ export function freshTrainer(
     dispose() {
       trainer.dispose();
       model.dispose();
-      if (config.genmd4) (schedule as StateDependentSchedule).dispose();
+      schedule.dispose();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { assertTokenRange, type Denoiser, type Rng } from '@md4/core';
-import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
+import type { Schedule, StateDependentSchedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { genmd4Loss } from './genmd4-loss';
 import { md4SequenceNelbo } from './md4-loss';
@@ -8,7 +8,7 @@ import { checkDenoiser, checkRng, checkSteps } from './validate-input';
 /** Options of `estimateElbo`. */
 export interface EstimateElboOptions {
   /** A scalar schedule (MD4 ELBO) or GenMD4's state-dependent schedule (GenMD4 ELBO, continuous time only). */
-  schedule: MaskingSchedule | StateDependentSchedule;
+  schedule: Schedule;
   rng: Rng;
   /** A finite number of steps T; omitted: the continuous-time ELBO. */
   steps?: number;
@@ -61,13 +61,13 @@ export async function estimateElbo(
   const V = checkDenoiser(denoiser, what);
   checkRng(opts?.rng, what);
   checkSteps(opts.steps, what);
-  const genmd4 = isStateDependent(opts.schedule);
-  if (typeof opts.schedule?.alpha !== 'function') {
+  const { schedule } = opts;
+  if (schedule?.kind !== 'scalar' && schedule?.kind !== 'genmd4') {
     throw new TypeError(
-      `${what}: opts.schedule must be a MaskingSchedule (e.g. linear() from @md4/schedules) or a GenMD4 schedule`,
+      `${what}: opts.schedule must be a Schedule of kind "scalar" (e.g. linear() from @md4/schedules) or "genmd4" (genmd4Schedule)`,
     );
   }
-  if (genmd4 && opts.steps != null) {
+  if (schedule.kind === 'genmd4' && opts.steps != null) {
     throw new RangeError(`${what}: the GenMD4 ELBO is continuous-time; omit steps`);
   }
   const samples = opts.samples ?? 1;
@@ -95,20 +95,21 @@ export async function estimateElbo(
     try {
       const sums = new Float64Array(B);
       for (let s = 0; s < samples; s++) {
-        const nelbo = genmd4
-          ? genmd4SequenceNelbo(denoiser, x0, opts.schedule as StateDependentSchedule, opts, reconstruction)
-          : md4SequenceNelbo(
-              denoiser,
-              x0,
-              x0Data,
-              {
-                schedule: opts.schedule as MaskingSchedule,
-                rng: opts.rng,
-                steps: opts.steps,
-                antithetic: opts.antithetic ?? true,
-              },
-              what,
-            ).nelbo;
+        const nelbo =
+          schedule.kind === 'genmd4'
+            ? genmd4SequenceNelbo(denoiser, x0, schedule, opts, reconstruction)
+            : md4SequenceNelbo(
+                denoiser,
+                x0,
+                x0Data,
+                {
+                  schedule,
+                  rng: opts.rng,
+                  steps: opts.steps,
+                  antithetic: opts.antithetic ?? true,
+                },
+                what,
+              ).nelbo;
         try {
           const values = await nelbo.data();
           for (let b = 0; b < B; b++) sums[b]! += values[b]!;
@@ -126,9 +127,10 @@ export async function estimateElbo(
     batchIndex++;
   }
   if (nats.length === 0) throw new RangeError(`${what}: data holds no batches`);
-  const reconstructionBits = genmd4
-    ? reconstruction.bits / reconstruction.batches
-    : ((1 - (opts.schedule as MaskingSchedule).alpha(0)) * Math.log(V)) / Math.LN2;
+  const reconstructionBits =
+    schedule.kind === 'genmd4'
+      ? reconstruction.bits / reconstruction.batches
+      : ((1 - schedule.alpha(0)) * Math.log(V)) / Math.LN2;
   return summarise(nats, lengths, reconstructionBits);
 }
 
@@ -149,10 +151,6 @@ function flattenBatch(batch: ReadonlyArray<ArrayLike<number>>, V: number, what: 
     flat.set(sequence, b * L);
   });
   return flat;
-}
-
-function isStateDependent(schedule: MaskingSchedule | StateDependentSchedule): boolean {
-  return schedule?.name === 'genmd4' && typeof (schedule as StateDependentSchedule).exponents === 'function';
 }
 
 /**

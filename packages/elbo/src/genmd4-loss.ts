@@ -64,7 +64,7 @@ export function genmd4Loss(denoiser: Denoiser, x0: tf.Tensor2D, opts: Genmd4Loss
   const V = checkDenoiser(denoiser, what);
   checkRng(opts?.rng, what);
   const { schedule } = opts;
-  if (schedule?.name !== 'genmd4' || typeof schedule.exponents !== 'function') {
+  if (schedule?.kind !== 'genmd4') {
     throw new TypeError(
       `${what}: opts.schedule must be a GenMD4 schedule (genmd4Schedule(V) from @md4/schedules)`,
     );

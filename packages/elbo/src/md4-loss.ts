@@ -74,9 +74,9 @@ export function md4Loss(denoiser: Denoiser, x0: tf.Tensor2D, opts: Md4LossOption
   const V = checkDenoiser(denoiser, what);
   checkRng(opts?.rng, what);
   checkSteps(opts.steps, what);
-  if (typeof opts.schedule?.alpha !== 'function') {
+  if (opts.schedule?.kind !== 'scalar') {
     throw new TypeError(
-      `${what}: opts.schedule must be a MaskingSchedule (e.g. linear() from @md4/schedules)`,
+      `${what}: opts.schedule must be a scalar MaskingSchedule (e.g. linear() from @md4/schedules); for GenMD4 use genmd4Loss`,
     );
   }
   const x0Data = readCleanTokens(x0, V, what);

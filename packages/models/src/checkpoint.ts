@@ -1,11 +1,5 @@
 import { type MatMulPrecision, restoreRng } from '@md4/core';
-import {
-  type GenMD4ScheduleConfig,
-  genmd4ScheduleFromJSON,
-  type MaskingSchedule,
-  type StateDependentSchedule,
-  scheduleFromJSON,
-} from '@md4/schedules';
+import { type Schedule, scheduleFromJSON } from '@md4/schedules';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedAdamWConfig } from './adamw';
 import { crc32 } from './crc32';
@@ -177,7 +171,7 @@ export async function checkpointFromTrainer(
 export async function checkpointFromModel(
   model: Network,
   opts: {
-    schedule: MaskingSchedule | StateDependentSchedule;
+    schedule: Schedule;
     tokenizer?: string | null;
     metadata?: Record<string, unknown>;
   },
@@ -391,11 +385,9 @@ export function assertArchitecture(found: NetworkConfig, expected: NetworkConfig
 }
 
 /** The checkpoint's schedule (a GenMD4 schedule owns a variable: dispose it when done). */
-export function scheduleFromCheckpoint(ckpt: Checkpoint): MaskingSchedule | StateDependentSchedule {
-  const s = ckpt.config.schedule as { kind?: string } | null;
-  if (s?.kind === 'genmd4') return genmd4ScheduleFromJSON(s as GenMD4ScheduleConfig);
+export function scheduleFromCheckpoint(ckpt: Checkpoint): Schedule {
   try {
-    return scheduleFromJSON(s);
+    return scheduleFromJSON(ckpt.config.schedule as unknown);
   } catch (error) {
     throw new CheckpointError(`${CONFIG_FILE}: bad schedule: ${(error as Error).message}`);
   }
@@ -441,14 +433,13 @@ export function restoreTrainer(
     moments.set(name, { m: m.data as Float32Array, v: v.data as Float32Array, shape: m.shape });
   }
   trainer.optimizer.loadState(training.step, moments);
-  const scheduleParam = trainer.variables().get(SCHEDULE_PARAM);
   return {
     trainer,
     dataCursor: training.dataCursor,
     disposeAll: () => {
       trainer.dispose();
       model.dispose();
-      if (scheduleParam != null) (schedule as StateDependentSchedule).dispose();
+      schedule.dispose();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { linear, type MaskingSchedule, type StateDependentSchedule } from '@md4/schedules';
+import { linear, type Schedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type CheckpointConfig,
@@ -52,7 +52,7 @@ export interface LoadedModel {
   /** The network (its EMA weights when the checkpoint keeps them). */
   denoiser: Network;
   /** The masking schedule to evaluate and sample with (MDLM: linear). A GenMD4 schedule owns a variable. */
-  schedule: MaskingSchedule | StateDependentSchedule;
+  schedule: Schedule;
   /** Tokenizer id ('text8', 'gpt2', 'pixels-...'), or null when the folder does not say. */
   tokenizer: string | null;
   /** The architecture. */
@@ -116,7 +116,7 @@ export async function loadModelFromFolder(
   try {
     denoiser = modelFromCheckpoint(checkpoint, opts.kernels ? { kernels: opts.kernels } : {});
   } catch (error) {
-    if ('dispose' in schedule) schedule.dispose();
+    schedule.dispose();
     throw error;
   }
   return {
@@ -129,7 +129,7 @@ export async function loadModelFromFolder(
     ignoredTensors: [],
     dispose() {
       denoiser.dispose();
-      if ('dispose' in schedule) schedule.dispose();
+      schedule.dispose();
     },
   };
 }

@@ -99,7 +99,7 @@ describe('Trainer', () => {
       for (const b of data.slice(1)) await trainer.step(b);
       expect(tf.memory().numTensors).toBe(before);
       trainer.dispose();
-      if (kind === 'genmd4') (schedule as ReturnType<typeof genmd4Schedule>).dispose();
+      schedule.dispose();
       model.dispose();
     }
   });

@@ -1,6 +1,6 @@
 import { createRng, type MatMulPrecision, type SeededRng, withMatMulPrecision } from '@md4/core';
 import { genmd4Loss, md4Loss } from '@md4/elbo';
-import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
+import type { Schedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, type AdamWConfig } from './adamw';
 import { ExponentialMovingAverage } from './ema';
@@ -15,7 +15,7 @@ export type LossKind = 'md4' | 'genmd4';
 export interface TrainerOptions {
   model: Network;
   /** A scalar schedule (MD4 loss) or a GenMD4 `StateDependentSchedule` (GenMD4 loss; its w is trained). */
-  schedule: MaskingSchedule | StateDependentSchedule;
+  schedule: Schedule;
   optimizer?: AdamWConfig;
   /** EMA decay (default 0.9999); 0 turns the EMA off. */
   emaDecay?: number;
@@ -54,7 +54,7 @@ export interface StepResult {
  */
 export class Trainer {
   readonly model: Network;
-  readonly schedule: MaskingSchedule | StateDependentSchedule;
+  readonly schedule: Schedule;
   readonly loss: LossKind;
   readonly optimizer: AdamW;
   readonly ema: ExponentialMovingAverage | null;
@@ -67,12 +67,11 @@ export class Trainer {
     const { model, schedule } = options;
     this.model = model;
     this.schedule = schedule;
-    this.loss = isStateDependent(schedule) ? 'genmd4' : 'md4';
-    if (this.loss === 'genmd4') {
-      const s = schedule as StateDependentSchedule;
-      if (s.vocabSize !== model.vocabSize) {
+    this.loss = schedule.kind === 'genmd4' ? 'genmd4' : 'md4';
+    if (schedule.kind === 'genmd4') {
+      if (schedule.vocabSize !== model.vocabSize) {
         throw new RangeError(
-          `trainer: the GenMD4 schedule has ${s.vocabSize} exponents but the model's vocabSize is ${model.vocabSize}`,
+          `trainer: the GenMD4 schedule has ${schedule.vocabSize} exponents but the model's vocabSize is ${model.vocabSize}`,
         );
       }
       if (options.steps != null)
@@ -85,8 +84,7 @@ export class Trainer {
     this.named = new Map(model.layout.map((s) => [s.name, model.params[s.name]!]));
     const decay = options.emaDecay ?? 0.9999;
     this.ema = decay > 0 ? new ExponentialMovingAverage(this.named, decay) : null;
-    if (this.loss === 'genmd4')
-      this.named.set(SCHEDULE_PARAM, (schedule as StateDependentSchedule).rawExponents);
+    if (schedule.kind === 'genmd4') this.named.set(SCHEDULE_PARAM, schedule.rawExponents);
   }
 
   /** Updates applied so far. */
@@ -120,12 +118,13 @@ export class Trainer {
     let value: tf.Scalar | null = null;
     let grads: tf.NamedTensorMap = {};
     let stats: tf.Tensor | null = null;
+    const schedule = this.schedule;
     try {
       const result = withMatMulPrecision(this.precision, () =>
         tf.variableGrads(() => {
-          if (this.loss === 'genmd4') {
+          if (schedule.kind === 'genmd4') {
             const r = genmd4Loss(denoiser, batch, {
-              schedule: this.schedule as StateDependentSchedule,
+              schedule,
               rng: lossRng,
             });
             nelbo = tf.keep(r.nelbo);
@@ -133,7 +132,7 @@ export class Trainer {
             return r.loss;
           }
           const r = md4Loss(denoiser, batch, {
-            schedule: this.schedule as MaskingSchedule,
+            schedule,
             rng: lossRng,
             ...(this.steps != null ? { steps: this.steps } : {}),
           });
@@ -195,10 +194,6 @@ export class Trainer {
 
 export function createTrainer(options: TrainerOptions): Trainer {
   return new Trainer(options);
-}
-
-function isStateDependent(s: MaskingSchedule | StateDependentSchedule): s is StateDependentSchedule {
-  return (s as StateDependentSchedule).rawExponents != null;
 }
 
 function batchTensor(rows: Int32Array[]): tf.Tensor2D {

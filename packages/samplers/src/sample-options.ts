@@ -1,5 +1,5 @@
 import type { Denoiser, Rng } from '@md4/core';
-import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
+import type { Schedule } from '@md4/schedules';
 import { timeGrid } from '@md4/schedules';
 import type { TransferPolicy } from './confidence-step';
 import { initialTokens } from './prompt';
@@ -86,7 +86,7 @@ export interface SampleOptions {
   /** Reverse steps T on the time grid (integer >= 1). `first-hitting` ignores it and may omit it. */
   steps?: number;
   /** alpha(t), or GenMD4's state-dependent schedule (then the GenMD4 reverse step is used). */
-  schedule: MaskingSchedule | StateDependentSchedule;
+  schedule: Schedule;
   /** Time grid from 1 to 0: 'uniform' t_i = i/T (default) or 'cosine' t_i = cos(pi/2 (1 - i/T)). */
   grid?: 'uniform' | 'cosine';
   /** Default 'ancestral'. */
@@ -169,14 +169,6 @@ export interface ResolvedOptions {
   eos: { token: number; minLength: number } | null;
 }
 
-function isStateDependent(schedule: unknown): schedule is StateDependentSchedule {
-  return (
-    typeof schedule === 'object' &&
-    schedule !== null &&
-    typeof (schedule as StateDependentSchedule).exponentValues === 'function'
-  );
-}
-
 /**
  * Checks every option and returns the sampler's working set.
  * @throws TypeError/RangeError naming the bad option and the fix.
@@ -244,25 +236,28 @@ export function resolveSampleOptions(denoiser: Denoiser, opts: SampleOptions): R
   const { schedule } = opts;
   let alpha: ResolvedOptions['alpha'] = null;
   let exponents: Float64Array | null = null;
-  if (isStateDependent(schedule)) {
-    if (schedule.vocabSize !== V) {
-      throw new RangeError(
-        `GenMD4 schedule has ${schedule.vocabSize} exponents but the denoiser has vocabSize ${V}`,
+  switch (schedule?.kind) {
+    case 'genmd4':
+      if (schedule.vocabSize !== V) {
+        throw new RangeError(
+          `GenMD4 schedule has ${schedule.vocabSize} exponents but the denoiser has vocabSize ${V}`,
+        );
+      }
+      if (method !== 'ancestral') {
+        throw new RangeError(
+          `method "${method}" needs a scalar schedule alpha(t); a GenMD4 schedule samples with its own ` +
+            'reverse step: use method "ancestral" (the default)',
+        );
+      }
+      exponents = schedule.exponentValues();
+      break;
+    case 'scalar':
+      alpha = (t: number) => schedule.alpha(t);
+      break;
+    default:
+      throw new TypeError(
+        'schedule must be a MaskingSchedule (e.g. linear() from @md4/schedules) or a GenMD4 schedule (a Schedule of kind "scalar" or "genmd4")',
       );
-    }
-    if (method !== 'ancestral') {
-      throw new RangeError(
-        `method "${method}" needs a scalar schedule alpha(t); a GenMD4 schedule samples with its own ` +
-          'reverse step: use method "ancestral" (the default)',
-      );
-    }
-    exponents = schedule.exponentValues();
-  } else if (schedule != null && typeof schedule.alpha === 'function') {
-    alpha = (t: number) => schedule.alpha(t);
-  } else {
-    throw new TypeError(
-      'schedule must be a MaskingSchedule (e.g. linear() from @md4/schedules) or a GenMD4 schedule',
-    );
   }
   const grid = method === 'first-hitting' ? new Float64Array(0) : timeGrid(steps!, opts.grid ?? 'uniform');
   const tokens = initialTokens({ vocabSize: V, length, batch: opts.batch, prompt: opts.prompt });

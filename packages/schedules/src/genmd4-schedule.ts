@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { MaskingSchedule } from './masking-schedule';
 import { assertEps, assertTime, DEFAULT_EPS } from './masking-schedule';
 
 /**
@@ -7,6 +8,8 @@ import { assertEps, assertTime, DEFAULT_EPS } from './masking-schedule';
  * w = softplus(w_raw) > 0, initialised to w = 1 (the linear schedule).
  */
 export interface StateDependentSchedule {
+  /** The tag of `Schedule`: one alpha_{t,v} per token value. */
+  readonly kind: 'genmd4';
   readonly name: 'genmd4';
   readonly vocabSize: number;
   readonly eps: number;
@@ -23,6 +26,12 @@ export interface StateDependentSchedule {
   /** Frees the variable. */
   dispose(): void;
 }
+
+/**
+ * Every masking schedule, tagged by `kind`: a scalar alpha(t) (`MaskingSchedule`) or GenMD4's
+ * state-dependent alpha_{t,v}. Switch on `kind`; `dispose()` is safe to call on both.
+ */
+export type Schedule = MaskingSchedule | StateDependentSchedule;
 
 export interface GenMD4ScheduleConfig {
   kind: 'genmd4';
@@ -57,6 +66,7 @@ function buildSchedule(raw: Float32Array, eps: number, trainable: boolean): Stat
     return w;
   };
   return {
+    kind: 'genmd4',
     name: 'genmd4',
     vocabSize,
     eps,
@@ -91,7 +101,10 @@ export function genmd4Schedule(
 }
 
 /** Restores a GenMD4 schedule from `toJSON()` (e.g. from a checkpoint). */
-export function genmd4ScheduleFromJSON(config: GenMD4ScheduleConfig, opts: { trainable?: boolean } = {}) {
+export function genmd4ScheduleFromJSON(
+  config: GenMD4ScheduleConfig,
+  opts: { trainable?: boolean } = {},
+): StateDependentSchedule {
   if (config?.kind !== 'genmd4' || !Array.isArray(config.rawExponents) || config.rawExponents.length === 0) {
     throw new TypeError('GenMD4 schedule config must be { kind: "genmd4", eps, rawExponents: number[] }');
   }

@@ -4,7 +4,7 @@ export {
   genmd4MaskProbability,
   genmd4TokenExponents,
 } from './genmd4-mask-likelihood';
-export type { GenMD4ScheduleConfig, StateDependentSchedule } from './genmd4-schedule';
+export type { GenMD4ScheduleConfig, Schedule, StateDependentSchedule } from './genmd4-schedule';
 export { genmd4Schedule, genmd4ScheduleFromJSON, inverseSoftplus } from './genmd4-schedule';
 export { geometric } from './geometric-schedule';
 export { linear } from './linear-schedule';

@@ -3,6 +3,8 @@
  * (t = 0 clean, t = 1 fully masked). Paper section 2, eq. (1).
  */
 export interface MaskingSchedule {
+  /** The tag of `Schedule`: one alpha(t) for every token value. */
+  readonly kind: 'scalar';
   /** The spec `parseSchedule` reads back, e.g. "linear", "poly3", "geometric". */
   readonly name: string;
   /** alpha(t), decreasing from alpha(0) = 1 - eps to alpha(1) = eps. */
@@ -13,6 +15,8 @@ export interface MaskingSchedule {
   weight(t: number): number;
   /** A plain object that `scheduleFromJSON` turns back into this schedule. */
   toJSON(): ScheduleConfig;
+  /** Holds no tensors: nothing to free (here so that every `Schedule` is disposed the same way). */
+  dispose(): void;
 }
 
 /** The serialised form of a schedule. */
@@ -56,10 +60,12 @@ export function squeezedSchedule(
     return scale * rawDalpha(t);
   };
   return {
+    kind: 'scalar',
     name,
     alpha,
     dalpha,
     weight: (t: number) => dalpha(t) / (1 - alpha(t)),
     toJSON: () => ({ ...config }),
+    dispose: () => {},
   };
 }

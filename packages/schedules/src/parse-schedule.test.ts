@@ -1,8 +1,10 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { cosine } from './cosine-schedule';
+import { genmd4Schedule } from './genmd4-schedule';
 import { geometric } from './geometric-schedule';
 import { linear } from './linear-schedule';
-import type { MaskingSchedule } from './masking-schedule';
+import type { MaskingSchedule, ScheduleConfig } from './masking-schedule';
 import { parseSchedule, scheduleFromJSON } from './parse-schedule';
 import { polynomial } from './polynomial-schedule';
 
@@ -46,8 +48,24 @@ describe('scheduleFromJSON', () => {
       geometric(),
       geometric({ eps: 1e-3, betaMin: 0.01, betaMax: 8 }),
     ]) {
-      same(s, scheduleFromJSON(JSON.parse(JSON.stringify(s.toJSON()))));
+      same(s, scheduleFromJSON(JSON.parse(JSON.stringify(s.toJSON())) as ScheduleConfig));
     }
+  });
+
+  it('rebuilds either kind: the tag says which, and dispose frees what it holds', () => {
+    const genmd4 = genmd4Schedule(4, { initialExponent: 2 });
+    const before = tf.memory().numTensors;
+    const restored = scheduleFromJSON(JSON.parse(JSON.stringify(genmd4.toJSON())) as unknown);
+    expect(restored.kind).toBe('genmd4');
+    if (restored.kind !== 'genmd4') throw new Error('unreachable');
+    expect(Array.from(restored.exponentValues())).toEqual(Array.from(genmd4.exponentValues()));
+    expect(tf.memory().numTensors).toBe(before + 1);
+    restored.dispose();
+    genmd4.dispose();
+    const scalar = scheduleFromJSON({ kind: 'cosine', eps: 1e-4 } as unknown);
+    expect(scalar.kind).toBe('scalar');
+    scalar.dispose(); // nothing to free, and no error
+    expect(tf.memory().numTensors).toBe(before - 1);
   });
 
   it('rejects configs without a known kind or with bad parameters', () => {

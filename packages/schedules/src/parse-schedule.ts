@@ -1,4 +1,6 @@
 import { cosine } from './cosine-schedule';
+import type { GenMD4ScheduleConfig, Schedule, StateDependentSchedule } from './genmd4-schedule';
+import { genmd4ScheduleFromJSON } from './genmd4-schedule';
 import { geometric } from './geometric-schedule';
 import { linear } from './linear-schedule';
 import type { MaskingSchedule, ScheduleConfig } from './masking-schedule';
@@ -25,9 +27,18 @@ export function parseSchedule(spec: string, opts: { eps?: number } = {}): Maskin
   throw new RangeError(`unknown schedule "${spec}"; expected ${SPECS}`);
 }
 
-/** Rebuilds a schedule from its `toJSON()` form (e.g. read from a checkpoint). */
-export function scheduleFromJSON(config: unknown): MaskingSchedule {
-  const c = config as Partial<ScheduleConfig> | null;
+/**
+ * Rebuilds a schedule of either kind from its `toJSON()` form (e.g. read from a checkpoint); a
+ * GenMD4 schedule gets a new variable (`opts.trainable`, default true) that the caller disposes.
+ */
+export function scheduleFromJSON(config: ScheduleConfig): MaskingSchedule;
+export function scheduleFromJSON(
+  config: GenMD4ScheduleConfig,
+  opts?: { trainable?: boolean },
+): StateDependentSchedule;
+export function scheduleFromJSON(config: unknown, opts?: { trainable?: boolean }): Schedule;
+export function scheduleFromJSON(config: unknown, opts: { trainable?: boolean } = {}): Schedule {
+  const c = config as Partial<ScheduleConfig | GenMD4ScheduleConfig> | null;
   if (c == null || typeof c !== 'object' || typeof c.kind !== 'string') {
     throw new TypeError(`schedule config must be an object with a "kind", got ${JSON.stringify(config)}`);
   }
@@ -42,7 +53,11 @@ export function scheduleFromJSON(config: unknown): MaskingSchedule {
       const g = c as { eps?: number; betaMin?: number; betaMax?: number };
       return geometric({ eps: g.eps, betaMin: g.betaMin, betaMax: g.betaMax });
     }
+    case 'genmd4':
+      return genmd4ScheduleFromJSON(c as GenMD4ScheduleConfig, opts);
     default:
-      throw new TypeError(`unknown schedule kind "${(c as { kind: string }).kind}"; expected ${SPECS}`);
+      throw new TypeError(
+        `unknown schedule kind "${(c as { kind: string }).kind}"; expected ${SPECS} or "genmd4"`,
+      );
   }
 }

@@ -17,7 +17,6 @@ import {
 } from '@md4/models';
 import { loadCheckpointDir, saveCheckpoint } from '@md4/models/node';
 import { sample } from '@md4/samplers';
-import type { MaskingSchedule, StateDependentSchedule } from '@md4/schedules';
 import { setupBackend } from '../backend-setup';
 import { InputError, UsageError } from '../cli-errors';
 import { openData } from '../data-source';
@@ -195,7 +194,7 @@ async function trainInFolder(
     const [tokens] = await sample(trainer.evalModel(), {
       length: seqLen,
       steps: Math.min(seqLen, 128),
-      schedule: trainer.schedule as MaskingSchedule | StateDependentSchedule,
+      schedule: trainer.schedule,
       rng: createRng(config.seed + step),
     });
     progress.log(`step ${step} sample: ${decodeForPeople(data.tokenizer, tokens!)}`);

@@ -12,12 +12,7 @@ import {
   type SerializedCheckpoint,
   serializeMdlm,
 } from '@md4/models';
-import {
-  type GenMD4ScheduleConfig,
-  genmd4ScheduleFromJSON,
-  type MaskingSchedule,
-  type StateDependentSchedule,
-} from '@md4/schedules';
+import { type GenMD4ScheduleConfig, genmd4ScheduleFromJSON, type Schedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { zipSync } from 'fflate';
 import type { ModelInfo } from './protocol';
@@ -28,7 +23,7 @@ export interface ActiveModel {
   name: string;
   format: LoadedModel['format'];
   model: Network;
-  schedule: MaskingSchedule | StateDependentSchedule;
+  schedule: Schedule;
   tokenizer: TextTokenizer;
   /** The md4 checkpoint's config.json (its metadata is kept when saving), or null for MDLM folders. */
   checkpoint: CheckpointConfig | null;
@@ -47,7 +42,7 @@ export interface ModelSnapshot {
 function disposeModel(m: Pick<ActiveModel, 'model' | 'schedule'> | null): void {
   if (!m) return;
   m.model.dispose();
-  if ('dispose' in m.schedule) m.schedule.dispose();
+  m.schedule.dispose();
 }
 
 /**
@@ -152,7 +147,7 @@ export class ModelSession {
       throw error;
     }
     m.model.dispose();
-    if (schedule !== m.schedule && 'dispose' in m.schedule) m.schedule.dispose();
+    if (schedule !== m.schedule) m.schedule.dispose();
     this.active = { ...m, model, schedule };
   }
 
