@@ -15,7 +15,7 @@ import {
   resolveNetworkConfig,
 } from './network-config';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors';
-import { type LossKind, SCHEDULE_PARAM, Trainer } from './train-step';
+import { type LossKind, Trainer } from './train-step';
 import type { TransformerConfig } from './transformer-config';
 
 export const CHECKPOINT_FORMAT = 'md4-checkpoint';
