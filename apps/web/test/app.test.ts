@@ -113,6 +113,34 @@ describe('the app in Chromium with WebGPU', () => {
     await page.selectOption('#sample-form [name="remask"]', 'cap');
   });
 
+  it('runs ReMDM from the page: the worker reports remasked positions, and none is left masked at the end', async () => {
+    onTestFinished(() => setSampleControls(page, { method: 'ancestral' }));
+    await setSampleControls(page, { method: 'remdm', length: 48, steps: 16, seed: 3 });
+    await page.selectOption('#sample-form [name="remask"]', 'rescale');
+    await page.fill('#sample-form [name="eta"]', '1');
+    const remasks = await page.evaluate(async () => {
+      let count = 0;
+      const settings = {
+        length: 48,
+        steps: 16,
+        method: 'remdm',
+        remask: 'rescale',
+        eta: 1,
+        grid: 'uniform',
+        topP: 1,
+        temperature: 1,
+        seed: 3,
+      } as const;
+      await window.md4!.client.sample(settings, { onStep: (e) => (count += e.remasked.length) });
+      return count;
+    });
+    expect(remasks).toBeGreaterThan(0); // the worker reports the remasked positions the view shows as masked
+    const { text, status } = await runAndWait(page, '#sample-run', '#sample-output', '#sample-status');
+    expect(status).toMatch(/^Done/);
+    expect(text).toMatch(/^[a-z ]{48}$/);
+    expect(await page.locator('#sample-output .mask').count()).toBe(0);
+  });
+
   it('marks the selected text as a span to fill (keyboard: Alt+M)', async () => {
     await page.fill('#infill-text', 'abc def ghi');
     await page.focus('#infill-text');

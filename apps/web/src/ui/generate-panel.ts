@@ -78,7 +78,7 @@ export async function runSampler(
             view.reset(e.tokens, model.tokenStrings, templateFixed(e.tokens, model.vocabSize));
             return;
           }
-          view.reveal(e.tokens, e.changed, model.tokenStrings, e.step, total);
+          view.reveal(e.tokens, e.changed, model.tokenStrings, e.step, total, e.remasked);
           perStep[e.step - 1] = (perStep[e.step - 1] ?? 0) + e.changed.length;
           drawChart();
           const seconds = e.elapsedMs / 1000;

@@ -24,15 +24,27 @@ export class TokenView {
     this.root.append(...this.spans);
   }
 
-  /** Reveals `changed` positions with their new tokens, coloured by step / totalSteps. */
+  /**
+   * Reveals `changed` positions with their new tokens, coloured by step / totalSteps, and shows
+   * `remasked` positions (ReMDM) as masked again.
+   */
   reveal(
     tokens: Int32Array,
     changed: Int32Array,
     tokenStrings: readonly string[],
     step: number,
     totalSteps: number,
+    remasked: Int32Array = new Int32Array(0),
   ): void {
     for (const s of this.root.querySelectorAll('.new')) s.classList.remove('new');
+    for (const pos of remasked) {
+      const span = this.spans[pos];
+      if (!span) continue;
+      span.textContent = tokenStrings[tokenStrings.length - 1] ?? '?';
+      span.className = 'mask';
+      span.style.color = '';
+      delete span.dataset.step;
+    }
     const color = stepColor(totalSteps > 1 ? (step - 1) / (totalSteps - 1) : 1);
     for (const pos of changed) {
       const span = this.spans[pos];

@@ -86,6 +86,8 @@ export interface SampleStep {
   tokens: Int32Array;
   /** Positions revealed by this step. */
   changed: Int32Array;
+  /** Positions masked again by this step (remdm; empty otherwise). */
+  remasked: Int32Array;
   networkCalls: number;
   elapsedMs: number;
 }

@@ -60,6 +60,7 @@ export async function runSample(
     s: 1,
     tokens: start,
     changed: new Int32Array(0),
+    remasked: new Int32Array(0),
     networkCalls: 0,
     elapsedMs: 0,
   });
@@ -79,7 +80,9 @@ export async function runSample(
     onStep: (e) => {
       step = e.step + 1;
       const changed = e.changed[0]!;
+      const remasked = e.remasked?.[0] ?? new Int32Array(0);
       for (const pos of changed) revealedAt[pos] = step;
+      for (const pos of remasked) revealedAt[pos] = -1;
       report({
         step,
         totalSteps: total,
@@ -87,6 +90,7 @@ export async function runSample(
         s: e.s,
         tokens: e.tokens[0]!,
         changed,
+        remasked,
         networkCalls: e.networkCalls,
         elapsedMs: performance.now() - t0,
       });
