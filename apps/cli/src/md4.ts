@@ -80,8 +80,10 @@ function addTrainFlags(command: Command): Command {
       'bundled | text8:<file> | corpus:<paths> | fashion-mnist | mnist:<dir> (default bundled)',
     )
     .option('--tokenizer <id>', 'text8 or gpt2 for text data (default text8)')
-    .option('--schedule <spec>', 'linear | cosine | polyK | geometric (default linear)')
-    .option('--genmd4', 'GenMD4: learn a state-dependent schedule')
+    .option(
+      '--schedule <spec>',
+      'linear | cosine | polyK | geometric, or genmd4 (learn a state-dependent schedule) (default linear)',
+    )
     .option('--steps <n>', 'training steps', integer('--steps'))
     .option('--batch <n>', 'sequences per step', integer('--batch'))
     .option('--lr <x>', 'peak learning rate', number('--lr'))

@@ -12,7 +12,7 @@ import {
 } from '@md4/models';
 import { genmd4Schedule, parseSchedule, type Schedule } from '@md4/schedules';
 import { UsageError } from './cli-errors';
-import type { TrainConfig } from './train-config';
+import { isGenmd4, type TrainConfig } from './train-config';
 
 /** Width of DDiT's conditioning vector when --cond-dim is not given (mdlm-owt's). */
 const DEFAULT_COND_DIM = 128;
@@ -89,7 +89,7 @@ export function freshTrainer(
   const model = createNetwork(architecture, { seed: config.seed });
   let schedule: Schedule;
   try {
-    schedule = config.genmd4 ? genmd4Schedule(architecture.vocabSize) : parseSchedule(config.schedule);
+    schedule = isGenmd4(config) ? genmd4Schedule(architecture.vocabSize) : parseSchedule(config.schedule);
   } catch (error) {
     model.dispose();
     throw new UsageError(`--schedule: ${(error as Error).message}`);

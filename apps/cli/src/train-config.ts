@@ -24,8 +24,8 @@ export const trainConfigSchema = z
     timeConditioned: z.boolean().optional(),
     data: z.string().default('bundled'),
     tokenizer: z.enum(['text8', 'gpt2']).default('text8'),
+    /** linear | cosine | polyK | geometric, or genmd4 (GenMD4's learned state-dependent schedule). */
     schedule: z.string().default('linear'),
-    genmd4: z.boolean().default(false),
     steps: z.number().int().positive().default(1000),
     batch: z.number().int().positive().default(32),
     lr: z.number().positive().default(3e-4),
@@ -114,12 +114,30 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   return value as Record<string, unknown>;
 }
 
+/** True when the config names GenMD4's learned schedule (`schedule: genmd4`). */
+export function isGenmd4(config: Pick<TrainConfig, 'schedule'>): boolean {
+  return config.schedule.trim().toLowerCase() === 'genmd4';
+}
+
+/**
+ * A train-config.json of an md4 that had a separate `genmd4: boolean` key, in today's form
+ * (`schedule: 'genmd4'` when it was true), so that such runs still resume.
+ */
+export function upgradeSavedConfig(saved: unknown): unknown {
+  if (saved == null || typeof saved !== 'object' || !('genmd4' in saved)) return saved;
+  const { genmd4, ...rest } = saved as Record<string, unknown>;
+  return genmd4 === true ? { ...rest, schedule: 'genmd4' } : rest;
+}
+
 /** Merges file settings with flags (flags win) and validates the result. */
 export function resolveTrainConfig(
   fromFile: Record<string, unknown>,
   fromFlags: Record<string, unknown>,
   source = 'config',
 ): TrainConfig {
+  if ('genmd4' in fromFile) {
+    throw new UsageError(`${source}: "genmd4" is a schedule now: write schedule: genmd4 (--schedule genmd4)`);
+  }
   const merged = { ...fromFile };
   for (const [key, value] of Object.entries(fromFlags)) if (value !== undefined) merged[key] = value;
   const parsed = trainConfigSchema.safeParse(merged);
@@ -143,7 +161,7 @@ export async function resumedTrainConfig(
   if (!existsSync(savedPath)) return requested;
   let saved: TrainConfig;
   try {
-    saved = trainConfigSchema.parse(JSON.parse(await readFile(savedPath, 'utf8')));
+    saved = trainConfigSchema.parse(upgradeSavedConfig(JSON.parse(await readFile(savedPath, 'utf8'))));
   } catch (error) {
     const why = error instanceof z.ZodError ? describeIssues(error, savedPath) : (error as Error).message;
     throw new InputError(
