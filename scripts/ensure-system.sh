@@ -2,7 +2,10 @@
 # Installs what the project needs beyond Node 20: pnpm, and Debian packages.
 #   bash scripts/ensure-system.sh          pnpm + OpenBLAS (the native backend's BLAS) and oneDNN (its
 #                                          bf16 products, --precision bf16); both optional
-#   bash scripts/ensure-system.sh --tests  also Fashion-MNIST (dataset tests) and Chromium (web app tests)
+#   bash scripts/ensure-system.sh --tests  also Fashion-MNIST (dataset tests), Chromium (web app tests;
+#                                          its SwiftShader is also the Vulkan device of the WebGPU test in
+#                                          Node) and the Vulkan loader libvulkan1 (Dawn opens libvulkan.so.1;
+#                                          chromium bundles its own copy, which Dawn does not find)
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -14,7 +17,7 @@ fi
 OPTIONAL=(libopenblas0-pthread libdnnl-dev)
 REQUIRED=()
 if [ "${1:-}" = "--tests" ]; then
-  REQUIRED+=(dataset-fashion-mnist chromium)
+  REQUIRED+=(dataset-fashion-mnist chromium libvulkan1)
 fi
 
 missing_of() {
