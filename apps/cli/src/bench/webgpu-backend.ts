@@ -23,7 +23,7 @@ async function startWebGpu(): Promise<GPUAdapterInfo> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter == null)
     throw new Error(
-      "no WebGPU adapter: Dawn found no Vulkan device. It needs the Vulkan loader (Debian package libvulkan1) " +
+      'no WebGPU adapter: Dawn found no Vulkan device. It needs the Vulkan loader (Debian package libvulkan1) ' +
         "and a driver: the GPU's, or on the CPU " +
         'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (Debian package chromium)',
     );
