@@ -25,9 +25,9 @@ interface MatMulOperands {
   b: TensorInfo;
   transposeA: boolean;
   transposeB: boolean;
-  bias?: TensorInfo | null;
-  activation?: number;
-  activationAlpha?: number;
+  bias?: TensorInfo | null | undefined;
+  activation?: number | undefined;
+  activationAlpha?: number | undefined;
 }
 
 /** Broadcast of two batch shapes (numpy rules), or null when they do not broadcast. */

@@ -40,8 +40,8 @@ export type MatMulPrecisionResult =
   | {
       ok: true;
       precision: ComputedMatMulPrecision;
-      reason?: string;
-      dnnl?: { library: string; version: string };
+      reason?: string | undefined;
+      dnnl?: { library: string; version: string } | undefined;
     }
   | { ok: false; precision: 'fp32'; notice: string };
 

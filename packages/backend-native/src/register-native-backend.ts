@@ -18,17 +18,17 @@ export const NATIVE_BACKEND = 'native';
 
 export interface NativeBackendOptions {
   /** Threads for the BLAS and the batch pool. Default: MD4_NATIVE_THREADS or all cores. */
-  threads?: number;
+  threads?: number | undefined;
   /** BLAS shared libraries to try, in order. Default: MD4_BLAS_LIBRARY, then the platform's usual places. */
-  libraries?: string[];
+  libraries?: string[] | undefined;
   /** Path of the compiled addon (default: the one `pnpm install` builds). */
-  addonPath?: string;
+  addonPath?: string | undefined;
   /**
    * A batch of products each under this many flops is spread over the threads one product per
    * thread (the BLAS then runs single-threaded); larger ones use the BLAS's own threads.
    * Default 2^26 (≈ a 256x256x512 product): attention's per-head products go to the pool.
    */
-  minBatchSplitFlops?: number;
+  minBatchSplitFlops?: number | undefined;
   /**
    * Who parallelises one large product: 'pool' cuts it in panels that the addon's threads take
    * dynamically (the BLAS single-threaded; degrades gracefully when other processes take the
@@ -36,16 +36,16 @@ export interface NativeBackendOptions {
    * OpenMP OpenBLAS, which is slow when called from several threads at once.
    * Default: MD4_NATIVE_GEMM_THREADS or 'auto'.
    */
-  gemmThreads?: 'auto' | 'pool' | 'blas';
+  gemmThreads?: 'auto' | 'pool' | 'blas' | undefined;
   /**
    * Set OPENBLAS_CORETYPE from the CPU's instructions (SkylakeX / Haswell) unless it is set: OpenBLAS
    * 0.3.21 misdetects AMD's AVX-512 cores and VM-masked Intel ones (default true).
    */
-  tuneCoreType?: boolean;
+  tuneCoreType?: boolean | undefined;
   /** tfjs backend priority (default 3, above wasm's 2). */
-  priority?: number;
+  priority?: number | undefined;
   /** Where the one-line fallback notice goes (default console.warn; null for silence). */
-  log?: ((line: string) => void) | null;
+  log?: (((line: string) => void) | null) | undefined;
 }
 
 /** What `registerNativeBackend` did. */
@@ -53,11 +53,11 @@ export interface NativeBackendStatus {
   /** True when the 'native' backend is registered and usable. */
   ok: boolean;
   /** The one-line reason it fell back (when not ok). */
-  notice?: string;
+  notice?: string | undefined;
   /** Threads the native kernels use (1 when not ok). */
   threads: number;
   /** The BLAS in use (when ok). */
-  blas?: Pick<AddonInfo, 'library' | 'core' | 'config' | 'blasParallel' | 'poolSplit'>;
+  blas?: Pick<AddonInfo, 'library' | 'core' | 'config' | 'blasParallel' | 'poolSplit'> | undefined;
 }
 
 let registered: NativeBackendStatus | null = null;

@@ -13,7 +13,7 @@ export function maskId(vocabSize: number): number {
 export function assertTokenRange(
   tokens: ArrayLike<number>,
   vocabSize: number,
-  opts: { allowMask?: boolean; what?: string } = {},
+  opts: { allowMask?: boolean | undefined; what?: string | undefined } = {},
 ): void {
   const max = opts.allowMask ? vocabSize : vocabSize - 1;
   for (let i = 0; i < tokens.length; i++) {

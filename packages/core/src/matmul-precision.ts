@@ -9,7 +9,7 @@ export type MatMulPrecision = (typeof MATMUL_PRECISIONS)[number];
 // On globalThis under a registered symbol, so that every copy of this package (a backend bundles
 // its own) reads the one request.
 const REQUEST = Symbol.for('@md4/core/matmul-precision');
-type Holder = { [REQUEST]?: MatMulPrecision };
+type Holder = { [REQUEST]?: MatMulPrecision | undefined };
 
 /**
  * Runs the synchronous `fn` with its matrix products requested in `precision` (undefined: no

@@ -27,17 +27,17 @@ export interface BatchCursor {
 
 export interface BatchOptions {
   /** Required unless `start` gives it. */
-  batchSize?: number;
+  batchSize?: number | undefined;
   /** Required unless `start` gives it. */
-  seed?: number;
+  seed?: number | undefined;
   /** Stop after floor(epochs * size / batchSize) batches in all. Not with `steps`. */
-  epochs?: number;
+  epochs?: number | undefined;
   /** Stop after this many batches in all (counting those before `start`). Neither: endless. */
-  steps?: number;
+  steps?: number | undefined;
   /** Default: 'random' for token streams, 'shuffle' for items (images). */
-  order?: BatchOrder;
+  order?: BatchOrder | undefined;
   /** Resume from a saved cursor. */
-  start?: BatchCursor;
+  start?: BatchCursor | undefined;
 }
 
 /** Iterable batches (arrays of `batchSize` sequences) that know where they stand. */
@@ -51,7 +51,7 @@ export interface BatchStream extends Iterable<Int32Array[]> {
 function checkCursor(start: BatchCursor, dataset: TokenDataset): void {
   if (start === null || typeof start !== 'object' || start.version !== 1) {
     throw new RangeError(
-      `batches: start cursor has an unknown format (version ${(start as { version?: unknown })?.version}); expected version 1`,
+      `batches: start cursor has an unknown format (version ${(start as { version?: unknown | undefined })?.version}); expected version 1`,
     );
   }
   if (!Number.isSafeInteger(start.step) || start.step < 0)
@@ -153,7 +153,7 @@ export function batches(dataset: TokenDataset, opts: BatchOptions): BatchStream 
  */
 export function* evalBatches(
   dataset: TokenDataset,
-  opts: { batchSize: number; maxChunks?: number },
+  opts: { batchSize: number; maxChunks?: number | undefined },
 ): Generator<Int32Array[]> {
   const { batchSize } = opts;
   if (!Number.isInteger(batchSize) || batchSize < 1)

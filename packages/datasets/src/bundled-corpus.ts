@@ -90,7 +90,12 @@ export function bundledTokens(
  * Needs no download; tokens are cached in memory within the process.
  */
 export function bundledCorpus(
-  opts: { tokenizer?: 'text8' | 'gpt2'; split?: BundledSplit; length?: number; text?: 'clean' | 'raw' } = {},
+  opts: {
+    tokenizer?: 'text8' | 'gpt2' | undefined;
+    split?: BundledSplit | undefined;
+    length?: number | undefined;
+    text?: 'clean' | 'raw' | undefined;
+  } = {},
 ): TextDataset {
   const tokenizerName = opts.tokenizer ?? 'text8';
   if (tokenizerName !== 'text8' && tokenizerName !== 'gpt2') {

@@ -13,9 +13,9 @@ const PLANE = CIFAR10_SIDE * CIFAR10_SIDE;
  * folder) and `split` ('train': data_batch_1..5.bin, 50,000 images; 'test': test_batch.bin, 10,000).
  */
 export function loadCifar10(opts: {
-  files?: readonly string[];
-  dir?: string;
-  split?: 'train' | 'test';
+  files?: readonly string[] | undefined;
+  dir?: string | undefined;
+  split?: 'train' | 'test' | undefined;
 }): ImageDataset {
   let files = opts.files;
   if (!files) {

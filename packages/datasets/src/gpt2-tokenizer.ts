@@ -13,7 +13,7 @@ function encodeGpt2(text: string): Int32Array {
   return Int32Array.from(r50kEncode(text, NO_SPECIAL));
 }
 
-function decodeGpt2(tokens: ArrayLike<number>, opts?: { mask?: string }): string {
+function decodeGpt2(tokens: ArrayLike<number>, opts?: { mask?: string | undefined }): string {
   const mask = opts?.mask ?? GPT2_MASK_PLACEHOLDER;
   let out = '';
   let run: number[] = [];

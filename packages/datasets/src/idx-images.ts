@@ -52,7 +52,7 @@ function gunzipIdx(gz: Uint8Array, path: string): Uint8Array {
  * Images (and optionally labels) from IDX files, as an ImageDataset: an images file of dimensions
  * N x H x W (grey) or N x H x W x C, and a labels file of dimension N.
  */
-export function loadIdxImages(opts: { images: string; labels?: string }): ImageDataset {
+export function loadIdxImages(opts: { images: string; labels?: string | undefined }): ImageDataset {
   const img = readIdxFile(opts.images);
   if (img.dims.length !== 3 && img.dims.length !== 4) {
     throw new DataFormatError(
@@ -84,7 +84,7 @@ function findIdx(dir: string, stem: string): string | undefined {
  * `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each optionally .gz).
  * split 'train' (60,000 images) or 'test' (10,000).
  */
-export function loadMnist(opts: { dir: string; split?: 'train' | 'test' }): ImageDataset {
+export function loadMnist(opts: { dir: string; split?: 'train' | 'test' | undefined }): ImageDataset {
   const split = opts.split ?? 'train';
   if (split !== 'train' && split !== 'test')
     throw new RangeError(`loadMnist: split must be 'train' or 'test', got ${JSON.stringify(split)}`);
@@ -105,7 +105,9 @@ export function loadMnist(opts: { dir: string; split?: 'train' | 'test' }): Imag
  * Fashion-MNIST (28x28 grey, 10 classes; MIT), by default from Debian's `dataset-fashion-mnist`
  * package. If the files are missing the error says how to install them.
  */
-export function fashionMnist(opts: { split?: 'train' | 'test'; dir?: string } = {}): ImageDataset {
+export function fashionMnist(
+  opts: { split?: 'train' | 'test'; dir?: string | undefined } = {},
+): ImageDataset {
   const dir = opts.dir ?? FASHION_MNIST_DIR;
   if (!existsSync(dir)) {
     throw new DataFormatError(

@@ -11,9 +11,9 @@ export function imageDataset(opts: {
   pixels: Uint8Array;
   height: number;
   width: number;
-  channels?: number;
-  labels?: Uint8Array;
-  source?: string;
+  channels?: number | undefined;
+  labels?: Uint8Array | undefined;
+  source?: string | undefined;
 }): ImageDataset {
   const tokenizer = pixelTokenizer(opts);
   const source = opts.source ?? 'in-memory images';

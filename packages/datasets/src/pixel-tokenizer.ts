@@ -10,7 +10,11 @@ export function pixelTokenizerId(height: number, width: number, channels: number
  * channels (HWC, row-major, channels interleaved). The shape is part of the id, so a checkpoint
  * records what it generates.
  */
-export function pixelTokenizer(shape: { height: number; width: number; channels?: number }): PixelTokenizer {
+export function pixelTokenizer(shape: {
+  height: number;
+  width: number;
+  channels?: number | undefined;
+}): PixelTokenizer {
   const { height, width } = shape;
   const channels = shape.channels ?? 1;
   for (const [name, v] of [
@@ -46,7 +50,7 @@ export function pixelTokenizer(shape: { height: number; width: number; channels?
       }
       return out;
     },
-    decode(tokens: ArrayLike<number>, opts?: { maskValue?: number }): Uint8Array {
+    decode(tokens: ArrayLike<number>, opts?: { maskValue?: number | undefined }): Uint8Array {
       const maskValue = opts?.maskValue ?? 0;
       const out = new Uint8Array(tokens.length);
       for (let i = 0; i < tokens.length; i++) {

@@ -3,15 +3,15 @@ import type { PixelTokenizer } from './tokenizer';
 
 export interface ImageGridOptions {
   /** Images per row (default: ceil(sqrt(count))). */
-  columns?: number;
+  columns?: number | undefined;
   /** Each pixel becomes a scale x scale block (default 1). */
-  scale?: number;
+  scale?: number | undefined;
   /** Pixels between images (default 2). */
-  padding?: number;
+  padding?: number | undefined;
   /** RGB of the padding (default [255, 255, 255]). */
-  background?: readonly [number, number, number];
+  background?: readonly [number, number, number] | undefined;
   /** RGB shown for MASK tokens (default magenta [255, 0, 255], which no grey image contains). */
-  maskColor?: readonly [number, number, number];
+  maskColor?: readonly [number, number, number] | undefined;
 }
 
 /**

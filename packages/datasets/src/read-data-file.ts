@@ -12,7 +12,7 @@ export const MAX_DATA_FILE_BYTES = 2 ** 30;
  */
 export function readDataFile(
   path: string,
-  opts: { fix?: string; maxBytes?: number; what?: string } = {},
+  opts: { fix?: string | undefined; maxBytes?: number | undefined; what?: string | undefined } = {},
 ): Uint8Array {
   const maxBytes = opts.maxBytes ?? MAX_DATA_FILE_BYTES;
   let fd: number;

@@ -21,20 +21,22 @@ export interface TextCorpusOptions {
   /** Files, folders (searched recursively) and glob patterns of .txt (one document each) and .jsonl files. */
   inputs: string | readonly string[];
   /** 'gpt2' (default; EOS 50256 after each document) or 'text8' (a space after each document). */
-  tokenizer?: 'gpt2' | 'text8';
+  tokenizer?: 'gpt2' | 'text8' | undefined;
   /** The text field of .jsonl records (default 'text'). */
-  field?: string;
+  field?: string | undefined;
   /** Sequence length L of the returned datasets (default 1024). Not part of the cache. */
-  length?: number;
+  length?: number | undefined;
   /** Document i (0-based, all files in sorted path order) goes to valid when i % validEvery === validEvery - 1.
    * Default 100 (1% of documents); 0: no valid split. */
-  validEvery?: number;
+  validEvery?: number | undefined;
   /** text8 only: run `cleanText8` on each document (otherwise text8 must already be clean). */
-  clean?: boolean;
+  clean?: boolean | undefined;
   /** Where token caches live (default $MD4_CACHE_DIR, else ~/.cache/md4). */
-  cacheDir?: string;
+  cacheDir?: string | undefined;
   /** Called after each document while the cache is being built. */
-  onProgress?: (p: { bytes: number; totalBytes: number; documents: number; tokens: number }) => void;
+  onProgress?:
+    | ((p: { bytes: number; totalBytes: number; documents: number; tokens: number }) => void)
+    | undefined;
 }
 
 export interface TextCorpus {

@@ -76,7 +76,7 @@ export function textDataset(opts: {
   tokens: Uint8Array | Uint16Array | Int32Array;
   tokenizer: TextTokenizer;
   length: number;
-  source?: string;
+  source?: string | undefined;
 }): TextDataset {
   const { tokens, tokenizer } = opts;
   const source = opts.source ?? 'in-memory tokens';

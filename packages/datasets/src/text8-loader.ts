@@ -34,7 +34,11 @@ const ID_OF_CODE = (() => {
  */
 export function loadText8(
   path: string,
-  opts: { length?: number; splits?: readonly [number, number, number]; clean?: boolean } = {},
+  opts: {
+    length?: number | undefined;
+    splits?: readonly [number, number, number] | undefined;
+    clean?: boolean | undefined;
+  } = {},
 ): Text8Splits {
   const length = opts.length ?? 256;
   let bytes = readDataFile(path, { fix: 'pass the path of text8 or text8.zip', what: 'a text8 file' });

@@ -39,7 +39,7 @@ function encodeText8(text: string): Int32Array {
   return out;
 }
 
-function decodeText8(tokens: ArrayLike<number>, opts?: { mask?: string }): string {
+function decodeText8(tokens: ArrayLike<number>, opts?: { mask?: string | undefined }): string {
   const mask = opts?.mask ?? '_';
   let s = '';
   for (let i = 0; i < tokens.length; i++) {

@@ -156,7 +156,7 @@ function readHeader(fd: number, path: string): TokenCacheHeader {
  */
 export function openTokenCache(
   path: string,
-  opts: { length: number; tokenizer?: TextTokenizer },
+  opts: { length: number; tokenizer?: TextTokenizer | undefined },
 ): TokenCacheDataset {
   const fd = openCache(path);
   let header: TokenCacheHeader;

@@ -19,7 +19,7 @@ export interface TextTokenizer extends BaseTokenizer {
   readonly eosEndsText: boolean;
   encode(text: string): Int32Array;
   /** Decodes ids; MASK (id V) is shown as `maskPlaceholder` (or `opts.mask`). */
-  decode(tokens: ArrayLike<number>, opts?: { mask?: string }): string;
+  decode(tokens: ArrayLike<number>, opts?: { mask?: string | undefined }): string;
 }
 
 /** A tokenizer for images: one token per pixel and channel, 256 levels, laid out height x width x channels. */
@@ -31,7 +31,7 @@ export interface PixelTokenizer extends BaseTokenizer {
   /** Pixel bytes (HWC, row-major) -> tokens 0..255. */
   encode(pixels: ArrayLike<number>): Int32Array;
   /** Tokens -> pixel bytes; MASK becomes `maskValue` (default 0). Use `renderImageGrid` to see masks. */
-  decode(tokens: ArrayLike<number>, opts?: { maskValue?: number }): Uint8Array;
+  decode(tokens: ArrayLike<number>, opts?: { maskValue?: number | undefined }): Uint8Array;
 }
 
 export type Tokenizer = TextTokenizer | PixelTokenizer;

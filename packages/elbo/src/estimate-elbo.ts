@@ -11,11 +11,11 @@ export interface EstimateElboOptions {
   schedule: Schedule;
   rng: Rng;
   /** A finite number of steps T; omitted: the continuous-time ELBO. */
-  steps?: number;
+  steps?: number | undefined;
   /** Independent (t, mask) draws per sequence (default 1); their mean is the sequence's estimate. */
-  samples?: number;
+  samples?: number | undefined;
   /** Antithetic times within each batch and draw (default true). */
-  antithetic?: boolean;
+  antithetic?: boolean | undefined;
 }
 
 /** The ELBO of a data set, as a bound on its negative log-likelihood. */

@@ -16,7 +16,7 @@ export interface Genmd4LossOptions {
   /** Times are drawn from U[t1, 1] (default 1e-3); [0, t1) is covered by a reconstruction term. */
   t1?: number;
   /** Stratified times (default true). */
-  antithetic?: boolean;
+  antithetic?: boolean | undefined;
 }
 
 /** What `genmd4Loss` returns. Every tensor belongs to the caller. */

@@ -14,9 +14,9 @@ export interface Md4LossOptions {
   /** Source of the times and masks (float64). Consumed: times first, then masks row-major. */
   rng: Rng;
   /** A finite number of steps T (discrete-time ELBO); omitted: continuous time. */
-  steps?: number;
+  steps?: number | undefined;
   /** Stratified times t_b = (u + b/B) mod 1 (default true); false: iid times. */
-  antithetic?: boolean;
+  antithetic?: boolean | undefined;
 }
 
 /** What `md4Loss` returns. Every tensor belongs to the caller. */
@@ -38,7 +38,7 @@ export function md4SequenceNelbo(
   denoiser: Denoiser,
   x0: tf.Tensor2D,
   x0Data: Int32Array,
-  opts: { schedule: MaskingSchedule; rng: Rng; steps?: number; antithetic: boolean },
+  opts: { schedule: MaskingSchedule; rng: Rng; steps?: number | undefined; antithetic: boolean },
   what: string,
 ): { nelbo: tf.Tensor1D; times: Float64Array; maskedTokens: Int32Array; reconstructionNats: number } {
   const [B, L] = x0.shape;

@@ -9,13 +9,13 @@ export interface AdamWConfig extends LearningRateConfig {
   /** Default 0.999 (the paper's setting). */
   beta2?: number;
   /** Default 1e-8. */
-  eps?: number;
+  eps?: number | undefined;
   /** Decoupled weight decay (default 0.03, as the reference and torch_md4.py). */
-  weightDecay?: number;
+  weightDecay?: number | undefined;
   /** Which parameters decay: 'all' (default, as torch.optim.AdamW) or 'matrices' (not biases/norm scales). */
-  decayOn?: 'all' | 'matrices';
+  decayOn?: 'all' | 'matrices' | undefined;
   /** Clip gradients to this global L2 norm (default null: no clipping). */
-  clipNorm?: number | null;
+  clipNorm?: number | null | undefined;
 }
 
 export type ResolvedAdamWConfig = Required<AdamWConfig>;
@@ -88,7 +88,7 @@ export class AdamW {
   apply(
     params: ReadonlyMap<string, tf.Variable>,
     grads: ReadonlyMap<string, tf.Tensor>,
-    opts: { gradScale?: number; decay?: (name: string) => boolean } = {},
+    opts: { gradScale?: number | undefined; decay?: (name: string) => boolean } = {},
   ): number {
     const { beta1: b1, beta2: b2, eps, weightDecay } = this.config;
     const lr = this.learningRate();

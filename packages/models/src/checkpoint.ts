@@ -140,7 +140,11 @@ async function serialize(
  */
 export async function checkpointFromTrainer(
   trainer: Trainer,
-  opts: { tokenizer?: string | null; dataCursor?: unknown; metadata?: Record<string, unknown> } = {},
+  opts: {
+    tokenizer?: string | null | undefined;
+    dataCursor?: unknown | undefined;
+    metadata?: Record<string, unknown> | undefined;
+  } = {},
 ): Promise<SerializedCheckpoint> {
   const model = trainer.model;
   const tensors: Array<[string, tf.Tensor]> = model.layout.map((s) => [s.name, model.params[s.name]!]);
@@ -172,8 +176,8 @@ export async function checkpointFromModel(
   model: Network,
   opts: {
     schedule: Schedule;
-    tokenizer?: string | null;
-    metadata?: Record<string, unknown>;
+    tokenizer?: string | null | undefined;
+    metadata?: Record<string, unknown> | undefined;
   },
 ): Promise<SerializedCheckpoint> {
   return serialize(
@@ -313,7 +317,7 @@ async function toBytes(source: BinarySource): Promise<Uint8Array> {
  */
 export async function loadCheckpoint(
   source: string | URL | { config: string | object | BinarySource; weights: BinarySource },
-  opts: { fetch?: typeof fetch } = {},
+  opts: { fetch?: typeof fetch | undefined } = {},
 ): Promise<Checkpoint> {
   if (typeof source === 'string' || source instanceof URL) {
     const doFetch = opts.fetch ?? globalThis.fetch;
@@ -365,7 +369,11 @@ function floatMap(ckpt: Checkpoint, prefix: string): Map<string, Float32Array> {
  */
 export function modelFromCheckpoint(
   ckpt: Checkpoint,
-  opts: { weights?: 'ema' | 'params'; kernels?: KernelMode; expect?: TransformerConfig | DDiTConfig } = {},
+  opts: {
+    weights?: 'ema' | 'params' | undefined;
+    kernels?: KernelMode | undefined;
+    expect?: TransformerConfig | DDiTConfig | undefined;
+  } = {},
 ): Network {
   if (opts.expect != null) assertArchitecture(ckpt.config.model, resolveNetworkConfig(opts.expect));
   const hasEma = ckpt.config.training?.emaDecay != null;
@@ -403,7 +411,7 @@ export function scheduleFromCheckpoint(ckpt: Checkpoint): Schedule {
  */
 export function restoreTrainer(
   ckpt: Checkpoint,
-  opts: { kernels?: KernelMode; precision?: MatMulPrecision } = {},
+  opts: { kernels?: KernelMode | undefined; precision?: MatMulPrecision | undefined } = {},
 ): { trainer: Trainer; dataCursor: unknown; disposeAll: () => void } {
   const training = ckpt.config.training;
   if (training == null) throw new CheckpointError('this checkpoint has no training state (inference only)');

@@ -21,20 +21,20 @@ export interface DDiTConfig {
   /** Width of the sigma conditioning vector (`cond_dim`, 128 in mdlm-owt). */
   condDim: number;
   /** MLP hidden size (default 4 d, MDLM's mlp_ratio 4). */
-  mlpHidden?: number;
+  mlpHidden?: number | undefined;
   /**
    * Whether the network sees the noise level (`time_conditioning`). When false it is given sigma = 0
    * (as MDLM does), so its output ignores t and samplers may cache.
    */
-  timeConditioned?: boolean;
+  timeConditioned?: boolean | undefined;
   /** Dropout on the residual branches while training (default 0; MDLM trains with 0.1). */
-  dropout?: number;
+  dropout?: number | undefined;
   /** LayerNorm epsilon (default 1e-5, torch's). */
-  normEps?: number;
+  normEps?: number | undefined;
   /** RoPE base (default 10000). */
-  ropeTheta?: number;
+  ropeTheta?: number | undefined;
   /** eps of MDLM's log-linear noise sigma(t) = -log(1 - (1 - eps) t) given to the network (default 1e-3). */
-  noiseEps?: number;
+  noiseEps?: number | undefined;
 }
 
 /**

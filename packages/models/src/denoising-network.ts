@@ -16,14 +16,14 @@ export type KernelMode = 'auto' | 'reference';
 /** Options of one forward pass. */
 export interface ForwardOptions {
   /** Apply dropout (training); needs `rng` when the config's dropout > 0. */
-  training?: boolean;
+  training?: boolean | undefined;
   /** Source of dropout seeds. */
-  rng?: Rng;
+  rng?: Rng | undefined;
   /**
    * The matrix products' precision (@md4/core's `withMatMulPrecision`): honoured by the native
    * backend, float32 on the others. Default: the backend's own setting.
    */
-  precision?: MatMulPrecision;
+  precision?: MatMulPrecision | undefined;
 }
 
 /** Initial values by parameter name (e.g. from a checkpoint). */
@@ -32,11 +32,11 @@ export type WeightValues = ReadonlyMap<string, Float32Array> | Readonly<Record<s
 /** How to build a network (`createTransformer`, `createDDiT`, `createNetwork`). */
 export interface NetworkOptions {
   /** Seed of the initial weights (default 0). Ignored when `weights` is given. */
-  seed?: number;
+  seed?: number | undefined;
   /** Initial values by parameter name (e.g. from a checkpoint); every parameter must be present. */
-  weights?: WeightValues;
+  weights?: WeightValues | undefined;
   /** Default 'auto'. */
-  kernels?: KernelMode;
+  kernels?: KernelMode | undefined;
 }
 
 /** What a forward pass reads of the network: its weights by name, the kernel path, and dropout. */

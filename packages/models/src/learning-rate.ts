@@ -1,13 +1,13 @@
 /** The learning-rate schedule of `AdamW`: linear warmup, then cosine decay (serialisable). */
 export interface LearningRateConfig {
   /** Peak learning rate (default 3e-4). */
-  lr?: number;
+  lr?: number | undefined;
   /** Linear warmup steps (default 0). */
-  warmupSteps?: number;
+  warmupSteps?: number | undefined;
   /** Step at which the cosine decay reaches its floor; null (default) keeps the peak after warmup. */
-  totalSteps?: number | null;
+  totalSteps?: number | null | undefined;
   /** Floor as a fraction of the peak (default 0). */
-  minLrRatio?: number;
+  minLrRatio?: number | undefined;
 }
 
 /**

@@ -33,16 +33,16 @@ export interface LoadProgress {
 }
 
 export interface LoadModelOptions {
-  onProgress?: (p: LoadProgress) => void;
-  signal?: AbortSignal;
+  onProgress?: ((p: LoadProgress) => void) | undefined;
+  signal?: AbortSignal | undefined;
   /** Default 'auto'. */
-  kernels?: KernelMode;
+  kernels?: KernelMode | undefined;
   /**
    * `loadModel` of a URL: the name of a Cache API cache to keep the folder's files in where the
    * environment has one (browsers), e.g. 'md4-models'; see `UrlFolderOptions.cache` for the rule.
    * Files the user picked are never cached.
    */
-  cache?: string;
+  cache?: string | undefined;
 }
 
 /** A model opened for evaluation or sampling, whatever folder it came from. */
@@ -100,7 +100,7 @@ export async function loadModelFromFolder(
   if (isMdlmConfig(json) || (json != null && typeof json === 'object' && 'model_type' in json)) {
     return loadMdlm(folder, dditConfigFromMdlm(json), tokenizerOfMdlm(json as MdlmHubConfig), opts);
   }
-  const file = (json as { weights?: { file?: unknown } } | null)?.weights?.file;
+  const file = (json as { weights?: { file?: unknown | undefined } } | null)?.weights?.file;
   if (typeof file !== 'string' || file.includes('/') || file.includes('\\')) {
     // parseCheckpoint names the precise problem (not an md4 config, bad weights entry, ...)
     parseCheckpoint(json as object, new Uint8Array(0));
@@ -211,7 +211,7 @@ async function loadMdlm(
 /** How `urlFolder` fetches a folder's files, and where it keeps them. */
 export interface UrlFolderOptions {
   /** Default `globalThis.fetch`. */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /**
    * The name of a Cache API cache (e.g. 'md4-models') to keep the folder's files in, so that a second
    * visit reads them from disk, or works offline. Used where `globalThis.caches` exists (browsers, in
@@ -234,7 +234,7 @@ export interface UrlFolderOptions {
    *   (quota, a cross-origin opaque response, an aborted download) logs one warning per folder and
    *   does not fail the load.
    */
-  cache?: string;
+  cache?: string | undefined;
 }
 
 /** A folder at a URL; `fromCache` says which of its files were served from the cache. */
@@ -244,11 +244,11 @@ export interface UrlFolder extends ModelFolder {
 }
 
 function cacheStorage(): CacheStorage | undefined {
-  const storage = (globalThis as { caches?: CacheStorage }).caches;
+  const storage = (globalThis as { caches?: CacheStorage | undefined }).caches;
   return storage != null && typeof storage.open === 'function' ? storage : undefined;
 }
 
-const isAbort = (error: unknown) => (error as { name?: unknown } | null)?.name === 'AbortError';
+const isAbort = (error: unknown) => (error as { name?: unknown | undefined } | null)?.name === 'AbortError';
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**

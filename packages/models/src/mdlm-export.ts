@@ -11,7 +11,7 @@ import { serializeMdlm } from './mdlm-serialize';
 export async function exportMdlm(
   dir: string,
   model: DDiT,
-  opts: { tokenizer?: string | null } = {},
+  opts: { tokenizer?: string | null | undefined } = {},
 ): Promise<{ config: string; weights: string }> {
   const { configJson, weights } = await serializeMdlm(model, opts);
   makeDirectory(dir);

@@ -38,8 +38,8 @@ export interface MdlmHubConfig {
   cond_dim: number;
   n_blocks: number;
   n_heads: number;
-  dropout?: number;
-  time_conditioning?: boolean;
+  dropout?: number | undefined;
+  time_conditioning?: boolean | undefined;
   [key: string]: unknown;
 }
 
@@ -48,14 +48,14 @@ export function isMdlmConfig(json: unknown): json is MdlmHubConfig {
   return (
     json != null &&
     typeof json === 'object' &&
-    (json as { model_type?: unknown }).model_type === MDLM_MODEL_TYPE
+    (json as { model_type?: unknown | undefined }).model_type === MDLM_MODEL_TYPE
   );
 }
 
 /** Our DDiT config for an MDLM hub config.json, every field checked (errors name the field). */
 export function dditConfigFromMdlm(json: unknown): ResolvedDDiTConfig {
   if (!isMdlmConfig(json)) {
-    const type = (json as { model_type?: unknown } | null)?.model_type;
+    const type = (json as { model_type?: unknown | undefined } | null)?.model_type;
     throw new MdlmFormatError(
       `config.json: model_type ${JSON.stringify(type)} is not "${MDLM_MODEL_TYPE}"; ` +
         'this reader opens MDLM hub folders and md4 checkpoints only',

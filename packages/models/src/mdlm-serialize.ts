@@ -17,7 +17,7 @@ export interface SerializedMdlm {
  */
 export async function serializeMdlm(
   model: DDiT,
-  opts: { tokenizer?: string | null } = {},
+  opts: { tokenizer?: string | null | undefined } = {},
 ): Promise<SerializedMdlm> {
   const c = model.config;
   const entries: Array<[string, { shape: number[]; data: Float32Array }]> = [];

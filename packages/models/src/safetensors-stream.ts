@@ -49,9 +49,9 @@ export interface ReadSafetensorsStreamOptions {
   /** Called once per tensor, in data-offset order, and awaited before reading on. */
   onTensor: (tensor: StreamedTensor, header: SafetensorsHeader) => void | Promise<void>;
   /** Monotone; called after the header, per tensor or every ~1% of the file, and once at `total`. */
-  onProgress?: (p: SafetensorsStreamProgress) => void;
+  onProgress?: ((p: SafetensorsStreamProgress) => void) | undefined;
   /** Stops reading (the stream is cancelled); the promise rejects with a DOMException 'AbortError'. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 const STAGING_BYTES = 1 << 20; // a multiple of every element size

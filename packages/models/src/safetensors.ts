@@ -36,7 +36,7 @@ export interface SafetensorsTensor<D extends SafetensorsDtype = SafetensorsDtype
  * 'F16' or 'BF16' (its elements are the raw bit patterns). A given dtype must match the array type.
  */
 export interface SafetensorsInputTensor {
-  dtype?: SafetensorsDtype;
+  dtype?: SafetensorsDtype | undefined;
   shape: number[];
   data: Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array;
 }
@@ -95,7 +95,7 @@ function toLittleEndianBytes(data: AnyTypedArray): Uint8Array {
 }
 
 function arrayTypeName(data: unknown): string {
-  return (data as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof data;
+  return (data as { constructor?: { name?: string | undefined } } | null)?.constructor?.name ?? typeof data;
 }
 
 function dtypeOf(name: string, t: SafetensorsInputTensor): SafetensorsDtype {
@@ -250,7 +250,11 @@ export function parseSafetensorsHeader(prefix: Uint8Array, totalBytes: number): 
       }
       continue;
     }
-    const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+    const e = raw as {
+      dtype?: unknown | undefined;
+      shape?: unknown | undefined;
+      data_offsets?: unknown | undefined;
+    } | null;
     if (typeof e?.dtype !== 'string' || !Object.hasOwn(BYTES, e.dtype)) {
       throw new SafetensorsError(
         `tensor "${name}": unsupported dtype ${JSON.stringify(e?.dtype)} (this reader handles ${Object.keys(BYTES).join(', ')})`,

@@ -16,22 +16,22 @@ export interface TrainerOptions {
   model: Network;
   /** A scalar schedule (MD4 loss) or a GenMD4 `StateDependentSchedule` (GenMD4 loss; its w is trained). */
   schedule: Schedule;
-  optimizer?: AdamWConfig;
+  optimizer?: AdamWConfig | undefined;
   /** EMA decay (default 0.9999); 0 turns the EMA off. */
-  emaDecay?: number;
+  emaDecay?: number | undefined;
   /** Seed of the trainer's generator (times, masks, dropout); default 0. Ignored when `rng` is given. */
-  seed?: number;
+  seed?: number | undefined;
   /** The generator itself (e.g. restored from a checkpoint); the trainer advances it. */
-  rng?: SeededRng;
+  rng?: SeededRng | undefined;
   /** MD4 only: a finite number of steps T (discrete-time ELBO); default continuous time. */
-  steps?: number;
+  steps?: number | undefined;
   /**
    * The precision of the step's matrix products, forward and backward (@md4/core's
    * `withMatMulPrecision`): honoured by the native backend ('bf16': bfloat16 operands, float32
    * accumulation; weights, gradients and optimizer state stay float32), float32 on the others.
    * Default: the backend's own setting.
    */
-  precision?: MatMulPrecision;
+  precision?: MatMulPrecision | undefined;
 }
 
 /** What one training step reports (plain numbers). */

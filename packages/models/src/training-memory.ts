@@ -64,7 +64,7 @@ export function trainingFloats(
 export function assertTrainingMemory(
   config: NetworkConfig,
   batch: number,
-  opts: { kernels?: KernelPath; maxBytes?: number } = {},
+  opts: { kernels?: KernelPath | undefined; maxBytes?: number | undefined } = {},
 ): void {
   const maxBytes = opts.maxBytes ?? MAX_TRAINING_BYTES;
   const { fixed, perSequence, total } = trainingFloats(config, batch, opts.kernels);

@@ -6,7 +6,7 @@ import { assertParameterBudget, MAX_SEQUENCE_LENGTH } from './parameter-budget';
  */
 export interface TransformerConfig {
   /** The architecture tag (default 'md4'; see `NetworkConfig` for the other, 'ddit'). */
-  arch?: 'md4';
+  arch?: 'md4' | undefined;
   /** V, the number of real token values (the mask id is V; the embedding has V + 1 rows). */
   vocabSize: number;
   /** Maximum sequence length L in tokens (inputs may be shorter; RoPE needs no learned table). */
@@ -18,26 +18,26 @@ export interface TransformerConfig {
   /** Attention heads (d must be divisible by heads; the head dim must be even for RoPE). */
   heads: number;
   /** Gated-MLP hidden size; default 32 * ceil(floor(8d/3) / 32) as in the reference. */
-  mlpHidden?: number;
+  mlpHidden?: number | undefined;
   /** adaLN-Zero conditioning on a sinusoidal embedding of 1000 t (default true). */
-  timeConditioned?: boolean;
+  timeConditioned?: boolean | undefined;
   /** Dropout rate on the residual branches while training (default 0). */
-  dropout?: number;
+  dropout?: number | undefined;
   /** RoPE base theta (default 10000; 0 disables rotary embeddings). */
-  ropeTheta?: number;
+  ropeTheta?: number | undefined;
   /** Epsilon of the layer/RMS norms (default 1e-5). */
-  normEps?: number;
+  normEps?: number | undefined;
   /**
    * Consecutive tokens that share one transformer position (default 1). With g > 1 each token gets
    * a `tokenEmbedDim`-wide embedding, the g embeddings of a position are concatenated and projected
    * to d, and the output layer predicts g x V logits per position. The image preset uses this to
    * run 28 x 28 = 784 pixel tokens as 112 positions of 7 pixels (1 x 7 strips of a row).
    */
-  tokensPerPosition?: number;
+  tokensPerPosition?: number | undefined;
   /** Per-token embedding width when tokensPerPosition > 1 (default ceil(d / g)). */
-  tokenEmbedDim?: number;
+  tokenEmbedDim?: number | undefined;
   /** Image geometry, recorded for tools (samplers, plots); the network only sees the token sequence. */
-  image?: { height: number; width: number; channels: number };
+  image?: { height: number; width: number; channels: number } | undefined;
 }
 
 /** A config with every default filled in (what checkpoints store). */

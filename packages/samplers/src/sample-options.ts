@@ -82,21 +82,21 @@ export interface SampleOptions {
   /** Sequence length L (the network's length). */
   length: number;
   /** Number of sequences (default 1); with `prompt`, the prompt's length (a different value is an error). */
-  batch?: number;
+  batch?: number | undefined;
   /** Reverse steps T on the time grid (integer >= 1). `first-hitting` ignores it and may omit it. */
-  steps?: number;
+  steps?: number | undefined;
   /** alpha(t), or GenMD4's state-dependent schedule (then the GenMD4 reverse step is used). */
   schedule: Schedule;
   /** Time grid from 1 to 0: 'uniform' t_i = i/T (default) or 'cosine' t_i = cos(pi/2 (1 - i/T)). */
-  grid?: 'uniform' | 'cosine';
+  grid?: 'uniform' | 'cosine' | undefined;
   /** Default 'ancestral'. */
-  method?: SampleMethod;
+  method?: SampleMethod | undefined;
   /** Nucleus truncation of mu, in (0, 1] (default 1: none). */
-  topP?: number;
+  topP?: number | undefined;
   /** mu = softmax(logits / temperature), temperature >= 0 (default 1; 0 = greedy argmax). */
-  temperature?: number;
+  temperature?: number | undefined;
   /** Per sequence, the fixed tokens with MASK (= V) at the positions to generate. Sets the batch. */
-  prompt?: ArrayLike<number>[];
+  prompt?: ArrayLike<number>[] | undefined;
   /** Seeded generator for every random draw (float64 inverse-CDF categorical draws). */
   rng: Rng;
   /**
@@ -104,43 +104,43 @@ export interface SampleOptions {
    * Between steps the sampler lets the event loop turn about every 16 ms, so timers, UI and
    * `signal` stay live on every backend.
    */
-  onStep?: (event: StepEvent) => unknown;
+  onStep?: ((event: StepEvent) => unknown) | undefined;
   /** Stops the run between steps; the promise rejects with an Error named 'AbortError'. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Reuse a sequence's last prediction while its tokens are unchanged (default true). Only used
    * when `denoiser.timeConditioned === false`, where it is exact.
    */
-  cache?: boolean;
+  cache?: boolean | undefined;
   /**
    * Leave out of a step's network call the sequences that reveal nothing in it (default true).
    * ancestral/mean draw which tokens unmask before the prediction is needed (the decision does
    * not depend on mu), so this is exact for any network; confidence skips steps whose quota is 0.
    */
-  lazy?: boolean;
+  lazy?: boolean | undefined;
   /**
    * confidence only: scale of Gumbel noise added to log-confidence, annealed by t
    * (score = log mu_v + confidenceNoise * t * g), as MaskGIT's randomised ordering. Default 0.
    */
-  confidenceNoise?: number;
+  confidenceNoise?: number | undefined;
   /** confidence only: how many tokens a step commits (default 'schedule'); see `TRANSFER_COUNTS`. */
-  transfer?: TransferCount;
+  transfer?: TransferCount | undefined;
   /** confidence only: which masked positions a step commits first (default 'probability'); see `TRANSFER_RANKS`. */
-  rank?: TransferRank;
+  rank?: TransferRank | undefined;
   /** confidence with transfer 'threshold': the model probability a candidate must exceed, in (0, 1) (default 0.9). */
-  threshold?: number;
+  threshold?: number | undefined;
   /** remdm only: the remasking strategy (default `{ strategy: 'cap' }`, eta 0.02). */
-  remask?: RemaskInput;
+  remask?: RemaskInput | undefined;
   /**
    * Classifier-free guidance scale w >= 0 (default 0: none): l = u + (1 + w)(c - u), with u the
    * same network's logits on the sequence with its prompt masked. Needs `prompt`; doubles the
    * sequences per network call for prompted sequences.
    */
-  guidance?: number;
+  guidance?: number | undefined;
   /** End-of-sequence token id: with `minLength`, it cannot be drawn at positions < minLength. */
-  eos?: number;
+  eos?: number | undefined;
   /** With `eos`: the first position at which EOS may be drawn (default 0). */
-  minLength?: number;
+  minLength?: number | undefined;
 }
 
 /** Options after validation, as the sampler engines use them. */

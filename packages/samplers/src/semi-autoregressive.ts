@@ -20,14 +20,14 @@ export interface SampleLongOptions extends Omit<SampleOptions, 'length' | 'onSte
   /** The network's sequence length: every call sees exactly this many tokens. */
   window: number;
   /** New tokens per window after the first (1..window; default floor(window / 2)). */
-  stride?: number;
+  stride?: number | undefined;
   /**
    * End-of-sequence token: a sequence stops after the window in which it appears and is cut after
    * it; with `minLength`, EOS cannot be drawn before that position (bd3lms's stop conditions).
    */
-  eos?: number;
+  eos?: number | undefined;
   /** Called after every step of every window. */
-  onStep?: (event: BlockStepEvent) => unknown;
+  onStep?: ((event: BlockStepEvent) => unknown) | undefined;
 }
 
 /**

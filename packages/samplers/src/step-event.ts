@@ -14,13 +14,13 @@ export interface StepEvent {
   /** Per sequence, the positions revealed in this step (ascending). */
   changed: Int32Array[];
   /** remdm only: per sequence, the positions masked again in this step (ascending). */
-  remasked?: Int32Array[];
+  remasked?: Int32Array[] | undefined;
   /** Denoiser calls made so far in this run (a batched call counts once). */
   networkCalls: number;
   /** True on the last step: every position is unmasked. */
   done: boolean;
   /** first-hitting only: each sequence's time after the step (the time its network call used). */
-  times?: Float64Array;
+  times?: Float64Array | undefined;
 }
 
 /** Records (row, position) reveals of one step and turns them into per-row arrays. */

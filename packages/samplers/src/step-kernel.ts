@@ -21,7 +21,7 @@ export interface RowPlan {
   row: number;
   positions: number[];
   /** The network's time for this sequence, when it is not the step's t. */
-  time?: number;
+  time?: number | undefined;
 }
 
 /**
@@ -35,7 +35,7 @@ export interface StepKernel<P extends RowPlan = RowPlan> {
    * True when committed tokens can be masked again (ReMDM): every sequence is planned in every
    * step, and the run lasts the whole grid.
    */
-  readonly remasks?: boolean;
+  readonly remasks?: boolean | undefined;
   /** Called once per step before any plan; `last` is true for the step that reaches s = 0. */
   begin(t: number, s: number, last: boolean): void;
   /** Draws what the step can draw without mu; null when the sequence does nothing this step. */

@@ -4,7 +4,7 @@ import { DEFAULT_EPS, type MaskingSchedule, squeezedSchedule } from './masking-s
  * Cosine schedule (MaskGIT's, time reversed): abar(t) = 1 - cos(pi/2 (1 - t)),
  * abar'(t) = -(pi/2) sin(pi/2 (1 - t)).
  */
-export function cosine(opts: { eps?: number } = {}): MaskingSchedule {
+export function cosine(opts: { eps?: number | undefined } = {}): MaskingSchedule {
   const eps = opts.eps ?? DEFAULT_EPS;
   const halfPi = Math.PI / 2;
   return squeezedSchedule(

@@ -91,7 +91,11 @@ function buildSchedule(raw: Float32Array, eps: number, trainable: boolean): Stat
  */
 export function genmd4Schedule(
   vocabSize: number,
-  opts: { eps?: number; initialExponent?: number; trainable?: boolean } = {},
+  opts: {
+    eps?: number | undefined;
+    initialExponent?: number | undefined;
+    trainable?: boolean | undefined;
+  } = {},
 ): StateDependentSchedule {
   if (!Number.isInteger(vocabSize) || vocabSize < 1) {
     throw new RangeError(`vocabSize must be a positive integer, got ${vocabSize}`);
@@ -103,7 +107,7 @@ export function genmd4Schedule(
 /** Restores a GenMD4 schedule from `toJSON()` (e.g. from a checkpoint). */
 export function genmd4ScheduleFromJSON(
   config: GenMD4ScheduleConfig,
-  opts: { trainable?: boolean } = {},
+  opts: { trainable?: boolean | undefined } = {},
 ): StateDependentSchedule {
   if (config?.kind !== 'genmd4' || !Array.isArray(config.rawExponents) || config.rawExponents.length === 0) {
     throw new TypeError('GenMD4 schedule config must be { kind: "genmd4", eps, rawExponents: number[] }');

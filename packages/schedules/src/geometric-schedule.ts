@@ -4,7 +4,9 @@ import { DEFAULT_EPS, type MaskingSchedule, squeezedSchedule } from './masking-s
  * Geometric schedule: abar(t) = exp(-B(t)), B(t) = betaMin^(1-t) betaMax^t, so
  * abar'(t) = -abar(t) B(t) log(betaMax / betaMin). Defaults betaMin 1e-5, betaMax 20.
  */
-export function geometric(opts: { eps?: number; betaMin?: number; betaMax?: number } = {}): MaskingSchedule {
+export function geometric(
+  opts: { eps?: number | undefined; betaMin?: number | undefined; betaMax?: number | undefined } = {},
+): MaskingSchedule {
   const eps = opts.eps ?? DEFAULT_EPS;
   const betaMin = opts.betaMin ?? 1e-5;
   const betaMax = opts.betaMax ?? 20;

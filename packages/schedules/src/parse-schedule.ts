@@ -13,7 +13,7 @@ const SPECS = '"linear", "cosine", "polyK" (K > 0, e.g. "poly3") or "geometric"'
  * "geometric" (default betas), case-insensitive. Every schedule's `name` reads back this way; use
  * `toJSON` / `scheduleFromJSON` to keep a non-default eps or geometric betas.
  */
-export function parseSchedule(spec: string, opts: { eps?: number } = {}): MaskingSchedule {
+export function parseSchedule(spec: string, opts: { eps?: number | undefined } = {}): MaskingSchedule {
   const trimmed = spec.trim().toLowerCase();
   if (trimmed === 'linear') return linear(opts);
   if (trimmed === 'cosine') return cosine(opts);
@@ -34,10 +34,10 @@ export function parseSchedule(spec: string, opts: { eps?: number } = {}): Maskin
 export function scheduleFromJSON(config: ScheduleConfig): MaskingSchedule;
 export function scheduleFromJSON(
   config: GenMD4ScheduleConfig,
-  opts?: { trainable?: boolean },
+  opts?: { trainable?: boolean | undefined },
 ): StateDependentSchedule;
-export function scheduleFromJSON(config: unknown, opts?: { trainable?: boolean }): Schedule;
-export function scheduleFromJSON(config: unknown, opts: { trainable?: boolean } = {}): Schedule {
+export function scheduleFromJSON(config: unknown, opts?: { trainable?: boolean | undefined }): Schedule;
+export function scheduleFromJSON(config: unknown, opts: { trainable?: boolean | undefined } = {}): Schedule {
   const c = config as Partial<ScheduleConfig | GenMD4ScheduleConfig> | null;
   if (c == null || typeof c !== 'object' || typeof c.kind !== 'string') {
     throw new TypeError(`schedule config must be an object with a "kind", got ${JSON.stringify(config)}`);
@@ -48,9 +48,9 @@ export function scheduleFromJSON(config: unknown, opts: { trainable?: boolean } 
     case 'cosine':
       return cosine({ eps: c.eps });
     case 'polynomial':
-      return polynomial(Number((c as { k?: number }).k), { eps: c.eps });
+      return polynomial(Number((c as { k?: number | undefined }).k), { eps: c.eps });
     case 'geometric': {
-      const g = c as { eps?: number; betaMin?: number; betaMax?: number };
+      const g = c as { eps?: number | undefined; betaMin?: number | undefined; betaMax?: number | undefined };
       return geometric({ eps: g.eps, betaMin: g.betaMin, betaMax: g.betaMax });
     }
     case 'genmd4':

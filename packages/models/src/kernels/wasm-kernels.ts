@@ -44,7 +44,7 @@ export interface AttentionKernelAttrs {
 type KernelFn = (args: {
   inputs: tf.NamedTensorInfoMap;
   backend: unknown;
-  attrs?: tf.NamedAttrMap;
+  attrs?: tf.NamedAttrMap | undefined;
 }) => unknown;
 
 let batchMatMul: KernelFn | null = null;
@@ -215,7 +215,7 @@ function storeHeadGrad(
 function scoresKernel(args: {
   inputs: tf.NamedTensorInfoMap;
   backend: unknown;
-  attrs?: tf.NamedAttrMap;
+  attrs?: tf.NamedAttrMap | undefined;
 }): tf.TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const qkv = args.inputs.qkv!;
@@ -244,7 +244,7 @@ function scoresKernel(args: {
 function scoresGradKernel(args: {
   inputs: tf.NamedTensorInfoMap;
   backend: unknown;
-  attrs?: tf.NamedAttrMap;
+  attrs?: tf.NamedAttrMap | undefined;
 }): tf.TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const dy = args.inputs.dy!;
@@ -284,7 +284,7 @@ function scoresGradKernel(args: {
 function mixKernel(args: {
   inputs: tf.NamedTensorInfoMap;
   backend: unknown;
-  attrs?: tf.NamedAttrMap;
+  attrs?: tf.NamedAttrMap | undefined;
 }): tf.TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const p = args.inputs.p!;
@@ -314,7 +314,7 @@ function mixKernel(args: {
 function mixGradKernel(args: {
   inputs: tf.NamedTensorInfoMap;
   backend: unknown;
-  attrs?: tf.NamedAttrMap;
+  attrs?: tf.NamedAttrMap | undefined;
 }): tf.TensorInfo[] {
   const backend = args.backend as WasmBackendLike;
   const dy = args.inputs.dy!;
