@@ -48,16 +48,31 @@ export function planReveals(
   return { row, positions, sampled };
 }
 
-/** Fills a reveal plan: sampled positions draw v ~ mu (float64, from the seeded Rng), the rest take argmax mu. */
-export function applyReveals(context: StepContext, plan: RevealPlan, logits: RowLogits): void {
+/**
+ * Fills a reveal plan: sampled positions draw v ~ mu (float64, from the seeded Rng), the rest take
+ * argmax mu. `onReveal` (optional) gets each position with mu_v of its draw (NaN for an argmax fill).
+ */
+export function applyReveals(
+  context: StepContext,
+  plan: RevealPlan,
+  logits: RowLogits,
+  onReveal?: (position: number, probability: number) => void,
+): void {
   const V = context.vocabSize;
   for (let k = 0; k < plan.positions.length; k++) {
     const n = plan.positions[k]!;
     const offset = logitsOffset(logits, n, V);
-    const value = plan.sampled[k]
-      ? sampleCategorical(context.distribution.at(logits.data, offset), context.rng)
-      : argmax(logits.data, offset, V);
+    let value: number;
+    let probability = Number.NaN;
+    if (plan.sampled[k]) {
+      const mu = context.distribution.at(logits.data, offset);
+      value = sampleCategorical(mu, context.rng);
+      probability = mu[value]!;
+    } else {
+      value = argmax(logits.data, offset, V);
+    }
     context.reveal(plan.row, n, value);
+    onReveal?.(n, probability);
   }
 }
 

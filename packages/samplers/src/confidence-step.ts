@@ -121,19 +121,21 @@ export function confidenceKernel(
           scores[k]! += policy.noise * time * -Math.log(-Math.log(u));
         }
       }
-      const order = Array.from({ length: m }, (_, k) => k).sort((a, b) => scores[b]! - scores[a]! || a - b);
       if (plan.count === null) {
         // threshold: every candidate above it, whatever its rank; the best-ranked one when none is
         let committed = 0;
+        let best = 0; // the highest score, the lower position on ties
         for (let k = 0; k < m; k++) {
+          if (scores[k]! > scores[best]!) best = k;
           if (probabilities[k]! > policy.threshold) {
             context.reveal(plan.row, plan.positions[k]!, candidates[k]!);
             committed++;
           }
         }
-        if (committed === 0) context.reveal(plan.row, plan.positions[order[0]!]!, candidates[order[0]!]!);
+        if (committed === 0) context.reveal(plan.row, plan.positions[best]!, candidates[best]!);
         return;
       }
+      const order = Array.from({ length: m }, (_, k) => k).sort((a, b) => scores[b]! - scores[a]! || a - b);
       for (let j = 0; j < plan.count; j++) {
         const k = order[j]!;
         context.reveal(plan.row, plan.positions[k]!, candidates[k]!);

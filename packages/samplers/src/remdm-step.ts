@@ -1,8 +1,7 @@
-import { sampleCategorical } from '@md4/core';
+import type { RevealPlan } from './ancestral-step';
+import { applyReveals } from './ancestral-step';
 import { timeAtAlpha } from './hitting-time';
-import { logitsOffset } from './predictor';
-import type { RowPlan, StepContext, StepKernel } from './step-kernel';
-import { argmax } from './token-distribution';
+import type { StepContext, StepKernel } from './step-kernel';
 
 /** How ReMDM chooses the remasking probability sigma_t (the one source of the names). */
 export const REMASK_STRATEGIES = ['cap', 'rescale', 'conf', 'loop'] as const;
@@ -57,8 +56,7 @@ export function loopTime(t: number, tOn: number, tOff: number, tauOn: number): n
 }
 
 /** A ReMDM plan: masked `positions` to fill (sampled or argmax leftovers) and tokens to mask again. */
-export interface RemdmPlan extends RowPlan {
-  sampled: boolean[];
+export interface RemdmPlan extends RevealPlan {
   remask: number[];
 }
 
@@ -102,34 +100,25 @@ export function remdmKernel(
     remasks: true,
     begin(t, s, isLast) {
       last = isLast;
+      const time = (u: number) =>
+        remask.strategy === 'loop' ? loopTime(u, remask.tOn, remask.tOff, tauOn) : u;
+      networkTime = time(t);
+      alphaT = alpha(networkTime);
+      alphaS = alpha(time(s));
+      const bound = remaskBound(alphaT, alphaS);
       switch (remask.strategy) {
         case 'cap':
-          alphaT = alpha(t);
-          alphaS = alpha(s);
-          sigma = Math.min(remask.eta, remaskBound(alphaT, alphaS));
-          networkTime = t;
+          sigma = Math.min(remask.eta, bound);
           break;
         case 'rescale':
-          alphaT = alpha(t);
-          alphaS = alpha(s);
-          sigma = remask.eta * remaskBound(alphaT, alphaS);
-          networkTime = t;
+          sigma = remask.eta * bound;
           break;
         case 'conf':
-          alphaT = alpha(t);
-          alphaS = alpha(s);
-          sigma = remaskBound(alphaT, alphaS);
-          networkTime = t;
+          sigma = bound;
           break;
-        case 'loop': {
-          const { tOn, tOff } = remask;
-          networkTime = loopTime(t, tOn, tOff, tauOn);
-          alphaT = alpha(networkTime);
-          alphaS = alpha(loopTime(s, tOn, tOff, tauOn));
-          const looping = t <= tOn && t > tOff;
-          sigma = looping ? Math.min(remask.eta, remaskBound(alphaT, alphaS)) : 0;
+        case 'loop':
+          sigma = t <= remask.tOn && t > remask.tOff ? Math.min(remask.eta, bound) : 0;
           break;
-        }
         default: {
           const unknown: never = remask;
           throw new Error(`internal: unknown remask strategy ${JSON.stringify(unknown)}`);
@@ -161,18 +150,11 @@ export function remdmKernel(
       return { row, positions, sampled, remask: again, time: networkTime };
     },
     apply(plan, logits) {
-      const V = context.vocabSize;
-      for (let k = 0; k < plan.positions.length; k++) {
-        const n = plan.positions[k]!;
-        const offset = logitsOffset(logits, n, V);
-        const mu = context.distribution.at(logits.data, offset);
-        const value = plan.sampled[k] ? sampleCategorical(mu, context.rng) : argmax(logits.data, offset, V);
-        if (confidence) confidence[plan.row]![n] = mu[value]!;
-        context.reveal(plan.row, n, value);
-      }
+      const drawn = confidence?.[plan.row];
+      applyReveals(context, plan, logits, drawn ? (n, probability) => (drawn[n] = probability) : undefined);
       for (const n of plan.remask) {
         context.remask(plan.row, n);
-        if (confidence) confidence[plan.row]![n] = Number.NaN;
+        if (drawn) drawn[n] = Number.NaN;
       }
     },
   };

@@ -7,6 +7,7 @@ import { timeOfMaskedFraction } from './confidence-step';
 import { sample, sampleWithStats } from './sample';
 import type { StepEvent } from './step-event';
 import { chiSquareTest, countSequences } from './test-support/chi-square';
+import type { TransferRank } from './transfer-policy';
 import { evenTransferCount, PositionScorer, TRANSFER_COUNTS, TRANSFER_RANKS } from './transfer-policy';
 
 const V = 3;
@@ -154,7 +155,8 @@ describe('transfer ranks', () => {
     expect(new PositionScorer(4, 'random').score(logits, 0, 0, () => 0.375)).toBe(0.375);
   });
 
-  it('random rank, one token per step (even, T = L): any-order decoding with exact conditionals samples the joint (chi-square)', async () => {
+  /** Chi-square of 20,000 confidence samples, one token per step (even, T = L), against the joint. */
+  const onePerStepAgainstJoint = async (rank: TransferRank) => {
     const { tokens } = await sampleWithStats(denoiser, {
       length: L,
       batch: 20_000,
@@ -162,25 +164,20 @@ describe('transfer ranks', () => {
       schedule: linear(),
       method: 'confidence',
       transfer: 'even',
-      rank: 'random',
+      rank,
       rng: createRng(4),
     });
-    const test = chiSquareTest(countSequences(tokens, V, V ** L), joint.probabilities);
+    return chiSquareTest(countSequences(tokens, V, V ** L), joint.probabilities);
+  };
+
+  it('random rank, one token per step (even, T = L): any-order decoding with exact conditionals samples the joint (chi-square)', async () => {
+    const test = await onePerStepAgainstJoint('random');
     console.info('confidence, random rank, one per step', test);
     expect(test.pValue).toBeGreaterThan(1e-3);
   });
 
   it('probability rank, one per step, is not the joint (the test above has power): chi-square rejects it', async () => {
-    const { tokens } = await sampleWithStats(denoiser, {
-      length: L,
-      batch: 20_000,
-      steps: L,
-      schedule: linear(),
-      method: 'confidence',
-      transfer: 'even',
-      rng: createRng(4),
-    });
-    expect(chiSquareTest(countSequences(tokens, V, V ** L), joint.probabilities).pValue).toBeLessThan(1e-3);
+    expect((await onePerStepAgainstJoint('probability')).pValue).toBeLessThan(1e-3);
   });
 
   it('every count and rank: fixed tokens never change, at most T steps, no tensors left, abort stops it', async () => {
