@@ -8,6 +8,7 @@ export default defineConfig({
     'ddit-bench': 'src/bench/ddit-bench.ts',
     'gpu-bench': 'src/bench/gpu-bench.ts',
     'sampler-bench': 'src/bench/sampler-bench.ts',
+    'memory-bench': 'src/bench/memory-bench.ts',
   },
   format: ['esm'],
   outDir: 'dist',

@@ -58,8 +58,50 @@ describe('sizes are checked before allocation', () => {
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /--batch 1000000: a training step on batch 1000000 x 32 tokens needs about [\d.]+ GiB, over the 4\.0 GiB .*the largest batch that fits is about \d+; lower --batch/,
+      /--batch 1000000: a training step on batch 1000000 x 32 tokens needs about [\d.]+ GiB, over the 4\.0 GiB .*the largest batch that fits is about \d+; add --checkpoint-activations, or lower --batch/,
     );
+  });
+
+  it('on native the limit is the memory MD4_MEMORY_BYTES allows: just under it trains, one sequence more is refused', () => {
+    const env = { MD4_MEMORY_BYTES: String(2 ** 26) };
+    const run = (name: string, ...flags: string[]) =>
+      timed(
+        [
+          'train',
+          ...TINY,
+          '--layers',
+          '3',
+          '--backend',
+          'native',
+          '--steps',
+          '1',
+          ...flags,
+          '--out',
+          join(work, name),
+        ],
+        env,
+      );
+    const ask = run('ask', '--batch', '1000000');
+    expect(ask.code).toBe(2);
+    if (!/that MD4_MEMORY_BYTES allows/.test(ask.stderr)) {
+      expect(process.env.MD4_REQUIRE_NATIVE, ask.stderr).not.toBe('1'); // no native backend: wasm's 4 GiB
+      return;
+    }
+    const message =
+      /over the 0\.1 GiB that MD4_MEMORY_BYTES allows; the largest batch that fits is about (\d+); add --checkpoint-activations, or lower --batch/;
+    expect(ask.stderr).toMatch(message);
+    const largest = Number(message.exec(ask.stderr)![1]);
+    expect(largest).toBeGreaterThan(10);
+    const over = run('over', '--batch', String(largest + 1));
+    expect(over.code).toBe(2);
+    expect(over.stderr).toMatch(
+      new RegExp(`--batch ${largest + 1}: .*the largest batch that fits is about ${largest};`),
+    );
+    const under = run('under', '--batch', String(largest));
+    expect(under.code, under.stderr).toBe(0);
+    // keeping only each block's input, the batch that did not fit does
+    const checkpointed = run('checkpointed', '--batch', String(largest + 1), '--checkpoint-activations');
+    expect(checkpointed.code, checkpointed.stderr).toBe(0);
   });
 
   it('a width whose parameters cannot be held is refused', () => {

@@ -94,6 +94,10 @@ function addTrainFlags(command: Command): Command {
     .option('--seed <n>', 'seed for weights, data order, times and masks', integer('--seed'))
     .option('--backend <name>', 'auto | native | wasm | cpu (default auto)')
     .addOption(precisionOption())
+    .option(
+      '--checkpoint-activations',
+      "keep only each block's input for the backward pass and recompute the rest (a fraction of the memory per token, about 1/3 more time)",
+    )
     .option('--out <dir>', 'run folder: checkpoint/, metrics.jsonl (default runs/md4)')
     .option('--eval-every <n>', 'validation ELBO every n steps (0: only at the end)', integer('--eval-every'))
     .option('--eval-batches <n>', 'validation batches per evaluation', integer('--eval-batches'))

@@ -107,6 +107,7 @@ export function freshTrainer(
     emaDecay: config.ema,
     seed: config.seed,
     precision,
+    checkpointActivations: config.checkpointActivations,
   });
   return {
     trainer,

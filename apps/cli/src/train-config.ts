@@ -36,6 +36,8 @@ export const trainConfigSchema = z
     seed: z.number().int().default(0),
     backend: z.string().default('auto'),
     precision: z.enum(MATMUL_PRECISIONS).default('auto'),
+    /** Recompute each block's forward pass in the backward pass instead of keeping it (less memory, ~1/3 more time). */
+    checkpointActivations: z.boolean().default(false),
     out: z.string().default('runs/md4'),
     evalEvery: z.number().int().nonnegative().default(0),
     evalBatches: z.number().int().positive().default(8),
@@ -66,6 +68,7 @@ export const RESUME_ADJUSTABLE_KEYS: readonly TrainConfigKey[] = [
   'steps',
   'backend',
   'precision',
+  'checkpointActivations',
   'out',
   'evalEvery',
   'evalBatches',

@@ -1,7 +1,7 @@
 import { ADA_LAYER_NORM_GRAD_KERNEL, ADA_LAYER_NORM_KERNEL, type AdaLayerNormAttrs } from '@md4/core';
 import { type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
-import { heapOffset, type NativeKernelArgs } from './wasm-heap-backend';
+import { float32Of, type NativeKernelArgs, newFloat32 } from './tensor-storage';
 
 /** [batch, rows, d] after checking x [rows, d] and the per-sequence [batch, d] tensors, all float32. */
 function normShape(kernel: string, x: TensorInfo, perSequence: TensorInfo[]): [number, number, number] {
@@ -31,27 +31,15 @@ export function adaLayerNormKernels(addon: NativeAddon, backendName: string): Ke
         const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
         const { x, shift, scale } = inputs as Record<'x' | 'shift' | 'scale', TensorInfo>;
         const [batch, rows, d] = normShape(ADA_LAYER_NORM_KERNEL, x, [shift, scale]);
-        const y = backend.makeOutput([rows, d], 'float32');
-        const mean = backend.makeOutput([rows], 'float32');
-        const r = backend.makeOutput([rows], 'float32');
-        const off = (t: TensorInfo) => heapOffset(backend, t);
+        const y = newFloat32(backend, [rows, d]);
+        const mean = newFloat32(backend, [rows]);
+        const r = newFloat32(backend, [rows]);
+        const f = (t: TensorInfo) => float32Of(backend, t);
         if (rows > 0) {
           const { eps } = attrs as unknown as AdaLayerNormAttrs;
-          addon.adaLayerNorm(
-            backend.wasm.HEAPU8.buffer,
-            off(x),
-            off(shift),
-            off(scale),
-            off(y),
-            off(mean),
-            off(r),
-            batch,
-            rows,
-            d,
-            eps,
-          );
+          addon.adaLayerNorm(f(x), f(shift), f(scale), y.values, mean.values, r.values, batch, rows, d, eps);
         }
-        return [y, mean, r];
+        return [y.info, mean.info, r.info];
       },
     },
     {
@@ -72,25 +60,24 @@ export function adaLayerNormKernels(addon: NativeAddon, backendName: string): Ke
             );
           }
         }
-        const dx = backend.makeOutput([rows, d], 'float32');
-        const dShift = backend.makeOutput([batch, d], 'float32');
-        const dScale = backend.makeOutput([batch, d], 'float32');
-        const off = (t: TensorInfo) => heapOffset(backend, t);
+        const dx = newFloat32(backend, [rows, d]);
+        const dShift = newFloat32(backend, [batch, d]);
+        const dScale = newFloat32(backend, [batch, d]);
+        const f = (t: TensorInfo) => float32Of(backend, t);
         addon.adaLayerNormGrad(
-          backend.wasm.HEAPU8.buffer,
-          off(dy),
-          off(x),
-          off(scale),
-          off(mean),
-          off(r),
-          off(dx),
-          off(dShift),
-          off(dScale),
+          f(dy),
+          f(x),
+          f(scale),
+          f(mean),
+          f(r),
+          dx.values,
+          dShift.values,
+          dScale.values,
           batch,
           rows,
           d,
         );
-        return [dx, dShift, dScale];
+        return [dx.info, dShift.info, dScale.info];
       },
     },
   ];

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { NativeValues } from './tensor-storage';
 
 /** What the addon reports about itself and the BLAS it loaded. */
 export interface AddonInfo {
@@ -20,12 +21,11 @@ export interface AddonInfo {
   poolSplit: boolean;
   /** The precision of matrix products: float32 through the BLAS, or bfloat16 inputs through oneDNN. */
   precision: 'fp32' | 'bf16';
-  /** oneDNN, once `precision(true, ...)` loaded it; `kernel` is the implementation of the last new product shape. */
   /** oneDNN: `bf16` whether it has a bfloat16 matrix product for this CPU; `kernel` its last one. */
   dnnl: { loaded: boolean; library: string; version: string; kernel: string; bf16: boolean };
 }
 
-/** The N-API addon built from native/md4_native.cc. */
+/** The N-API addon built from native/src/addon.cc: kernels on typed arrays, computed in place. */
 export interface NativeAddon {
   /**
    * Opens the first BLAS of `libraries` that loads and sizes the thread pool; `poolSplit` -1
@@ -48,147 +48,115 @@ export interface NativeAddon {
    */
   precision(bf16: boolean, dnnlLibraries: string[]): void;
   /**
-   * Row-major C[i] = act(op(A[i]) op(B[i]) + bias) for i < batch, on `heap`, in place. Offsets in
-   * bytes, batch strides in float32 elements (0 broadcasts), biasOffset -1 for none. `precision`:
-   * -1 (or absent) as `precision()` last set, 0 float32, 1 bf16 (float32 where oneDNN is not loaded).
+   * Row-major C[i] = act(op(A[i]) op(B[i]) + bias) for i < batch, written into `c`. Batch strides
+   * in elements (0 broadcasts), `bias` null for none. `precision`: -1 (or absent) as
+   * `precision()` last set, 0 float32, 1 bf16 (float32 where oneDNN is not loaded).
    */
   gemm(
-    heap: ArrayBufferLike,
     transposeA: boolean,
     transposeB: boolean,
     batch: number,
     m: number,
     n: number,
     k: number,
-    aOffset: number,
+    a: Float32Array,
     aBatchStride: number,
-    bOffset: number,
+    b: Float32Array,
     bBatchStride: number,
-    cOffset: number,
-    biasOffset: number,
+    c: Float32Array,
+    bias: Float32Array | null,
     activation: number,
     activationAlpha: number,
     precision?: -1 | 0 | 1,
   ): void;
   /**
-   * dst[i0..ir] (contiguous, row-major over the shape) = src[sum_d i_d * strides[d]] on `heap`;
-   * `layout` is [...shape, ...strides], strides in elements (any sign). Offsets in bytes.
+   * dst[i0..ir] (contiguous, row-major over the shape) = src[srcStart + sum_d i_d * strides[d]];
+   * `layout` is [...shape, ...strides], strides in elements (any sign). src and dst have one
+   * element size (1, 2, 4 or 8 bytes).
    */
-  copy(
-    heap: ArrayBufferLike,
-    srcOffset: number,
-    dstOffset: number,
-    elementBytes: number,
-    layout: Float64Array,
-  ): void;
-  /** Concatenation: per row o < outer, `parts` = [srcOffset, inner, ...] blocks side by side at dstOffset. */
-  concat(
-    heap: ArrayBufferLike,
-    dstOffset: number,
-    elementBytes: number,
-    outer: number,
-    parts: Float64Array,
-  ): void;
+  copy(src: NativeValues, srcStart: number, dst: NativeValues, layout: Float64Array): void;
+  /** Concatenation: per row o < outer, the [outer, inners[i]] blocks of `parts[i]` side by side in dst. */
+  concat(dst: NativeValues, outer: number, parts: NativeValues[], inners: Float64Array): void;
   /** out[i] = op(x[i]) for n float32 values (op codes: src/elementwise-kernels.ts). */
-  unary(heap: ArrayBufferLike, op: number, xOffset: number, outOffset: number, n: number): void;
+  unary(op: number, x: Float32Array, out: Float32Array, n: number): void;
   /** out = op(a, b) over `layout` = [...shape, ...aStrides, ...bStrides] (0 broadcasts). */
-  binary(
-    heap: ArrayBufferLike,
-    op: number,
-    aOffset: number,
-    bOffset: number,
-    outOffset: number,
-    layout: Float64Array,
-  ): void;
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, layout: Float64Array): void;
   /** Softmax of each row of a [rows, n] float32 matrix. */
-  softmax(heap: ArrayBufferLike, xOffset: number, outOffset: number, rows: number, n: number): void;
+  softmax(x: Float32Array, out: Float32Array, rows: number, n: number): void;
   /**
    * One AdamW update of n float32 values (see @md4/core's ADAMW_UPDATE_KERNEL): outP, outM, outV
    * from param, grad, m, v; `constants` = [beta1, beta2, eps, lr, weightDecay, biasCorrection1,
-   * biasCorrection2, gradScale]. Offsets in bytes.
+   * biasCorrection2, gradScale].
    */
   adamw(
-    heap: ArrayBufferLike,
-    paramOffset: number,
-    gradOffset: number,
-    mOffset: number,
-    vOffset: number,
-    outParamOffset: number,
-    outMOffset: number,
-    outVOffset: number,
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    outParam: Float32Array,
+    outM: Float32Array,
+    outV: Float32Array,
     n: number,
     constants: Float64Array,
   ): void;
   /** out = shadow * decay + param * (1 - decay) over n float32 values (EMA_UPDATE_KERNEL). */
-  ema(
-    heap: ArrayBufferLike,
-    shadowOffset: number,
-    paramOffset: number,
-    outOffset: number,
-    n: number,
-    decay: number,
-  ): void;
+  ema(shadow: Float32Array, param: Float32Array, out: Float32Array, n: number, decay: number): void;
   /**
    * Rotary embedding (ROPE_KERNEL of @md4/core) of x [outer, length, 2 half] by cos, sin
    * [length, half]; `inverse` rotates by minus the angle.
    */
   rope(
-    heap: ArrayBufferLike,
-    xOffset: number,
-    cosOffset: number,
-    sinOffset: number,
-    outOffset: number,
+    x: Float32Array,
+    cos: Float32Array,
+    sin: Float32Array,
+    out: Float32Array,
     outer: number,
     length: number,
     half: number,
     inverse: boolean,
   ): void;
   /** out = sigmoid(gate) * up over n float32 values (SIGMOID_GATE_KERNEL of @md4/core). */
-  gate(heap: ArrayBufferLike, gateOffset: number, upOffset: number, outOffset: number, n: number): void;
+  gate(gate: Float32Array, up: Float32Array, out: Float32Array, n: number): void;
   /** dGate, dUp of the gated activation from dy (SIGMOID_GATE_GRAD_KERNEL). */
   gateGrad(
-    heap: ArrayBufferLike,
-    dyOffset: number,
-    gateOffset: number,
-    upOffset: number,
-    dGateOffset: number,
-    dUpOffset: number,
+    dy: Float32Array,
+    gate: Float32Array,
+    up: Float32Array,
+    dGate: Float32Array,
+    dUp: Float32Array,
     n: number,
   ): void;
   /**
    * Fused attention (ATTENTION_KERNEL of @md4/core) of qkv [B*L, 3d] into out [B*L, d] and
-   * lse [B, H, L]; `sizes` = [B, L, H, hd, scale]; cosOffset < 0: no rotary tables.
+   * lse [B, H, L]; `sizes` = [B, L, H, hd, scale]; null tables: no rotary embedding.
    */
   attention(
-    heap: ArrayBufferLike,
-    qkvOffset: number,
-    cosOffset: number,
-    sinOffset: number,
-    outOffset: number,
-    lseOffset: number,
+    qkv: Float32Array,
+    cos: Float32Array | null,
+    sin: Float32Array | null,
+    out: Float32Array,
+    lse: Float32Array,
     sizes: Float64Array,
   ): void;
   /** Its gradient dqkv [B*L, 3d] from dy [B*L, d] (ATTENTION_GRAD_KERNEL). */
   attentionGrad(
-    heap: ArrayBufferLike,
-    dyOffset: number,
-    qkvOffset: number,
-    cosOffset: number,
-    sinOffset: number,
-    outOffset: number,
-    lseOffset: number,
-    dqkvOffset: number,
+    dy: Float32Array,
+    qkv: Float32Array,
+    cos: Float32Array | null,
+    sin: Float32Array | null,
+    out: Float32Array,
+    lse: Float32Array,
+    dqkv: Float32Array,
     sizes: Float64Array,
   ): void;
   /** adaLN (ADA_LAYER_NORM_KERNEL of @md4/core) of x [rows, d] into y, mean and r [rows]. */
   adaLayerNorm(
-    heap: ArrayBufferLike,
-    xOffset: number,
-    shiftOffset: number,
-    scaleOffset: number,
-    yOffset: number,
-    meanOffset: number,
-    rOffset: number,
+    x: Float32Array,
+    shift: Float32Array,
+    scale: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    r: Float32Array,
     batch: number,
     rows: number,
     d: number,
@@ -196,29 +164,20 @@ export interface NativeAddon {
   ): void;
   /** Its gradients dx [rows, d], dShift and dScale [batch, d] (ADA_LAYER_NORM_GRAD_KERNEL). */
   adaLayerNormGrad(
-    heap: ArrayBufferLike,
-    dyOffset: number,
-    xOffset: number,
-    scaleOffset: number,
-    meanOffset: number,
-    rOffset: number,
-    dxOffset: number,
-    dShiftOffset: number,
-    dScaleOffset: number,
+    dy: Float32Array,
+    x: Float32Array,
+    scale: Float32Array,
+    mean: Float32Array,
+    r: Float32Array,
+    dx: Float32Array,
+    dShift: Float32Array,
+    dScale: Float32Array,
     batch: number,
     rows: number,
     d: number,
   ): void;
   /** out[o, i] = reduce_k x[o, k, i] over a [outer, r, inner] float32 array. */
-  reduce(
-    heap: ArrayBufferLike,
-    op: number,
-    xOffset: number,
-    outOffset: number,
-    outer: number,
-    r: number,
-    inner: number,
-  ): void;
+  reduce(op: number, x: Float32Array, out: Float32Array, outer: number, r: number, inner: number): void;
 }
 
 /** Where `pnpm install` (scripts/build-addon.mjs, node-gyp) puts the addon. */

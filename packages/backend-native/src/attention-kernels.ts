@@ -1,7 +1,7 @@
 import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, type AttentionAttrs } from '@md4/core';
 import { type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
-import { heapOffset, type NativeKernelArgs, type WasmHeapBackend } from './wasm-heap-backend';
+import { float32Of, type NativeKernelArgs, type NativeStorageBackend, newFloat32 } from './tensor-storage';
 
 /** [B, L, H, hd, scale] after checking qkv [B*L, 3d] and the rotary tables against the attributes. */
 function attentionSizes(
@@ -33,8 +33,15 @@ function attentionSizes(
   return new Float64Array([batch, seqLen, heads, headDim, scale]);
 }
 
-const tableOffsets = (backend: WasmHeapBackend, attrs: AttentionAttrs, cos: TensorInfo, sin: TensorInfo) =>
-  attrs.rotary ? [heapOffset(backend, cos), heapOffset(backend, sin)] : [-1, -1];
+/** The rotary tables' values, or nulls without rotary embedding. */
+function rotaryTables(
+  backend: NativeStorageBackend,
+  attrs: AttentionAttrs,
+  cos: TensorInfo,
+  sin: TensorInfo,
+): [Float32Array | null, Float32Array | null] {
+  return attrs.rotary ? [float32Of(backend, cos), float32Of(backend, sin)] : [null, null];
+}
 
 /** @md4/core's fused attention kernels (forward, and its gradient), one native call each. */
 export function attentionKernels(addon: NativeAddon, backendName: string): KernelConfig[] {
@@ -47,22 +54,13 @@ export function attentionKernels(addon: NativeAddon, backendName: string): Kerne
         const attrs = raw as unknown as AttentionAttrs;
         const { qkv, cos, sin } = inputs as Record<'qkv' | 'cos' | 'sin', TensorInfo>;
         const sizes = attentionSizes(ATTENTION_KERNEL, attrs, qkv, cos, sin);
-        const out = backend.makeOutput([qkv.shape[0]!, attrs.heads * attrs.headDim], 'float32');
-        const lse = backend.makeOutput([attrs.batch, attrs.heads, attrs.seqLen], 'float32');
+        const out = newFloat32(backend, [qkv.shape[0]!, attrs.heads * attrs.headDim]);
+        const lse = newFloat32(backend, [attrs.batch, attrs.heads, attrs.seqLen]);
         if (attrs.batch > 0) {
-          const [cosOffset, sinOffset] = tableOffsets(backend, attrs, cos, sin);
-          const off = (t: TensorInfo) => heapOffset(backend, t);
-          addon.attention(
-            backend.wasm.HEAPU8.buffer,
-            off(qkv),
-            cosOffset!,
-            sinOffset!,
-            off(out),
-            off(lse),
-            sizes,
-          );
+          const [cosValues, sinValues] = rotaryTables(backend, attrs, cos, sin);
+          addon.attention(float32Of(backend, qkv), cosValues, sinValues, out.values, lse.values, sizes);
         }
-        return [out, lse];
+        return [out.info, lse.info];
       },
     },
     {
@@ -89,23 +87,13 @@ export function attentionKernels(addon: NativeAddon, backendName: string): Kerne
             );
           }
         }
-        const dqkv = backend.makeOutput(qkv.shape, 'float32');
+        const dqkv = newFloat32(backend, qkv.shape);
         if (attrs.batch > 0) {
-          const [cosOffset, sinOffset] = tableOffsets(backend, attrs, cos, sin);
-          const off = (t: TensorInfo) => heapOffset(backend, t);
-          addon.attentionGrad(
-            backend.wasm.HEAPU8.buffer,
-            off(dy),
-            off(qkv),
-            cosOffset!,
-            sinOffset!,
-            off(out),
-            off(lse),
-            off(dqkv),
-            sizes,
-          );
+          const [cosValues, sinValues] = rotaryTables(backend, attrs, cos, sin);
+          const f = (t: TensorInfo) => float32Of(backend, t);
+          addon.attentionGrad(f(dy), f(qkv), cosValues, sinValues, f(out), f(lse), dqkv.values, sizes);
         }
-        return dqkv;
+        return dqkv.info;
       },
     },
   ];

@@ -17,11 +17,11 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
-import { heapOffset, type NativeKernelArgs, type WasmHeapBackend } from './wasm-heap-backend';
+import { type NativeKernelArgs, type NativeStorageBackend, newTensor, valuesOf } from './tensor-storage';
 
-/** Bytes per element on the wasm heap, or 0 for dtypes these kernels leave to wasm. */
-function elementBytes(dtype: string): number {
-  return dtype === 'float32' || dtype === 'int32' ? 4 : dtype === 'bool' ? 1 : 0;
+/** Whether these kernels copy tensors of `dtype` (the others go to the cpu backend's kernels). */
+function copied(dtype: string): boolean {
+  return dtype === 'float32' || dtype === 'int32' || dtype === 'bool';
 }
 
 /**
@@ -30,25 +30,22 @@ function elementBytes(dtype: string): number {
  */
 function stridedCopy(
   addon: NativeAddon,
-  backend: WasmHeapBackend,
+  backend: NativeStorageBackend,
   x: TensorInfo,
   shape: number[],
   offset: number,
   strides: number[],
 ): TensorInfo {
-  const bytes = elementBytes(x.dtype);
-  const out = backend.makeOutput(shape, x.dtype);
-  if (util.sizeFromShape(shape) === 0) return out;
-  const src = heapOffset(backend, x) + offset * bytes;
-  const dst = heapOffset(backend, out);
-  addon.copy(backend.wasm.HEAPU8.buffer, src, dst, bytes, Float64Array.from([...shape, ...strides]));
-  return out;
+  const out = newTensor(backend, shape, x.dtype);
+  if (util.sizeFromShape(shape) === 0) return out.info;
+  addon.copy(valuesOf(backend, x), offset, out.values, Float64Array.from([...shape, ...strides]));
+  return out.info;
 }
 
 /** x[begin : begin + size] (all axes). */
 function nativeSlice(
   addon: NativeAddon,
-  backend: WasmHeapBackend,
+  backend: NativeStorageBackend,
   x: TensorInfo,
   begin: number[],
   size: number[],
@@ -63,7 +60,7 @@ function transposeKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
     const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.x!;
     const perm = attrs.perm as number[];
-    if (elementBytes(x.dtype) === 0) return fallback(args);
+    if (!copied(x.dtype)) return fallback(args);
     const strides = x.shape.length === 0 ? [] : [...util.computeStrides(x.shape), 1];
     return stridedCopy(
       addon,
@@ -80,7 +77,7 @@ function sliceKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.x!;
-    if (elementBytes(x.dtype) === 0) return fallback(args);
+    if (!copied(x.dtype)) return fallback(args);
     const [begin, size] = slice_util.parseSliceParams(
       x as unknown as Parameters<typeof slice_util.parseSliceParams>[0],
       attrs.begin as number | number[],
@@ -99,7 +96,7 @@ function unpackKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.value!;
-    if (elementBytes(x.dtype) === 0) return fallback(args);
+    if (!copied(x.dtype)) return fallback(args);
     const rank = x.shape.length;
     const axis = (attrs.axis as number) < 0 ? (attrs.axis as number) + rank : (attrs.axis as number);
     const outShape = x.shape.filter((_, d) => d !== axis);
@@ -120,7 +117,7 @@ function splitVKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.x!;
-    if (elementBytes(x.dtype) === 0) return fallback(args);
+    if (!copied(x.dtype)) return fallback(args);
     const axis = util.parseAxisParam(attrs.axis as number, x.shape)[0]!;
     const sizes = backend_util.prepareSplitSize(
       x as unknown as Parameters<typeof backend_util.prepareSplitSize>[0],
@@ -142,7 +139,7 @@ function stridedSliceKernel(addon: NativeAddon, fallback: KernelFunc): KernelFun
   return (args) => {
     const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.x!;
-    if (elementBytes(x.dtype) === 0) return fallback(args);
+    if (!copied(x.dtype)) return fallback(args);
     const info = slice_util.sliceInfo(
       x.shape,
       attrs.begin as number[],
@@ -174,7 +171,7 @@ function tileKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
     const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.x!;
     const reps = attrs.reps as number[];
-    if (elementBytes(x.dtype) === 0 || reps.length !== x.shape.length) return fallback(args);
+    if (!copied(x.dtype) || reps.length !== x.shape.length) return fallback(args);
     const strides = x.shape.length === 0 ? [] : [...util.computeStrides(x.shape), 1];
     const shape = x.shape.flatMap((d, i) => [reps[i]!, d]);
     const out = stridedCopy(
@@ -195,24 +192,24 @@ function tileKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
  */
 function nativeConcat(
   addon: NativeAddon,
-  backend: WasmHeapBackend,
+  backend: NativeStorageBackend,
   inputs: TensorInfo[],
   axis: number,
   outShape: number[],
 ): TensorInfo {
   const dtype = inputs[0]!.dtype;
-  const out = backend.makeOutput(outShape, dtype);
+  const out = newTensor(backend, outShape, dtype);
   const nonEmpty = inputs.filter((t) => util.sizeFromShape(t.shape) > 0);
-  if (util.sizeFromShape(outShape) === 0 || nonEmpty.length === 0) return out;
+  if (util.sizeFromShape(outShape) === 0 || nonEmpty.length === 0) return out.info;
   const outer = util.sizeFromShape(outShape.slice(0, axis));
-  const parts = new Float64Array(2 * nonEmpty.length);
-  nonEmpty.forEach((t, i) => {
-    parts[2 * i] = heapOffset(backend, t);
-    parts[2 * i + 1] = util.sizeFromShape(t.shape) / outer;
-  });
-  const bytes = elementBytes(dtype);
-  addon.concat(backend.wasm.HEAPU8.buffer, heapOffset(backend, out), bytes, outer, parts);
-  return out;
+  const inners = Float64Array.from(nonEmpty, (t) => util.sizeFromShape(t.shape) / outer);
+  addon.concat(
+    out.values,
+    outer,
+    nonEmpty.map((t) => valuesOf(backend, t)),
+    inners,
+  );
+  return out.info;
 }
 
 function concatKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
@@ -220,7 +217,7 @@ function concatKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
     const { backend, attrs } = args as unknown as NativeKernelArgs;
     const inputs = (args as unknown as { inputs: TensorInfo[] }).inputs;
     const dtype = inputs[0]?.dtype ?? 'string';
-    if (elementBytes(dtype) === 0 || inputs.some((t) => t.dtype !== dtype)) return fallback(args);
+    if (!copied(dtype) || inputs.some((t) => t.dtype !== dtype)) return fallback(args);
     const axis = util.parseAxisParam(attrs.axis as number, inputs[0]!.shape)[0]!;
     const shapes = inputs.map((t) => t.shape);
     backend_util.assertParamsConsistent(shapes, axis);
@@ -233,7 +230,7 @@ function packKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
     const { backend, attrs } = args as unknown as NativeKernelArgs;
     const inputs = (args as unknown as { inputs: TensorInfo[] }).inputs;
     const first = inputs[0];
-    if (first == null || elementBytes(first.dtype) === 0) return fallback(args);
+    if (first == null || !copied(first.dtype)) return fallback(args);
     const rank = first.shape.length;
     const axis = (attrs.axis as number) < 0 ? (attrs.axis as number) + rank + 1 : (attrs.axis as number);
     for (const t of inputs) {
@@ -259,8 +256,8 @@ function shareKernel(fallback: KernelFunc): KernelFunc {
   };
 }
 
-/** Native data-movement kernels (multi-threaded strided copies, shared data), as overrides of wasm's. */
-export function copyKernelOverrides(addon: NativeAddon): Record<string, (wasm: KernelConfig) => KernelFunc> {
+/** Native data-movement kernels (multi-threaded strided copies, shared data), as overrides of the cpu backend's. */
+export function copyKernelOverrides(addon: NativeAddon): Record<string, (base: KernelConfig) => KernelFunc> {
   return {
     [Transpose]: (w) => transposeKernel(addon, w.kernelFunc),
     [Slice]: (w) => sliceKernel(addon, w.kernelFunc),

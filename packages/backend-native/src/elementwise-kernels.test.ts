@@ -129,6 +129,7 @@ describe.runIf(nativeAvailable)('native elementwise, softmax and reduction kerne
   ];
   const shapePairs: Array<[number[], number[]]> = [
     [[5], [5]],
+    [[], []], // rank 0: an empty layout (once silently left the output at zero)
     [[], [7]],
     [[3, 4], []],
     [[2, 3, 4], [4]],
@@ -308,7 +309,7 @@ describe.runIf(nativeAvailable)('native elementwise, softmax and reduction kerne
     ]);
   });
 
-  it('leaves int32 inputs and unsupported axes to the wasm kernels, with the same results as cpu', async () => {
+  it('leaves int32 inputs and unsupported axes to the cpu backend kernels, with the same results as cpu', async () => {
     const run = () =>
       tf.tidy(() => {
         const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32');

@@ -27,7 +27,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
-import { heapOffset, type NativeKernelArgs } from './wasm-heap-backend';
+import { float32Of, type NativeKernelArgs, newFloat32 } from './tensor-storage';
 
 // Op codes of native/src/elementwise.h (namespace ew); keep the orders identical.
 const unaryCodes: Record<string, number> = {
@@ -58,11 +58,10 @@ function unaryKernel(addon: NativeAddon, code: number, fallback: KernelFunc): Ke
     const { inputs, backend } = args as unknown as NativeKernelArgs;
     const x = inputs.x!;
     if (x.dtype !== 'float32') return fallback(args);
-    const out = backend.makeOutput(x.shape, 'float32');
+    const out = newFloat32(backend, x.shape);
     const n = util.sizeFromShape(x.shape);
-    if (n > 0)
-      addon.unary(backend.wasm.HEAPU8.buffer, code, heapOffset(backend, x), heapOffset(backend, out), n);
-    return out;
+    if (n > 0) addon.unary(code, float32Of(backend, x), out.values, n);
+    return out.info;
   };
 }
 
@@ -84,22 +83,15 @@ function binaryKernel(addon: NativeAddon, code: number, fallback: KernelFunc): K
     const { a, b } = inputs;
     if (a!.dtype !== 'float32' || b!.dtype !== 'float32') return fallback(args);
     const outShape = backend_util.assertAndGetBroadcastShape(a!.shape, b!.shape);
-    const out = backend.makeOutput(outShape, 'float32');
-    if (util.sizeFromShape(outShape) === 0) return out;
+    const out = newFloat32(backend, outShape);
+    if (util.sizeFromShape(outShape) === 0) return out.info;
     const layout = Float64Array.from([
       ...outShape,
       ...broadcastStrides(a!.shape, outShape),
       ...broadcastStrides(b!.shape, outShape),
     ]);
-    addon.binary(
-      backend.wasm.HEAPU8.buffer,
-      code,
-      heapOffset(backend, a!),
-      heapOffset(backend, b!),
-      heapOffset(backend, out),
-      layout,
-    );
-    return out;
+    addon.binary(code, float32Of(backend, a!), float32Of(backend, b!), out.values, layout);
+    return out.info;
   };
 }
 
@@ -110,13 +102,11 @@ function softmaxKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
     const rank = x.shape.length;
     const dim = attrs.dim as number;
     if (x.dtype !== 'float32' || rank === 0 || (dim !== -1 && dim !== rank - 1)) return fallback(args);
-    const out = backend.makeOutput(x.shape, 'float32');
+    const out = newFloat32(backend, x.shape);
     const n = x.shape[rank - 1]!;
     const rows = util.sizeFromShape(x.shape) / Math.max(n, 1);
-    if (rows * n > 0) {
-      addon.softmax(backend.wasm.HEAPU8.buffer, heapOffset(backend, x), heapOffset(backend, out), rows, n);
-    }
-    return out;
+    if (rows * n > 0) addon.softmax(float32Of(backend, x), out.values, rows, n);
+    return out.info;
   };
 }
 
@@ -141,27 +131,17 @@ function reduceKernel(addon: NativeAddon, code: number, fallback: KernelFunc): K
     if (r === 0) return fallback(args);
     const [outShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
     const shape = attrs.keepDims === true ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
-    const out = backend.makeOutput(shape, 'float32');
-    if (outer * inner > 0) {
-      addon.reduce(
-        backend.wasm.HEAPU8.buffer,
-        code,
-        heapOffset(backend, x),
-        heapOffset(backend, out),
-        outer,
-        r,
-        inner,
-      );
-    }
-    return out;
+    const out = newFloat32(backend, shape);
+    if (outer * inner > 0) addon.reduce(code, float32Of(backend, x), out.values, outer, r, inner);
+    return out.info;
   };
 }
 
-/** Native float32 elementwise, softmax and reduction kernels, as overrides of wasm's. */
+/** Native float32 elementwise, softmax and reduction kernels, as overrides of the cpu backend's. */
 export function elementwiseKernelOverrides(
   addon: NativeAddon,
-): Record<string, (wasm: KernelConfig) => KernelFunc> {
-  const overrides: Record<string, (wasm: KernelConfig) => KernelFunc> = {
+): Record<string, (base: KernelConfig) => KernelFunc> {
+  const overrides: Record<string, (base: KernelConfig) => KernelFunc> = {
     [Softmax]: (w) => softmaxKernel(addon, w.kernelFunc),
   };
   for (const [name, code] of Object.entries(unaryCodes))

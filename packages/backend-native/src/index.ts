@@ -19,4 +19,4 @@ export {
   setMatMulPrecision,
 } from './register-native-backend';
 export { ropeKernel } from './rope-kernel';
-export type { WasmHeapBackend } from './wasm-heap-backend';
+export type { NativeStorageBackend, NativeValues } from './tensor-storage';

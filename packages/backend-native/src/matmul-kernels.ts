@@ -8,7 +8,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
 import { requestedPrecisionCode } from './matmul-precision';
-import { heapOffset as offsetOf, type WasmHeapBackend } from './wasm-heap-backend';
+import { float32Of, type NativeStorageBackend, newFloat32 } from './tensor-storage';
 
 /** Activation codes of the addon's gemm, by tfjs fused activation name. */
 const activationCodes: Record<string, number> = {
@@ -60,10 +60,14 @@ function broadcastIndex(o: number, outShape: number[], shape: number[]): number 
 }
 
 /**
- * op(A) op(B) (+ bias, activation) with the addon, on the backend's heap. Returns null where the
- * operands are outside what the addon handles (the caller then runs the wasm kernel).
+ * op(A) op(B) (+ bias, activation) with the addon. Returns null where the operands are outside
+ * what the addon handles (the caller then runs the cpu backend's kernel).
  */
-function nativeMatMul(addon: NativeAddon, backend: WasmHeapBackend, o: MatMulOperands): TensorInfo | null {
+function nativeMatMul(
+  addon: NativeAddon,
+  backend: NativeStorageBackend,
+  o: MatMulOperands,
+): TensorInfo | null {
   const { a, b, transposeA, transposeB } = o;
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return null;
   const ra = a.shape.length;
@@ -81,8 +85,7 @@ function nativeMatMul(addon: NativeAddon, backend: WasmHeapBackend, o: MatMulOpe
   const batchShapeA = a.shape.slice(0, -2);
   const batchShapeB = b.shape.slice(0, -2);
   const outBatchShape = broadcastShape(batchShapeA, batchShapeB);
-  if (outBatchShape == null) return null; // let the wasm kernel report the shape error
-  let biasOffset = -1;
+  if (outBatchShape == null) return null; // let the cpu kernel report the shape error
   if (o.bias != null) {
     if (o.bias.dtype !== 'float32' || util.sizeFromShape(o.bias.shape) !== n || o.bias.shape.at(-1) !== n) {
       return null;
@@ -93,14 +96,12 @@ function nativeMatMul(addon: NativeAddon, backend: WasmHeapBackend, o: MatMulOpe
   const batchB = util.sizeFromShape(batchShapeB);
   const batch = util.sizeFromShape(outBatchShape);
 
-  const out = backend.makeOutput([...outBatchShape, m, n], 'float32');
-  if (batch * m * n === 0) return out;
-  const aOffset = offsetOf(backend, a);
-  const bOffset = offsetOf(backend, b);
-  const cOffset = offsetOf(backend, out);
-  if (o.bias != null) biasOffset = offsetOf(backend, o.bias);
-  // Read the heap after makeOutput: an allocation may have grown (and replaced) the buffer.
-  const heap = backend.wasm.HEAPU8.buffer;
+  const out = newFloat32(backend, [...outBatchShape, m, n]);
+  if (batch * m * n === 0) return out.info;
+  const aValues = float32Of(backend, a);
+  const bValues = float32Of(backend, b);
+  const cValues = out.values;
+  const bias = o.bias == null ? null : float32Of(backend, o.bias);
   const act = o.activation ?? 0;
   const alpha = o.activationAlpha ?? 0;
   // a Trainer's or forward pass's precision (@md4/core's withMatMulPrecision), else the backend's
@@ -111,19 +112,18 @@ function nativeMatMul(addon: NativeAddon, backend: WasmHeapBackend, o: MatMulOpe
     // [batch, m, k] x [k, n] (a layer applied to a batch of sequences): one product of
     // [batch * m, k] x [k, n], far more efficient than `batch` small ones.
     addon.gemm(
-      heap,
       false,
       transposeB,
       1,
       batch * m,
       n,
       k,
-      aOffset,
+      aValues,
       0,
-      bOffset,
+      bValues,
       0,
-      cOffset,
-      biasOffset,
+      cValues,
+      bias,
       act,
       alpha,
       precision,
@@ -132,19 +132,18 @@ function nativeMatMul(addon: NativeAddon, backend: WasmHeapBackend, o: MatMulOpe
     const sa = batchA === 1 ? 0 : mk;
     const sb = batchB === 1 ? 0 : kn;
     addon.gemm(
-      heap,
       transposeA,
       transposeB,
       batch,
       m,
       n,
       k,
-      aOffset,
+      aValues,
       sa,
-      bOffset,
+      bValues,
       sb,
-      cOffset,
-      biasOffset,
+      cValues,
+      bias,
       act,
       alpha,
       precision,
@@ -155,35 +154,34 @@ function nativeMatMul(addon: NativeAddon, backend: WasmHeapBackend, o: MatMulOpe
       const ia = broadcastIndex(i, outBatchShape, batchShapeA);
       const ib = broadcastIndex(i, outBatchShape, batchShapeB);
       addon.gemm(
-        heap,
         transposeA,
         transposeB,
         1,
         m,
         n,
         k,
-        aOffset + 4 * ia * mk,
+        aValues.subarray(ia * mk, (ia + 1) * mk),
         0,
-        bOffset + 4 * ib * kn,
+        bValues.subarray(ib * kn, (ib + 1) * kn),
         0,
-        cOffset + 4 * i * m * n,
-        biasOffset,
+        cValues.subarray(i * m * n, (i + 1) * m * n),
+        bias,
         act,
         alpha,
         precision,
       );
     }
   }
-  return out;
+  return out.info;
 }
 
 interface KernelArgs {
   inputs: Record<string, TensorInfo | null | undefined>;
-  backend: WasmHeapBackend;
+  backend: NativeStorageBackend;
   attrs: Record<string, unknown>;
 }
 
-/** BatchMatMul for the native backend; `fallback` (the wasm kernel) takes what it cannot. */
+/** BatchMatMul for the native backend; `fallback` (the cpu backend's kernel) takes what it cannot. */
 export function batchMatMulKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args as unknown as KernelArgs;
@@ -216,10 +214,10 @@ export function fusedMatMulKernel(addon: NativeAddon, fallback: KernelFunc): Ker
   };
 }
 
-/** The native kernels, as overrides of the wasm kernels of the same names. */
+/** The native kernels, as overrides of the cpu backend's kernels of the same names. */
 export function matMulKernelOverrides(
   addon: NativeAddon,
-): Record<string, (wasm: KernelConfig) => KernelFunc> {
+): Record<string, (base: KernelConfig) => KernelFunc> {
   return {
     [BatchMatMul]: (w) => batchMatMulKernel(addon, w.kernelFunc),
     [_FusedMatMul]: (w) => fusedMatMulKernel(addon, w.kernelFunc),

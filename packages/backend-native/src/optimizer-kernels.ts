@@ -4,9 +4,9 @@ import {
   EMA_UPDATE_KERNEL,
   type EmaUpdateAttrs,
 } from '@md4/core';
-import { type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core';
+import { type KernelConfig, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
-import { heapOffset, type NativeKernelArgs, sameShapeFloat32 } from './wasm-heap-backend';
+import { float32Of, type NativeKernelArgs, newFloat32, sameShapeFloat32 } from './tensor-storage';
 
 /**
  * The fused optimizer kernels of @md4/core (AdamW and EMA updates), computed by the addon in one
@@ -26,10 +26,10 @@ export function optimizerKernels(addon: NativeAddon, backendName: string): Kerne
           inputs.v!,
         ]);
         const a = attrs as unknown as AdamWUpdateAttrs;
-        const outs = [0, 1, 2].map(() => backend.makeOutput(shape, 'float32'));
+        const outs = [0, 1, 2].map(() => newFloat32(backend, shape));
         const n = util.sizeFromShape(shape);
         if (n > 0) {
-          const off = (t: TensorInfo) => heapOffset(backend, t);
+          const f = (name: string) => float32Of(backend, inputs[name]!);
           const constants = Float64Array.of(
             a.beta1,
             a.beta2,
@@ -40,21 +40,10 @@ export function optimizerKernels(addon: NativeAddon, backendName: string): Kerne
             a.biasCorrection2,
             a.gradScale,
           );
-          // the heap buffer after the outputs were made (making them may grow it)
-          addon.adamw(
-            backend.wasm.HEAPU8.buffer,
-            off(inputs.param!),
-            off(inputs.grad!),
-            off(inputs.m!),
-            off(inputs.v!),
-            off(outs[0]!),
-            off(outs[1]!),
-            off(outs[2]!),
-            n,
-            constants,
-          );
+          const [p, m, v] = outs.map((o) => o.values);
+          addon.adamw(f('param'), f('grad'), f('m'), f('v'), p!, m!, v!, n, constants);
         }
-        return outs;
+        return outs.map((o) => o.info);
       },
     },
     {
@@ -63,19 +52,13 @@ export function optimizerKernels(addon: NativeAddon, backendName: string): Kerne
       kernelFunc: (args) => {
         const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
         const shape = sameShapeFloat32(EMA_UPDATE_KERNEL, [inputs.shadow!, inputs.param!]);
-        const out = backend.makeOutput(shape, 'float32');
+        const out = newFloat32(backend, shape);
         const n = util.sizeFromShape(shape);
         if (n > 0) {
-          addon.ema(
-            backend.wasm.HEAPU8.buffer,
-            heapOffset(backend, inputs.shadow!),
-            heapOffset(backend, inputs.param!),
-            heapOffset(backend, out),
-            n,
-            (attrs as unknown as EmaUpdateAttrs).decay,
-          );
+          const f = (name: string) => float32Of(backend, inputs[name]!);
+          addon.ema(f('shadow'), f('param'), out.values, n, (attrs as unknown as EmaUpdateAttrs).decay);
         }
-        return out;
+        return out.info;
       },
     },
   ];

@@ -10,6 +10,7 @@ import { elementwiseKernelOverrides } from './elementwise-kernels';
 import { gateKernels } from './gate-kernels';
 import { matMulKernelOverrides } from './matmul-kernels';
 import { applyMatMulPrecision, type MatMulPrecisionResult, resolvePrecisionFor } from './matmul-precision';
+import { createNativeBackend } from './native-backend';
 import { optimizerKernels } from './optimizer-kernels';
 import { ropeKernel } from './rope-kernel';
 
@@ -100,11 +101,12 @@ function startAddon(
 }
 
 /**
- * Registers the tfjs backend 'native': tfjs-backend-wasm's kernels on a wasm heap of its own, with
- * the expensive ones computed in place on that heap by an N-API addon on all cores: matrix
- * products (BatchMatMul, _FusedMatMul: plain, transposed, batched, with bias and activation) by
- * a native BLAS, copies (Transpose, Slice, Concat, ...), float32 elementwise ops, softmax and
- * reductions by the addon's own vectorised code. Call it once at start-up, then select it, e.g.
+ * Registers the tfjs backend 'native': tfjs-backend-cpu's storage (each tensor's values in a typed
+ * array of its own, outside the V8 heap and not bounded by wasm32's 4 GB) and kernels, with the
+ * expensive ones computed in place by an N-API addon on all cores: matrix products
+ * (BatchMatMul, _FusedMatMul: plain, transposed, batched, with bias and activation) by a native
+ * BLAS, copies (Transpose, Slice, Concat, ...), float32 elementwise ops, softmax, reductions and
+ * @md4/core's fused kernels by the addon's own vectorised code. Call it once at start-up, then select it, e.g.
  * `await selectBackend(['native', 'wasm', 'cpu'])` from @md4/core or `await tf.setBackend('native')`.
  *
  * Where the addon or a BLAS is missing nothing is registered, the result says why (`ok: false`,
@@ -132,31 +134,17 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
   if ('error' in started) return fail(started.error);
   const { addon } = started;
 
-  if (tf.findBackendFactory('wasm') == null) {
-    try {
-      await import('@tensorflow/tfjs-backend-wasm');
-    } catch (error) {
-      return fail(`@tensorflow/tfjs-backend-wasm cannot be loaded (${(error as Error).message})`);
-    }
+  let cpu: typeof import('@tensorflow/tfjs-backend-cpu');
+  try {
+    // registers the 'cpu' backend and its kernels (the ones the addon does not replace)
+    cpu = await import('@tensorflow/tfjs-backend-cpu');
+  } catch (error) {
+    return fail(`@tensorflow/tfjs-backend-cpu cannot be loaded (${(error as Error).message})`);
   }
-  const wasmFactory = tf.findBackendFactory('wasm');
-  if (wasmFactory == null) return fail('the wasm backend is not registered');
 
-  // Every wasm kernel, registered again for 'native'; matrix products replaced. Each backend has
-  // its own wasm module; tfjs re-runs the kernels' setup (binding them to the active backend's
-  // module) on every setBackend, so 'wasm' and 'native' can both be used in one process.
-  const overrides = {
-    ...matMulKernelOverrides(addon),
-    ...copyKernelOverrides(addon),
-    ...(process.env.MD4_NATIVE_ELEMENTWISE === '0' ? {} : elementwiseKernelOverrides(addon)),
-  };
-  for (const config of tf.getKernelsForBackend('wasm')) {
-    if (tf.getKernel(config.kernelName, NATIVE_BACKEND) != null) continue;
-    const kernelFunc = overrides[config.kernelName]?.(config) ?? config.kernelFunc;
-    tf.registerKernel({ ...config, kernelFunc, backendName: NATIVE_BACKEND });
-  }
-  // Kernels wasm does not have: fused optimizer updates, rotary embedding, the MLP's gate,
-  // attention, adaLN.
+  // Fused kernels the cpu backend does not have: optimizer updates, rotary embedding, the MLP's
+  // gate, attention, adaLN. Then every cpu kernel, registered again for 'native', the costly
+  // ones replaced by the addon's.
   const fused = [
     ...adaLayerNormKernels(addon, NATIVE_BACKEND),
     ...attentionKernels(addon, NATIVE_BACKEND),
@@ -167,8 +155,18 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
   for (const config of fused) {
     if (tf.getKernel(config.kernelName, NATIVE_BACKEND) == null) tf.registerKernel(config);
   }
+  const overrides = {
+    ...matMulKernelOverrides(addon),
+    ...copyKernelOverrides(addon),
+    ...(process.env.MD4_NATIVE_ELEMENTWISE === '0' ? {} : elementwiseKernelOverrides(addon)),
+  };
+  for (const config of tf.getKernelsForBackend('cpu')) {
+    if (tf.getKernel(config.kernelName, NATIVE_BACKEND) != null) continue;
+    const kernelFunc = overrides[config.kernelName]?.(config) ?? config.kernelFunc;
+    tf.registerKernel({ ...config, kernelFunc, backendName: NATIVE_BACKEND });
+  }
   if (tf.findBackendFactory(NATIVE_BACKEND) == null) {
-    tf.registerBackend(NATIVE_BACKEND, async () => await wasmFactory(), opts.priority ?? 3);
+    tf.registerBackend(NATIVE_BACKEND, () => createNativeBackend(cpu.MathBackendCPU), opts.priority ?? 3);
   }
   activeAddon = addon;
   const info = addon.info();

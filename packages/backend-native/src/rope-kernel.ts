@@ -1,7 +1,7 @@
 import { ROPE_KERNEL, type RopeAttrs } from '@md4/core';
 import { type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
-import { heapOffset, type NativeKernelArgs } from './wasm-heap-backend';
+import { float32Of, type NativeKernelArgs, newFloat32 } from './tensor-storage';
 
 /** @md4/core's rotary-embedding kernel, one native pass, for the backend named `backendName`. */
 export function ropeKernel(addon: NativeAddon, backendName: string): KernelConfig {
@@ -24,22 +24,22 @@ export function ropeKernel(addon: NativeAddon, backendName: string): KernelConfi
           `${ROPE_KERNEL}: expected float32 x [..., L, 2 half] with cos and sin [L, half], got x [${x.shape}], cos [${cos.shape}]`,
         );
       }
-      const out = backend.makeOutput(x.shape, 'float32');
+      const out = newFloat32(backend, x.shape);
       const outer = util.sizeFromShape(x.shape) / Math.max(1, length * hd);
       if (outer * length > 0) {
+        const f = (t: TensorInfo) => float32Of(backend, t);
         addon.rope(
-          backend.wasm.HEAPU8.buffer,
-          heapOffset(backend, x),
-          heapOffset(backend, cos),
-          heapOffset(backend, sin),
-          heapOffset(backend, out),
+          f(x),
+          f(cos),
+          f(sin),
+          out.values,
           outer,
           length,
           half,
           (attrs as unknown as RopeAttrs).inverse,
         );
       }
-      return out;
+      return out.info;
     },
   };
 }

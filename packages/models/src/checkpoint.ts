@@ -406,12 +406,16 @@ export function scheduleFromCheckpoint(ckpt: Checkpoint): Schedule {
  * AdamW moments and step, generator state, schedule (GenMD4 exponents included). Returns the new
  * trainer; `trainer.model` and `trainer.schedule` are new objects the caller must dispose (the
  * returned `disposeAll` disposes the trainer, model and schedule), and `dataCursor` is handed back
- * for the data loader. `precision`: the products' precision of the trainer's steps (see
- * `TrainerOptions.precision`).
+ * for the data loader. `precision` and `checkpointActivations`: how the trainer's steps compute
+ * (see `TrainerOptions`; neither changes what they compute).
  */
 export function restoreTrainer(
   ckpt: Checkpoint,
-  opts: { kernels?: KernelMode | undefined; precision?: MatMulPrecision | undefined } = {},
+  opts: {
+    kernels?: KernelMode | undefined;
+    precision?: MatMulPrecision | undefined;
+    checkpointActivations?: boolean | undefined;
+  } = {},
 ): { trainer: Trainer; dataCursor: unknown; disposeAll: () => void } {
   const training = ckpt.config.training;
   if (training == null) throw new CheckpointError('this checkpoint has no training state (inference only)');
@@ -428,6 +432,7 @@ export function restoreTrainer(
     rng: restoreRng(training.rng),
     ...(training.steps != null ? { steps: training.steps } : {}),
     ...(opts.precision ? { precision: opts.precision } : {}),
+    checkpointActivations: opts.checkpointActivations,
   });
   if (trainer.ema != null) trainer.ema.load(floatMap(ckpt, TENSOR_PREFIX.ema));
   const moments = new Map<string, { m: Float32Array; v: Float32Array; shape: number[] }>();

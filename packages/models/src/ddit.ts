@@ -3,6 +3,7 @@ import { type AttentionShape, attention } from './attention';
 import { type DDiTConfig, type ResolvedDDiTConfig, resolveDDiTConfig } from './ddit-config';
 import { dditLayout } from './ddit-layout';
 import {
+  type Block,
   createVariables,
   DenoisingNetwork,
   type ForwardOptions,
@@ -46,28 +47,30 @@ export class DDiT extends DenoisingNetwork<ResolvedDDiTConfig> {
   protected forwardPass(xt: tf.Tensor2D, t: tf.Tensor1D, options: ForwardOptions): tf.Tensor3D {
     const c = this.config;
     const [B, L] = this.checkInputs(xt, t, c.seqLen);
-    const { mat, vec, fast, drop } = this.forwardContext(options);
+    const { mat, vec, fast, runBlock } = this.forwardContext(options);
     const d = c.dModel;
     const eps = c.normEps;
     /** LN(x) w (1 + scale) + shift = adaLN with scale' = w (1 + scale) - 1. */
     const modulatedNorm = (x: tf.Tensor2D, w: tf.Tensor1D, shift: tf.Tensor2D, scale: tf.Tensor2D) =>
       adaLayerNorm(x, shift, tf.sub(tf.mul(tf.add(scale, 1), w), 1) as tf.Tensor2D, eps, fast);
 
-    /** One DDiT block (see the class comment) on x [B*L, d]. */
-    const block = (x: tf.Tensor2D, pre: string, cond: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D => {
-      const [shiftA, scaleA, gateA, shiftM, scaleM, gateM] = tf.split(
-        linearWithBias(cond, mat(`${pre}.ada.kernel`), vec(`${pre}.ada.bias`), fast),
-        6,
-        1,
-      ) as tf.Tensor2D[];
-      const h = modulatedNorm(x, vec(`${pre}.norm1.scale`), shiftA!, scaleA!);
-      const o = attention(linear(h, mat(`${pre}.attn.qkv.kernel`), fast), shape, fast);
-      const y = gatedResidual(x, gateA!, drop(linear(o, mat(`${pre}.attn.out.kernel`), fast)), fast);
-      const m = modulatedNorm(y, vec(`${pre}.norm2.scale`), shiftM!, scaleM!);
-      const up = geluTanh(linearWithBias(m, mat(`${pre}.mlp.up.kernel`), vec(`${pre}.mlp.up.bias`), fast));
-      const down = linearWithBias(up, mat(`${pre}.mlp.down.kernel`), vec(`${pre}.mlp.down.bias`), fast);
-      return gatedResidual(y, gateM!, drop(down), fast);
-    };
+    /** DDiT block `pre` (see the class comment) on x [B*L, d]. */
+    const block =
+      (pre: string, shape: AttentionShape): Block =>
+      (x, cond, { mat, vec, drop }) => {
+        const [shiftA, scaleA, gateA, shiftM, scaleM, gateM] = tf.split(
+          linearWithBias(cond!, mat(`${pre}.ada.kernel`), vec(`${pre}.ada.bias`), fast),
+          6,
+          1,
+        ) as tf.Tensor2D[];
+        const h = modulatedNorm(x, vec(`${pre}.norm1.scale`), shiftA!, scaleA!);
+        const o = attention(linear(h, mat(`${pre}.attn.qkv.kernel`), fast), shape, fast);
+        const y = gatedResidual(x, gateA!, drop(linear(o, mat(`${pre}.attn.out.kernel`), fast)), fast);
+        const m = modulatedNorm(y, vec(`${pre}.norm2.scale`), shiftM!, scaleM!);
+        const up = geluTanh(linearWithBias(m, mat(`${pre}.mlp.up.kernel`), vec(`${pre}.mlp.up.bias`), fast));
+        const down = linearWithBias(up, mat(`${pre}.mlp.down.kernel`), vec(`${pre}.mlp.down.bias`), fast);
+        return gatedResidual(y, gateM!, drop(down), fast);
+      };
 
     return tf.tidy(() => {
       let x = embed(tf.reshape(xt, [B * L]) as tf.Tensor1D, mat('embed.embedding'), fast);
@@ -89,7 +92,7 @@ export class DDiT extends DenoisingNetwork<ResolvedDDiTConfig> {
         // One tidy per block: its intermediates go as soon as it is done (what the backward pass
         // needs is kept by the tape), so memory holds one block's activations, not all of them.
         const input = x;
-        x = tf.tidy(() => block(input, `blocks.${i}`, cond, shape));
+        x = tf.tidy(() => runBlock(`blocks.${i}`, block(`blocks.${i}`, shape), input, cond));
       }
       const [shift, scale] = tf.split(
         linearWithBias(cond, mat('final.ada.kernel'), vec('final.ada.bias'), fast),

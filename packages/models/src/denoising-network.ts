@@ -1,5 +1,6 @@
 import { type Denoiser, type MatMulPrecision, type Rng, withMatMulPrecision } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { checkpointed } from './activation-checkpoint';
 import { wasmKernelsActive } from './kernels/wasm-kernels';
 import type { ParameterSpec } from './parameter-layout';
 
@@ -24,6 +25,12 @@ export interface ForwardOptions {
    * backend, float32 on the others. Default: the backend's own setting.
    */
   precision?: MatMulPrecision | undefined;
+  /**
+   * Keep only each block's input for the backward pass and recompute the block's forward there
+   * (`checkpointed`): far less memory per token, one more forward pass of compute. Only matters
+   * while gradients are recorded. Default false.
+   */
+  checkpointActivations?: boolean | undefined;
 }
 
 /** Initial values by parameter name (e.g. from a checkpoint). */
@@ -39,14 +46,26 @@ export interface NetworkOptions {
   kernels?: KernelMode | undefined;
 }
 
-/** What a forward pass reads of the network: its weights by name, the kernel path, and dropout. */
-export interface ForwardContext {
+/** What one block of a forward pass reads: its weights by name, and dropout. */
+export interface BlockContext {
   mat(name: string): tf.Tensor2D;
   vec(name: string): tf.Tensor1D;
-  /** True where the custom wasm kernels run (see `KernelMode`). */
-  fast: boolean;
   /** Dropout on a residual branch (the identity outside training or at rate 0). */
   drop(x: tf.Tensor2D): tf.Tensor2D;
+}
+
+/** A residual block: x [N, d] and the conditioning (or null) to the block's output [N, d]. */
+export type Block = (x: tf.Tensor2D, cond: tf.Tensor2D | null, ctx: BlockContext) => tf.Tensor2D;
+
+/** What a forward pass reads of the network: its weights by name, the kernel path, and dropout. */
+export interface ForwardContext extends BlockContext {
+  /** True where the custom wasm kernels run (see `KernelMode`). */
+  fast: boolean;
+  /**
+   * `block` on x and cond with the weights whose names start with `prefix.`; with
+   * `checkpointActivations`, its intermediates are recomputed in the backward pass instead of kept.
+   */
+  runBlock(prefix: string, block: Block, x: tf.Tensor2D, cond: tf.Tensor2D | null): tf.Tensor2D;
 }
 
 /**
@@ -109,12 +128,16 @@ export abstract class DenoisingNetwork<
     return this.forward(xt, t);
   }
 
-  /** A `Denoiser` view that applies dropout with seeds drawn from `rng` (for training losses). */
-  training(rng: Rng): Denoiser {
+  /**
+   * A `Denoiser` view for training losses: dropout with seeds drawn from `rng`, and activation
+   * checkpointing when asked (see ForwardOptions).
+   */
+  training(rng: Rng, options: { checkpointActivations?: boolean | undefined } = {}): Denoiser {
+    const { checkpointActivations } = options;
     return {
       vocabSize: this.vocabSize,
       timeConditioned: this.timeConditioned,
-      logits: (xt, t) => this.forward(xt, t, { training: true, rng }),
+      logits: (xt, t) => this.forward(xt, t, { training: true, rng, checkpointActivations }),
     };
   }
 
@@ -138,14 +161,44 @@ export abstract class DenoisingNetwork<
     const dropout = options.training ? this.config.dropout : 0;
     if (dropout > 0 && options.rng == null) throw new Error('forward: training with dropout needs an rng');
     const p = this.params as Record<string, tf.Tensor>;
+    const drawSeed = () => Math.floor(options.rng!.uniform() * 2 ** 31);
+    const dropWith = (x: tf.Tensor2D, seed: number) => tf.dropout(x, dropout, undefined, seed) as tf.Tensor2D;
+    const drop = (x: tf.Tensor2D) => (dropout > 0 ? dropWith(x, drawSeed()) : x);
+    const mat = (name: string) => p[name] as tf.Tensor2D;
+    const vec = (name: string) => p[name] as tf.Tensor1D;
+    const plain: BlockContext = { mat, vec, drop };
+    const checkpoint = options.training === true && options.checkpointActivations === true;
     return {
-      mat: (name) => p[name] as tf.Tensor2D,
-      vec: (name) => p[name] as tf.Tensor1D,
+      ...plain,
       fast: this.kernels === 'auto' && wasmKernelsActive(),
-      drop: (x) =>
-        dropout > 0
-          ? (tf.dropout(x, dropout, undefined, Math.floor(options.rng!.uniform() * 2 ** 31)) as tf.Tensor2D)
-          : x,
+      runBlock: (prefix, block, x, cond) => {
+        if (!checkpoint) return block(x, cond, plain);
+        const names = this.layout.filter((s) => s.name.startsWith(`${prefix}.`)).map((s) => s.name);
+        const seeds: number[] = []; // drawn on the first run, replayed by the recomputation
+        const run = (inputs: tf.Tensor[], replay: boolean) => {
+          const own = cond == null ? 1 : 2;
+          const weights = new Map(names.map((name, i) => [name, inputs[own + i]!]));
+          const weight = (name: string) => {
+            const w = weights.get(name);
+            if (w == null)
+              throw new Error(`network: block ${prefix} reads ${name}, which is not one of its weights`);
+            return w;
+          };
+          let next = 0;
+          const ctx: BlockContext = {
+            mat: (name) => weight(name) as tf.Tensor2D,
+            vec: (name) => weight(name) as tf.Tensor1D,
+            drop: (h) => {
+              if (dropout === 0) return h;
+              if (!replay) seeds.push(drawSeed());
+              return dropWith(h, seeds[next++]!);
+            },
+          };
+          return block(inputs[0] as tf.Tensor2D, cond == null ? null : (inputs[1] as tf.Tensor2D), ctx);
+        };
+        const inputs = [x, ...(cond == null ? [] : [cond]), ...names.map((name) => p[name]!)];
+        return checkpointed(run, inputs) as tf.Tensor2D;
+      },
     };
   }
 

@@ -119,7 +119,7 @@ export { sigmaConditioning, sigmaEmbedding } from './sigma-embedding';
 export { timeConditioning, timestepEmbedding } from './time-embedding';
 export type { LossKind, StepResult, TrainerOptions } from './train-step';
 export { createTrainer, SCHEDULE_PARAM, Trainer } from './train-step';
-export type { KernelPath } from './training-memory';
+export type { KernelPath, MemoryLimit } from './training-memory';
 export { assertTrainingMemory, MAX_TRAINING_BYTES, trainingFloats } from './training-memory';
 export type { TransformerOptions } from './transformer';
 export { createTransformer, Transformer } from './transformer';

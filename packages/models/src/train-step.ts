@@ -32,6 +32,12 @@ export interface TrainerOptions {
    * Default: the backend's own setting.
    */
   precision?: MatMulPrecision | undefined;
+  /**
+   * Recompute each block's forward pass in the backward pass instead of keeping its intermediates
+   * (ForwardOptions.checkpointActivations): the same gradients, far less memory per token, about
+   * one more forward pass of time. Default false.
+   */
+  checkpointActivations?: boolean | undefined;
 }
 
 /** What one training step reports (plain numbers). */
@@ -61,6 +67,7 @@ export class Trainer {
   readonly steps: number | null;
   readonly rng: SeededRng;
   readonly precision: MatMulPrecision | undefined;
+  readonly checkpointActivations: boolean;
   private readonly named: Map<string, tf.Variable>;
 
   constructor(options: TrainerOptions) {
@@ -79,6 +86,7 @@ export class Trainer {
     }
     this.steps = options.steps ?? null;
     this.precision = options.precision;
+    this.checkpointActivations = options.checkpointActivations ?? false;
     this.optimizer = new AdamW(options.optimizer);
     this.rng = options.rng ?? createRng(options.seed ?? 0);
     this.named = new Map(model.layout.map((s) => [s.name, model.params[s.name]!]));
@@ -111,7 +119,10 @@ export class Trainer {
     const batch = Array.isArray(x0) ? batchTensor(x0) : x0;
     const stepRng = this.rng.fork();
     const lossRng = stepRng.fork();
-    const denoiser = this.model.config.dropout > 0 ? this.model.training(stepRng.fork()) : this.model;
+    const denoiser =
+      this.model.config.dropout > 0 || this.checkpointActivations
+        ? this.model.training(stepRng.fork(), { checkpointActivations: this.checkpointActivations })
+        : this.model;
     const varList = [...this.named.values()];
     const byId = new Map(varList.map((v) => [v.name, v]));
     let nelbo: tf.Scalar | null = null;

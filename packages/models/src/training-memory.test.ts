@@ -43,10 +43,11 @@ describe('training memory estimate', () => {
     const limit = 2 ** 28;
     let message = '';
     try {
-      assertTrainingMemory(tiny, 1000, { maxBytes: limit });
+      assertTrainingMemory(tiny, 1000, { limit: { bytes: limit, name: 'of a test limit' } });
     } catch (error) {
       message = (error as Error).message;
     }
+    expect(message).toMatch(/needs about [\d.]+ GiB, over the 0\.3 GiB of a test limit; /);
     const largest = Number(/the largest batch that fits is about (\d+)/.exec(message)?.[1]);
     expect(4 * trainingFloats(tiny, largest).total).toBeLessThanOrEqual(limit);
     expect(4 * trainingFloats(tiny, largest + 1).total).toBeGreaterThan(limit);

@@ -1,8 +1,9 @@
 import { countNetworkParameters, type NetworkConfig } from './network-config';
 
 /**
- * The most bytes a training step may hold: 4 GiB, the heap that tfjs' wasm backend and our native
- * backend keep every tensor on. A step estimated above it is refused before anything is allocated.
+ * The most bytes a training step may hold on tfjs' wasm backend: 4 GiB, the wasm32 heap it keeps
+ * every tensor on (the default limit of `assertTrainingMemory`). The native backend and tfjs' cpu
+ * backend keep each tensor in memory of its own: their limit is the machine's.
  */
 export const MAX_TRAINING_BYTES = 2 ** 32;
 
@@ -27,6 +28,7 @@ const PER_POSITION = {
  * Float32 values a training step of `config` keeps per sequence and in all, at its peak:
  *   fixed = 5 N                      (weights, gradients, AdamW's m and v, the EMA copy; N parameters)
  *   perSequence = P (layers (a d + b h + s H P) + e d + 8 V g)
+ *   checkpointActivations: perSequence = P (layers d + (a d + b h + s H P) + e d + 8 V g)
  * with P positions (seqLen / g for g tokens per position), width d, MLP width h, H heads, V the
  * vocabulary; (a, b, s, e) = (18, 9, 0, 6) with fused kernels, (40, 20, 4, 0) composed. tfjs'
  * autodiff keeps the output of every op of the forward pass for the backward one, so the per-layer
@@ -42,38 +44,53 @@ export function trainingFloats(
   config: NetworkConfig,
   batch: number,
   kernels: KernelPath = 'composed',
+  checkpointActivations = false,
 ): { fixed: number; perSequence: number; total: number } {
   const tokensPerPosition = config.arch === 'md4' ? config.tokensPerPosition : 1;
   const positions = Math.ceil(config.seqLen / tokensPerPosition);
   const { layers, dModel: d, mlpHidden: h, heads } = config;
   const c = PER_POSITION[kernels];
-  const perSequence =
-    positions *
-    (layers * (c.d * d + c.h * h + c.scores * heads * positions) +
-      c.embed * d +
-      8 * config.vocabSize * tokensPerPosition);
+  const block = c.d * d + c.h * h + c.scores * heads * positions;
+  // checkpointed: each block's input, and one block's intermediates at a time (the one recomputed)
+  const blocks = checkpointActivations ? layers * d + block : layers * block;
+  const perSequence = positions * (blocks + c.embed * d + 8 * config.vocabSize * tokensPerPosition);
   const fixed = 5 * countNetworkParameters(config);
   return { fixed, perSequence, total: fixed + batch * perSequence };
 }
 
+/** The memory a training step may use: its size, and what it is (for the message), e.g. "of the wasm heap". */
+export interface MemoryLimit {
+  bytes: number;
+  name: string;
+}
+
 /**
  * Throws a RangeError when a training step of `config` on `batch` sequences is estimated (see
- * `trainingFloats`) to need more than `maxBytes` (default MAX_TRAINING_BYTES), naming the estimate
- * and the largest batch that fits.
+ * `trainingFloats`) to need more than `limit` (default MAX_TRAINING_BYTES, the wasm heap), naming
+ * the estimate, the limit and the largest batch that fits.
  */
 export function assertTrainingMemory(
   config: NetworkConfig,
   batch: number,
-  opts: { kernels?: KernelPath | undefined; maxBytes?: number | undefined } = {},
+  opts: {
+    kernels?: KernelPath | undefined;
+    checkpointActivations?: boolean | undefined;
+    limit?: MemoryLimit | undefined;
+  } = {},
 ): void {
-  const maxBytes = opts.maxBytes ?? MAX_TRAINING_BYTES;
-  const { fixed, perSequence, total } = trainingFloats(config, batch, opts.kernels);
+  const { bytes: maxBytes, name } = opts.limit ?? { bytes: MAX_TRAINING_BYTES, name: 'of the wasm heap' };
+  const { fixed, perSequence, total } = trainingFloats(
+    config,
+    batch,
+    opts.kernels,
+    opts.checkpointActivations ?? false,
+  );
   if (4 * total <= maxBytes) return;
   const largestBatch = Math.floor((maxBytes / 4 - fixed) / perSequence);
   const gib = (floats: number) => `${((4 * floats) / 2 ** 30).toFixed(1)} GiB`;
   throw new RangeError(
     `a training step on batch ${batch} x ${config.seqLen} tokens needs about ${gib(total)}, over the ` +
-      `${gib(maxBytes / 4)} a tfjs backend here can hold; ` +
+      `${gib(maxBytes / 4)} ${name}; ` +
       (largestBatch >= 1
         ? `the largest batch that fits is about ${largestBatch}`
         : 'not even one sequence fits: lower the sequence length or the model size'),

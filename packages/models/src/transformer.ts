@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { adaLNParams } from './adaln-zero';
 import { attention } from './attention';
 import {
+  type Block,
   createVariables,
   DenoisingNetwork,
   type ForwardOptions,
@@ -51,7 +52,7 @@ export class Transformer extends DenoisingNetwork<ResolvedTransformerConfig> {
     if (L % c.tokensPerPosition !== 0) {
       throw new RangeError(`logits: sequence length ${L} must be a multiple of ${c.tokensPerPosition}`);
     }
-    const { mat, vec, fast, drop } = this.forwardContext(options);
+    const { mat, vec, fast, runBlock } = this.forwardContext(options);
 
     return tf.tidy(() => {
       const g = c.tokensPerPosition;
@@ -75,39 +76,41 @@ export class Transformer extends DenoisingNetwork<ResolvedTransformerConfig> {
           )
         : null;
       const shape = { batch: B, seqLen: P, heads: c.heads, headDim: d / c.heads, ropeTheta: c.ropeTheta };
-      for (let i = 0; i < c.layers; i++) {
-        const pre = `blocks.${i}`;
-        const attn = (h: tf.Tensor2D) =>
-          linear(
-            attention(linear(h, mat(`${pre}.attn.qkv.kernel`), fast), shape, fast),
-            mat(`${pre}.attn.out.kernel`),
-            fast,
-          );
-        const mlp = (h: tf.Tensor2D) =>
-          gatedMlp(
-            h,
-            {
-              gate: mat(`${pre}.mlp.gate.kernel`),
-              up: mat(`${pre}.mlp.up.kernel`),
-              down: mat(`${pre}.mlp.down.kernel`),
-            },
-            fast,
-          );
-        if (cond != null) {
-          const [sa, ca, ga, sm, cm, gm] = adaLNParams(
-            cond,
-            mat(`${pre}.ada.kernel`),
-            vec(`${pre}.ada.bias`),
-            6,
-            fast,
-          ) as Six;
-          x = gatedResidual(x, ga, drop(attn(adaLayerNorm(x, sa, ca, eps, fast))), fast);
-          x = gatedResidual(x, gm, drop(mlp(adaLayerNorm(x, sm, cm, eps, fast))), fast);
-        } else {
-          x = tf.add(x, drop(attn(rmsNorm(x, vec(`${pre}.norm1.scale`), eps))));
-          x = tf.add(x, drop(mlp(rmsNorm(x, vec(`${pre}.norm2.scale`), eps))));
-        }
-      }
+      // the block of layer `pre` (a closure per layer: a checkpointed block is replayed later)
+      const block =
+        (pre: string): Block =>
+        (h, conditioning, { mat, vec, drop }) => {
+          const attn = (u: tf.Tensor2D) =>
+            linear(
+              attention(linear(u, mat(`${pre}.attn.qkv.kernel`), fast), shape, fast),
+              mat(`${pre}.attn.out.kernel`),
+              fast,
+            );
+          const mlp = (u: tf.Tensor2D) =>
+            gatedMlp(
+              u,
+              {
+                gate: mat(`${pre}.mlp.gate.kernel`),
+                up: mat(`${pre}.mlp.up.kernel`),
+                down: mat(`${pre}.mlp.down.kernel`),
+              },
+              fast,
+            );
+          if (conditioning != null) {
+            const [sa, ca, ga, sm, cm, gm] = adaLNParams(
+              conditioning,
+              mat(`${pre}.ada.kernel`),
+              vec(`${pre}.ada.bias`),
+              6,
+              fast,
+            ) as Six;
+            const y = gatedResidual(h, ga, drop(attn(adaLayerNorm(h, sa, ca, eps, fast))), fast);
+            return gatedResidual(y, gm, drop(mlp(adaLayerNorm(y, sm, cm, eps, fast))), fast);
+          }
+          const y = tf.add(h, drop(attn(rmsNorm(h, vec(`${pre}.norm1.scale`), eps)))) as tf.Tensor2D;
+          return tf.add(y, drop(mlp(rmsNorm(y, vec(`${pre}.norm2.scale`), eps)))) as tf.Tensor2D;
+        };
+      for (let i = 0; i < c.layers; i++) x = runBlock(`blocks.${i}`, block(`blocks.${i}`), x, cond);
       if (cond != null) {
         const [shift, scale] = adaLNParams(cond, mat('final.ada.kernel'), vec('final.ada.bias'), 2, fast) as [
           tf.Tensor2D,

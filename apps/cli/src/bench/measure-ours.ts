@@ -85,6 +85,7 @@ export async function measureTraining(
   steps: number,
   warmup: number,
   profile = false,
+  checkpointActivations = false,
 ): Promise<TrainFigures> {
   await useBackend(backend);
   const { model: mc, batch: B } = config;
@@ -96,6 +97,7 @@ export async function measureTraining(
     optimizer: { lr: 3e-4, warmupSteps: 2000, totalSteps: 1_000_000, weightDecay: 0.03 },
     emaDecay: 0.9999,
     seed: 42,
+    checkpointActivations,
   });
   try {
     const rng = createRng(7);

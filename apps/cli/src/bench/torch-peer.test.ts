@@ -49,6 +49,28 @@ describe('torch peer plumbing', () => {
       expect('reason' in r && r.reason).toMatch(/No module named 'torch'/);
     },
   );
+
+  it.skipIf(!existsSync(PEER_PYTHON))(
+    "measures the peer's peak memory from outside it: a script holding 80 MB reports at least that",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'md4-peer-'));
+      const script = join(dir, 'fake_peer.py');
+      writeFileSync(
+        script,
+        [
+          'import json, sys',
+          'held = bytearray(80 * 2**20)  # zero pages are touched: resident',
+          'for i in range(0, len(held), 4096): held[i] = 1',
+          "assert sys.argv[1:] == ['--steps=2'], sys.argv",
+          "print(json.dumps({'tokens_per_sec': 5.0, 'mode': 'train', 'ms_per_step': 1.0}))",
+        ].join('\n'),
+      );
+      const r = runPeer(script, ['--steps=2'], undefined, 20_000);
+      expect(r.figures?.tokensPerSec).toBe(5);
+      expect(r.figures?.peakRssMB).toBeGreaterThanOrEqual(80);
+      expect(r.figures?.peakRssMB).toBeLessThan(400);
+    },
+  );
 });
 
 describe('bench options', () => {

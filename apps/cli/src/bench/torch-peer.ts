@@ -86,6 +86,8 @@ export function parsePeerOutput(stdout: string): Record<string, unknown> | null 
 
 export interface PeerFigures {
   tokensPerSec: number;
+  /** The peer process's peak resident memory (getrusage's ru_maxrss), MB. */
+  peakRssMB: number;
   /** Mean ms per training step, or per sampling step in sample mode. */
   msPerStep: number;
   msPerStepMedian?: number;
@@ -96,6 +98,26 @@ export interface PeerFigures {
   threads: number;
   openblasCore: string | null;
   initialLossOk: boolean;
+}
+
+/**
+ * Runs a Python script as its own `__main__` (argv[1] is the script, the rest its arguments), then
+ * prints the process's peak resident memory as a JSON line on stderr: the peer's memory, measured
+ * without changing the peer.
+ */
+const PEAK_RSS_WRAPPER = [
+  'import json, resource, runpy, sys',
+  'sys.argv = sys.argv[1:]',
+  'try:',
+  "    runpy.run_path(sys.argv[0], run_name='__main__')",
+  'finally:',
+  "    sys.stderr.write(json.dumps({'peak_rss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}) + '\\n')",
+].join('\n');
+
+/** The peak resident memory (MB) the wrapper printed on stderr, or NaN. */
+export function parsePeakRss(stderr: string): number {
+  const match = /\{"peak_rss_kb": (\d+)\}/.exec(stderr);
+  return match == null ? Number.NaN : Math.round(Number(match[1]) / 102.4) / 10;
 }
 
 /** Runs torch_md4.py once; its figures, or null and the reason (torch missing, a crash, a timeout). */
@@ -111,7 +133,11 @@ export function runPeer(
   }
   if (coreType) env.OPENBLAS_CORETYPE = coreType;
   else delete env.OPENBLAS_CORETYPE;
-  const run = spawnSync(PEER_PYTHON, [script, ...args], { env, encoding: 'utf8', timeout: timeoutMs });
+  const run = spawnSync(PEER_PYTHON, ['-c', PEAK_RSS_WRAPPER, script, ...args], {
+    env,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
   if (run.error) return { figures: null, reason: `peer did not run: ${run.error.message}` };
   const out = parsePeerOutput(run.stdout ?? '');
   if (out == null) {
@@ -123,6 +149,7 @@ export function runPeer(
   const blas = (out.blas ?? {}) as Record<string, unknown>;
   const figures: PeerFigures = {
     tokensPerSec: num('tokens_per_sec'),
+    peakRssMB: parsePeakRss(run.stderr ?? ''),
     msPerStep: num('ms_per_step'),
     gflops: num('gflops'),
     otherCpuLoad: num('other_cpu_load'),

@@ -22,6 +22,7 @@ import { InputError, UsageError } from '../cli-errors';
 import { openData } from '../data-source';
 import { DivergenceGuard } from '../divergence-guard';
 import { evaluateSplit } from '../evaluation';
+import { trainingMemoryLimit } from '../machine-memory';
 import { MetricsLog } from '../metrics-log';
 import { architectureOf, freshTrainer } from '../model-setup';
 import { TrainingProgress } from '../progress-bar';
@@ -103,8 +104,11 @@ async function trainInFolder(
           `but --data ${config.data} gives "${data.tokenizer.id}"; resume with the same data`,
       );
     }
-    checkTrainingMemory(previous.config.model, config.batch, backend);
-    const restored = restoreTrainer(previous, { precision });
+    checkTrainingMemory(previous.config.model, config, backend);
+    const restored = restoreTrainer(previous, {
+      precision,
+      checkpointActivations: config.checkpointActivations,
+    });
     run = {
       trainer: restored.trainer,
       dispose: restored.disposeAll,
@@ -113,7 +117,7 @@ async function trainInFolder(
   } else {
     const imageLength = data.tokenizer.kind === 'image' ? data.train.length : undefined;
     const architecture = architectureOf(config, data.tokenizer.vocabSize, imageLength);
-    checkTrainingMemory(architecture, config.batch, backend);
+    checkTrainingMemory(architecture, config, backend);
     run = { ...freshTrainer(config, architecture, precision), cursor: undefined };
   }
   // The run's settings, which --resume takes back (a resumed run may have changed --steps).
@@ -332,13 +336,20 @@ async function finalEvaluationDone(config: TrainConfig): Promise<(step: number) 
 }
 
 /** Refuses, before anything is allocated, a step estimated not to fit (see assertTrainingMemory). */
-function checkTrainingMemory(architecture: NetworkConfig, batch: number, backend: string): void {
+function checkTrainingMemory(architecture: NetworkConfig, config: TrainConfig, backend: string): void {
+  const { batch, checkpointActivations } = config;
   try {
     // the native backend runs @md4/core's fused kernels, which keep fewer intermediates
-    assertTrainingMemory(architecture, batch, { kernels: backend === 'native' ? 'fused' : 'composed' });
+    assertTrainingMemory(architecture, batch, {
+      kernels: backend === 'native' ? 'fused' : 'composed',
+      checkpointActivations,
+      limit: trainingMemoryLimit(backend),
+    });
   } catch (error) {
+    const lower = `lower --batch, --seq-length, or the model's size (--preset, --layers, --dim)`;
     throw new UsageError(
-      `--batch ${batch}: ${(error as Error).message}; lower --batch, --seq-length, or the model's size (--preset, --layers, --dim)`,
+      `--batch ${batch}: ${(error as Error).message}; ` +
+        (checkpointActivations ? lower : `add --checkpoint-activations, or ${lower}`),
     );
   }
 }

@@ -1,32 +1,36 @@
-// md4_native: kernels for the tfjs wasm backend, computed natively and in place on the backend's
-// WebAssembly heap. JavaScript passes the heap's ArrayBuffer and byte offsets of the operands;
-// nothing is copied in or out. Every operand range is checked against the heap before use.
+// md4_native: kernels for the 'native' tfjs backend, computed natively in place on the tensors'
+// own memory. Every operand is a typed array (the tensor's values, which live outside the V8
+// heap and outside any wasm heap); nothing is copied in or out, and every operand's length is
+// checked before use.
 //
 //   init(blasPaths, threads, minBatchSplitFlops, tuneCoreType, poolSplit: -1 auto | 0 | 1)
 //   info()                                                     what was loaded
 //   precision(bf16, dnnlPaths)                                 bf16 products through oneDNN, or float32
-//   gemm(heap, transA, transB, batch, m, n, k, aOff, aStride, bOff, bStride, cOff, biasOff, act, alpha,
+//   gemm(transA, transB, batch, m, n, k, a, aStride, b, bStride, c, bias | null, act, alpha,
 //        precision?: -1 as precision() set | 0 float32 | 1 bf16)
-//   copy(heap, srcOff, dstOff, elemBytes, layout: Float64Array [shape..., srcStrides...])
-//   concat(heap, dstOff, elemBytes, outer, parts: Float64Array [srcOff0, inner0, srcOff1, inner1, ...])
-//   unary(heap, op, xOff, outOff, n)
-//   binary(heap, op, aOff, bOff, outOff, layout: Float64Array [shape..., aStrides..., bStrides...])
-//   softmax(heap, xOff, outOff, rows, n)
-//   reduce(heap, op, xOff, outOff, outer, r, inner)
-//   adamw(heap, pOff, gOff, mOff, vOff, outP, outM, outV, n, consts)   one fused AdamW update
-//   ema(heap, shadowOff, paramOff, outOff, n, decay)                    one fused EMA update
-//   rope(heap, xOff, cosOff, sinOff, outOff, outer, length, half, inverse)   rotary embedding
-//   gate(heap, gateOff, upOff, outOff, n)                               sigmoid(gate) * up
-//   gateGrad(heap, dyOff, gateOff, upOff, dGateOff, dUpOff, n)          its gradient
-//   attention(heap, qkvOff, cosOff, sinOff, outOff, lseOff, sizes: Float64Array [B, L, H, hd, scale])
-//   attentionGrad(heap, dyOff, qkvOff, cosOff, sinOff, outOff, lseOff, dqkvOff, sizes)
-//                                   fused attention and its gradient (cosOff < 0: no rotary tables)
-//   adaLayerNorm(heap, xOff, shiftOff, scaleOff, yOff, meanOff, rOff, batch, rows, d, eps)
-//   adaLayerNormGrad(heap, dyOff, xOff, scaleOff, meanOff, rOff, dxOff, dShiftOff, dScaleOff, batch, rows, d)
+//   copy(src, srcStart, dst, layout: Float64Array [shape..., srcStrides...])     any 1/2/4/8-byte arrays
+//   concat(dst, outer, parts: typed arrays, inners: Float64Array)
+//   unary(op, x, out, n)
+//   binary(op, a, b, out, layout: Float64Array [shape..., aStrides..., bStrides...])
+//   softmax(x, out, rows, n)
+//   reduce(op, x, out, outer, r, inner)
+//   adamw(p, g, m, v, outP, outM, outV, n, consts)   one fused AdamW update
+//   ema(shadow, param, out, n, decay)                 one fused EMA update
+//   rope(x, cos, sin, out, outer, length, half, inverse)   rotary embedding
+//   gate(gate, up, out, n)                            sigmoid(gate) * up
+//   gateGrad(dy, gate, up, dGate, dUp, n)             its gradient
+//   attention(qkv, cos | null, sin | null, out, lse, sizes: Float64Array [B, L, H, hd, scale])
+//   attentionGrad(dy, qkv, cos | null, sin | null, out, lse, dqkv, sizes)
+//                                   fused attention and its gradient (null tables: no rotary embedding)
+//   adaLayerNorm(x, shift, scale, y, mean, r, batch, rows, d, eps)
+//   adaLayerNormGrad(dy, x, scale, mean, r, dx, dShift, dScale, batch, rows, d)
+//
+// Float operands are Float32Arrays; sizes are numbers.
 
 #include <napi.h>
 
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -121,57 +125,125 @@ Napi::Value Precision(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+int64_t arg(const Napi::CallbackInfo& info, int i) { return info[i].As<Napi::Number>().Int64Value(); }
+
+// A bad argument, thrown by the helpers below and turned into one JavaScript error (a RangeError
+// when `range`) by Guarded: the kernels then need no error paths of their own.
+struct ArgumentError {
+  std::string message;
+  bool range = false;
+};
+
+// A typed array operand: its first byte, its length in bytes and its element size.
+struct Operand {
+  uint8_t* data = nullptr;
+  int64_t bytes = 0;
+  int elementBytes = 0;
+};
+
+int elementBytesOf(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return 1;
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      return 4;
+    default:
+      return 8;
+  }
+}
+
+// The typed array at info[i].
+Operand operand(const Napi::CallbackInfo& info, int i) {
+  if (!info[i].IsTypedArray()) throw ArgumentError{"operand " + std::to_string(i) + " must be a typed array"};
+  Napi::TypedArray a = info[i].As<Napi::TypedArray>();
+  Operand out;
+  out.elementBytes = elementBytesOf(a.TypedArrayType());
+  out.bytes = static_cast<int64_t>(a.ByteLength());
+  out.data = static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset();
+  return out;
+}
+
+// The values of the Float32Array at info[i], which must hold at least `count` of them (an empty
+// array may give null).
+float* floats(const Napi::CallbackInfo& info, int i, int64_t count) {
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw ArgumentError{"operand " + std::to_string(i) + " must be a Float32Array"};
+  Napi::Float32Array a = info[i].As<Napi::Float32Array>();
+  if (count < 0 || static_cast<int64_t>(a.ElementLength()) < count)
+    throw ArgumentError{"operand " + std::to_string(i) + " holds fewer than " + std::to_string(count) + " values",
+                        true};
+  return a.Data();
+}
+
+// A layout argument: the Float64Array at info[i], whose length is a multiple of `parts`; `rank`
+// is its length / parts (an empty layout is valid).
+const double* layoutOf(const Napi::CallbackInfo& info, int i, size_t parts, const char* what, size_t& rank) {
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      info[i].As<Napi::TypedArray>().ElementLength() % parts != 0)
+    throw ArgumentError{what};
+  Napi::Float64Array ta = info[i].As<Napi::Float64Array>();
+  rank = ta.ElementLength() / parts;
+  return ta.Data();
+}
+
+// `fn`, with an ArgumentError it throws turned into a JavaScript exception.
+template <Napi::Value (*fn)(const Napi::CallbackInfo&)>
+Napi::Value Guarded(const Napi::CallbackInfo& info) {
+  try {
+    return fn(info);
+  } catch (const ArgumentError& e) {
+    return Throw(info.Env(), e.message, e.range);
+  }
+}
+
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (blas().handle == nullptr) return Throw(env, "md4_native: init() has not loaded a BLAS");
-  if (info.Length() < 15 || !info[0].IsArrayBuffer()) return Throw(env, "gemm: expected (ArrayBuffer, 14 numbers)");
-  Napi::ArrayBuffer heap = info[0].As<Napi::ArrayBuffer>();
-  uint8_t* base = static_cast<uint8_t*>(heap.Data());
-  const int64_t bytes = static_cast<int64_t>(heap.ByteLength());
-  auto num = [&](int i) { return info[i].As<Napi::Number>().Int64Value(); };
+  if (info.Length() < 14) return Throw(env, "gemm(transA, transB, batch, m, n, k, a, aStride, b, bStride, c, bias, act, alpha)");
   md4::Gemm g;
-  g.transA = info[1].ToBoolean().Value();
-  g.transB = info[2].ToBoolean().Value();
-  g.batch = static_cast<int>(num(3));
-  g.m = static_cast<int>(num(4));
-  g.n = static_cast<int>(num(5));
-  g.k = static_cast<int>(num(6));
-  const int64_t aOff = num(7), bOff = num(9), cOff = num(11), biasOff = num(12);
-  g.strideA = num(8);
-  g.strideB = num(10);
-  g.act = static_cast<int>(num(13));
-  g.actAlpha = info[14].As<Napi::Number>().FloatValue();
-  if (info.Length() > 15 && info[15].IsNumber()) g.precision = static_cast<int>(num(15));
-  auto inside = [&](int64_t off, int64_t stride, int64_t count) {
-    return off >= 0 && off % 4 == 0 && stride >= 0 && off + 4 * (stride * (g.batch - 1) + count) <= bytes;
-  };
+  g.transA = info[0].ToBoolean().Value();
+  g.transB = info[1].ToBoolean().Value();
+  g.batch = static_cast<int>(arg(info, 2));
+  g.m = static_cast<int>(arg(info, 3));
+  g.n = static_cast<int>(arg(info, 4));
+  g.k = static_cast<int>(arg(info, 5));
+  g.strideA = arg(info, 7);
+  g.strideB = arg(info, 9);
+  g.act = static_cast<int>(arg(info, 12));
+  g.actAlpha = info[13].As<Napi::Number>().FloatValue();
+  if (info.Length() > 14 && info[14].IsNumber()) g.precision = static_cast<int>(arg(info, 14));
   const int64_t m = g.m, n = g.n, k = g.k;
-  if (g.batch < 1 || m < 0 || n < 0 || k < 0 || !inside(aOff, g.strideA, m * k) || !inside(bOff, g.strideB, k * n) ||
-      !inside(cOff, m * n, m * n) || (biasOff >= 0 && !inside(biasOff, 0, n)) || g.act < 0 || g.act > 5)
-    return Throw(env, "gemm: an operand lies outside the heap, or a size is invalid", true);
-  g.a = reinterpret_cast<const float*>(base + aOff);
-  g.b = reinterpret_cast<const float*>(base + bOff);
-  g.c = reinterpret_cast<float*>(base + cOff);
-  g.bias = biasOff >= 0 ? reinterpret_cast<const float*>(base + biasOff) : nullptr;
+  const int64_t most = std::numeric_limits<int>::max();
+  if (arg(info, 3) > most || arg(info, 4) > most || arg(info, 5) > most) return Throw(env, "gemm: a dimension exceeds 2^31 - 1", true);
+  if (g.batch < 1 || m < 0 || n < 0 || k < 0 || g.strideA < 0 || g.strideB < 0 || g.act < 0 || g.act > 5)
+    return Throw(env, "gemm: a size is invalid", true);
+  const int64_t last = g.batch - 1;
+  g.a = floats(info, 6, g.strideA * last + m * k);
+  g.b = floats(info, 8, g.strideB * last + k * n);
+  g.c = floats(info, 10, g.batch * m * n);
+  if (!info[11].IsNull() && !info[11].IsUndefined()) g.bias = floats(info, 11, n);
   md4::runGemm(g);
   return env.Undefined();
 }
 
+// copy(src, srcStart, dst, layout): dst[i] = src[srcStart + sum_d i_d * strides[d]], element size
+// that of src (dst's must match).
 Napi::Value Copy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5 || !info[0].IsArrayBuffer() || !info[4].IsTypedArray())
-    return Throw(env, "copy: expected (ArrayBuffer, srcOff, dstOff, elemBytes, Float64Array)");
-  Napi::ArrayBuffer heap = info[0].As<Napi::ArrayBuffer>();
-  uint8_t* base = static_cast<uint8_t*>(heap.Data());
-  const int64_t bytes = static_cast<int64_t>(heap.ByteLength());
-  const int64_t srcOff = info[1].As<Napi::Number>().Int64Value();
-  const int64_t dstOff = info[2].As<Napi::Number>().Int64Value();
-  const int elem = info[3].As<Napi::Number>().Int32Value();
-  Napi::TypedArray ta = info[4].As<Napi::TypedArray>();
-  if (ta.TypedArrayType() != napi_float64_array || ta.ElementLength() % 2 != 0)
-    return Throw(env, "copy: layout must be a Float64Array [shape..., strides...]");
-  const double* layout = ta.As<Napi::Float64Array>().Data();
-  const size_t rank = ta.ElementLength() / 2;
+  if (info.Length() < 4) return Throw(env, "copy(src, srcStart, dst, layout)");
+  const Operand src = operand(info, 0), dst = operand(info, 2);
+  size_t rank = 0;
+  const double* layout = layoutOf(info, 3, 2, "copy: layout must be a Float64Array [shape..., strides...]", rank);
+  const int elem = src.elementBytes;
+  if (dst.elementBytes != elem) return Throw(env, "copy: source and destination element sizes differ", true);
+  const int64_t start = arg(info, 1);
   std::vector<int64_t> shape(rank), strides(rank);
   int64_t count = 1, lo = 0, hi = 0;
   for (size_t d = 0; d < rank; d++) {
@@ -181,83 +253,64 @@ Napi::Value Copy(const Napi::CallbackInfo& info) {
     count *= shape[d];
     if (shape[d] > 0) (strides[d] > 0 ? hi : lo) += (shape[d] - 1) * strides[d];
   }
-  if (elem != 1 && elem != 2 && elem != 4 && elem != 8) return Throw(env, "copy: elemBytes must be 1, 2, 4 or 8", true);
   if (count == 0) return env.Undefined();
-  if (srcOff + lo * elem < 0 || srcOff + (hi + 1) * elem > bytes || dstOff < 0 || dstOff + count * elem > bytes)
-    return Throw(env, "copy: a range lies outside the heap", true);
-  md4::stridedCopy(base + srcOff, base + dstOff, elem, shape, strides);
+  if ((start + lo) * elem < 0 || (start + hi + 1) * elem > src.bytes || count * elem > dst.bytes)
+    return Throw(env, "copy: a range lies outside its array", true);
+  md4::stridedCopy(src.data + start * elem, dst.data, elem, shape, strides);
   return env.Undefined();
 }
 
+// concat(dst, outer, parts, inners): per row o < outer, the [outer, inners[i]] blocks of parts[i]
+// side by side.
 Napi::Value Concat(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5 || !info[0].IsArrayBuffer() || !info[4].IsTypedArray())
-    return Throw(env, "concat(heap, dstOff, elemBytes, outer, parts)");
-  Napi::ArrayBuffer heap = info[0].As<Napi::ArrayBuffer>();
-  uint8_t* base = static_cast<uint8_t*>(heap.Data());
-  const int64_t bytes = static_cast<int64_t>(heap.ByteLength());
-  const int64_t dstOff = info[1].As<Napi::Number>().Int64Value();
-  const int elem = info[2].As<Napi::Number>().Int32Value();
-  const int64_t outer = info[3].As<Napi::Number>().Int64Value();
-  Napi::TypedArray ta = info[4].As<Napi::TypedArray>();
-  if (ta.TypedArrayType() != napi_float64_array || ta.ElementLength() % 2 != 0)
-    return Throw(env, "concat: parts must be a Float64Array [srcOff, inner, ...]");
-  if (elem != 1 && elem != 2 && elem != 4 && elem != 8) return Throw(env, "concat: elemBytes must be 1, 2, 4 or 8", true);
-  const double* parts = ta.As<Napi::Float64Array>().Data();
+  if (info.Length() < 4 || !info[2].IsArray()) return Throw(env, "concat(dst, outer, parts, inners)");
+  const Operand dst = operand(info, 0);
+  const int64_t outer = arg(info, 1);
+  Napi::Array parts = info[2].As<Napi::Array>();
+  size_t count = 0;
+  const double* inners = layoutOf(info, 3, 1, "concat: inners must be a Float64Array", count);
+  if (count != parts.Length()) return Throw(env, "concat: one inner size per part", true);
+  const int elem = dst.elementBytes;
   std::vector<const uint8_t*> srcs;
-  std::vector<int64_t> inners;
+  std::vector<int64_t> widths;
   int64_t width = 0;
-  for (size_t i = 0; i + 1 < ta.ElementLength(); i += 2) {
-    const int64_t off = static_cast<int64_t>(parts[i]);
-    const int64_t inner = static_cast<int64_t>(parts[i + 1]);
-    if (off < 0 || inner < 0 || outer < 0 || off + outer * inner * elem > bytes)
-      return Throw(env, "concat: a source lies outside the heap", true);
-    srcs.push_back(base + off);
-    inners.push_back(inner);
+  for (uint32_t i = 0; i < parts.Length(); i++) {
+    Napi::Value part = parts.Get(i);
+    if (!part.IsTypedArray()) return Throw(env, "concat: every part must be a typed array");
+    Napi::TypedArray a = part.As<Napi::TypedArray>();
+    const int64_t inner = static_cast<int64_t>(inners[i]);
+    if (elementBytesOf(a.TypedArrayType()) != elem || inner < 0 || outer < 0 ||
+        outer * inner * elem > static_cast<int64_t>(a.ByteLength()))
+      return Throw(env, "concat: a part is too short or of another element size", true);
+    srcs.push_back(static_cast<const uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
+    widths.push_back(inner);
     width += inner;
   }
-  if (dstOff < 0 || dstOff + outer * width * elem > bytes) return Throw(env, "concat: the output lies outside the heap", true);
-  md4::concatRows(srcs, inners, base + dstOff, outer, elem);
+  if (outer * width * elem > dst.bytes) return Throw(env, "concat: the output is too short", true);
+  md4::concatRows(srcs, widths, dst.data, outer, elem);
   return env.Undefined();
 }
-
-// The heap and the float32 range [off, off + 4 * count) on it, or null after throwing.
-float* floats(const Napi::CallbackInfo& info, int heapArg, int64_t off, int64_t count) {
-  Napi::ArrayBuffer heap = info[heapArg].As<Napi::ArrayBuffer>();
-  const int64_t bytes = static_cast<int64_t>(heap.ByteLength());
-  if (off < 0 || off % 4 != 0 || count < 0 || off + 4 * count > bytes) {
-    Throw(info.Env(), "a float32 range lies outside the heap", true);
-    return nullptr;
-  }
-  return reinterpret_cast<float*>(static_cast<uint8_t*>(heap.Data()) + off);
-}
-
-int64_t arg(const Napi::CallbackInfo& info, int i) { return info[i].As<Napi::Number>().Int64Value(); }
 
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5 || !info[0].IsArrayBuffer()) return Throw(env, "unary(heap, op, xOff, outOff, n)");
-  const int op = static_cast<int>(arg(info, 1));
-  const int64_t n = arg(info, 4);
-  const float* x = floats(info, 0, arg(info, 2), n);
-  float* out = x == nullptr ? nullptr : floats(info, 0, arg(info, 3), n);
-  if (out == nullptr) return env.Null();
+  if (info.Length() < 4) return Throw(env, "unary(op, x, out, n)");
+  const int op = static_cast<int>(arg(info, 0));
   if (op < md4::ew::kNeg || op > md4::ew::kReciprocal) return Throw(env, "unary: unknown op", true);
+  const int64_t n = arg(info, 3);
+  const float* x = floats(info, 1, n);
+  float* out = floats(info, 2, n);
   md4::unary(op, x, out, n);
   return env.Undefined();
 }
 
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 6 || !info[0].IsArrayBuffer() || !info[5].IsTypedArray())
-    return Throw(env, "binary(heap, op, aOff, bOff, outOff, layout)");
-  const int op = static_cast<int>(arg(info, 1));
+  if (info.Length() < 5) return Throw(env, "binary(op, a, b, out, layout)");
+  const int op = static_cast<int>(arg(info, 0));
   if (op < md4::ew::kAdd || op > md4::ew::kSquaredDifference) return Throw(env, "binary: unknown op", true);
-  Napi::TypedArray ta = info[5].As<Napi::TypedArray>();
-  if (ta.TypedArrayType() != napi_float64_array || ta.ElementLength() % 3 != 0)
-    return Throw(env, "binary: layout must be a Float64Array [shape..., aStrides..., bStrides...]");
-  const double* layout = ta.As<Napi::Float64Array>().Data();
-  const size_t rank = ta.ElementLength() / 3;
+  size_t rank = 0;
+  const double* layout = layoutOf(info, 4, 3, "binary: layout must be a Float64Array [shape..., aStrides..., bStrides...]", rank);
   std::vector<int64_t> shape(rank), sa(rank), sb(rank);
   int64_t count = 1, spanA = 1, spanB = 1;
   for (size_t d = 0; d < rank; d++) {
@@ -272,46 +325,36 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     }
   }
   if (count == 0) return env.Undefined();
-  const float* a = floats(info, 0, arg(info, 2), spanA);
-  const float* b = a == nullptr ? nullptr : floats(info, 0, arg(info, 3), spanB);
-  float* out = b == nullptr ? nullptr : floats(info, 0, arg(info, 4), count);
-  if (out == nullptr) return env.Null();
+  const float* a = floats(info, 1, spanA);
+  const float* b = floats(info, 2, spanB);
+  float* out = floats(info, 3, count);
   md4::binary(op, a, b, out, shape, sa, sb);
   return env.Undefined();
 }
 
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5 || !info[0].IsArrayBuffer()) return Throw(env, "softmax(heap, xOff, outOff, rows, n)");
-  const int64_t rows = arg(info, 3), n = arg(info, 4);
+  if (info.Length() < 4) return Throw(env, "softmax(x, out, rows, n)");
+  const int64_t rows = arg(info, 2), n = arg(info, 3);
   if (rows < 0 || n < 0) return Throw(env, "softmax: negative size", true);
-  const float* x = floats(info, 0, arg(info, 1), rows * n);
-  float* out = x == nullptr ? nullptr : floats(info, 0, arg(info, 2), rows * n);
-  if (out == nullptr) return env.Null();
+  const float* x = floats(info, 0, rows * n);
+  float* out = floats(info, 1, rows * n);
   md4::softmaxRows(x, out, rows, n);
   return env.Undefined();
 }
 
-// adamw(heap, pOff, gOff, mOff, vOff, outP, outM, outV, n, consts: Float64Array [beta1, beta2, eps,
-// lr, weightDecay, biasCorrection1, biasCorrection2, gradScale]).
+// adamw(p, g, m, v, outP, outM, outV, n, consts: Float64Array [beta1, beta2, eps, lr, weightDecay,
+// biasCorrection1, biasCorrection2, gradScale]).
 Napi::Value AdamW(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 10 || !info[0].IsArrayBuffer() || !info[9].IsTypedArray())
-    return Throw(env, "adamw(heap, pOff, gOff, mOff, vOff, outP, outM, outV, n, Float64Array consts)");
-  Napi::TypedArray ta = info[9].As<Napi::TypedArray>();
-  if (ta.TypedArrayType() != napi_float64_array || ta.ElementLength() != 8)
-    return Throw(env, "adamw: consts must be a Float64Array of 8 numbers");
-  const double* k = ta.As<Napi::Float64Array>().Data();
-  const int64_t n = arg(info, 8);
-  const float* ptrs[4];
-  for (int i = 0; i < 4; i++) {
-    ptrs[i] = floats(info, 0, arg(info, 1 + i), n);
-    if (ptrs[i] == nullptr) return env.Null();
-  }
-  float* outs[3];
-  for (int i = 0; i < 3; i++) {
-    outs[i] = floats(info, 0, arg(info, 5 + i), n);
-    if (outs[i] == nullptr) return env.Null();
+  if (info.Length() < 9) return Throw(env, "adamw(p, g, m, v, outP, outM, outV, n, Float64Array consts)");
+  size_t count = 0;
+  const double* k = layoutOf(info, 8, 1, "adamw: consts must be a Float64Array of 8 numbers", count);
+  if (count != 8) return Throw(env, "adamw: consts must be a Float64Array of 8 numbers");
+  const int64_t n = arg(info, 7);
+  float* ptrs[7];
+  for (int i = 0; i < 7; i++) {
+    ptrs[i] = floats(info, i, n);
   }
   // Each constant rounded to float32 as a tfjs scalar would be; 1 - beta and 1 - lr wd in double first.
   md4::AdamWConstants c;
@@ -327,216 +370,189 @@ Napi::Value AdamW(const Napi::CallbackInfo& info) {
   c.biasCorrection2 = static_cast<float>(k[6]);
   c.scaled = k[7] != 1;
   c.gradScale = static_cast<float>(k[7]);
-  md4::adamwUpdate(ptrs[0], ptrs[1], ptrs[2], ptrs[3], outs[0], outs[1], outs[2], n, c);
+  md4::adamwUpdate(ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], ptrs[5], ptrs[6], n, c);
   return env.Undefined();
 }
 
-// ema(heap, shadowOff, paramOff, outOff, n, decay).
+// ema(shadow, param, out, n, decay).
 Napi::Value Ema(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 6 || !info[0].IsArrayBuffer()) return Throw(env, "ema(heap, shadowOff, paramOff, outOff, n, decay)");
-  const int64_t n = arg(info, 4);
-  const double decay = info[5].As<Napi::Number>().DoubleValue();
-  const float* s = floats(info, 0, arg(info, 1), n);
-  const float* p = s == nullptr ? nullptr : floats(info, 0, arg(info, 2), n);
-  float* out = p == nullptr ? nullptr : floats(info, 0, arg(info, 3), n);
-  if (out == nullptr) return env.Null();
+  if (info.Length() < 5) return Throw(env, "ema(shadow, param, out, n, decay)");
+  const int64_t n = arg(info, 3);
+  const double decay = info[4].As<Napi::Number>().DoubleValue();
+  const float* s = floats(info, 0, n);
+  const float* p = floats(info, 1, n);
+  float* out = floats(info, 2, n);
   md4::emaUpdate(s, p, out, n, static_cast<float>(decay), static_cast<float>(1 - decay));
   return env.Undefined();
 }
 
-// rope(heap, xOff, cosOff, sinOff, outOff, outer, length, half, inverse).
+// rope(x, cos, sin, out, outer, length, half, inverse).
 Napi::Value Rope(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 9 || !info[0].IsArrayBuffer())
-    return Throw(env, "rope(heap, xOff, cosOff, sinOff, outOff, outer, length, half, inverse)");
-  const int64_t outer = arg(info, 5), length = arg(info, 6), half = arg(info, 7);
+  if (info.Length() < 8) return Throw(env, "rope(x, cos, sin, out, outer, length, half, inverse)");
+  const int64_t outer = arg(info, 4), length = arg(info, 5), half = arg(info, 6);
   if (outer < 0 || length < 0 || half < 1) return Throw(env, "rope: bad sizes", true);
-  const float* x = floats(info, 0, arg(info, 1), outer * length * 2 * half);
-  const float* c = x == nullptr ? nullptr : floats(info, 0, arg(info, 2), length * half);
-  const float* s = c == nullptr ? nullptr : floats(info, 0, arg(info, 3), length * half);
-  float* out = s == nullptr ? nullptr : floats(info, 0, arg(info, 4), outer * length * 2 * half);
-  if (out == nullptr) return env.Null();
-  md4::rope(x, c, s, out, outer, length, half, info[8].ToBoolean().Value());
+  const float* x = floats(info, 0, outer * length * 2 * half);
+  const float* c = floats(info, 1, length * half);
+  const float* s = floats(info, 2, length * half);
+  float* out = floats(info, 3, outer * length * 2 * half);
+  md4::rope(x, c, s, out, outer, length, half, info[7].ToBoolean().Value());
   return env.Undefined();
 }
 
-// gate(heap, gateOff, upOff, outOff, n) and gateGrad(heap, dyOff, gateOff, upOff, dGateOff, dUpOff, n).
+// gate(gate, up, out, n) and gateGrad(dy, gate, up, dGate, dUp, n).
 Napi::Value Gate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5 || !info[0].IsArrayBuffer()) return Throw(env, "gate(heap, gateOff, upOff, outOff, n)");
-  const int64_t n = arg(info, 4);
-  const float* g = floats(info, 0, arg(info, 1), n);
-  const float* u = g == nullptr ? nullptr : floats(info, 0, arg(info, 2), n);
-  float* out = u == nullptr ? nullptr : floats(info, 0, arg(info, 3), n);
-  if (out == nullptr) return env.Null();
+  if (info.Length() < 4) return Throw(env, "gate(gate, up, out, n)");
+  const int64_t n = arg(info, 3);
+  const float* g = floats(info, 0, n);
+  const float* u = floats(info, 1, n);
+  float* out = floats(info, 2, n);
   md4::sigmoidGate(g, u, out, n);
   return env.Undefined();
 }
 
 Napi::Value GateGrad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 7 || !info[0].IsArrayBuffer())
-    return Throw(env, "gateGrad(heap, dyOff, gateOff, upOff, dGateOff, dUpOff, n)");
-  const int64_t n = arg(info, 6);
-  const float* ptrs[5];
+  if (info.Length() < 6) return Throw(env, "gateGrad(dy, gate, up, dGate, dUp, n)");
+  const int64_t n = arg(info, 5);
+  float* ptrs[5];
   for (int i = 0; i < 5; i++) {
-    ptrs[i] = floats(info, 0, arg(info, 1 + i), n);
-    if (ptrs[i] == nullptr) return env.Null();
+    ptrs[i] = floats(info, i, n);
   }
-  md4::sigmoidGateGrad(ptrs[0], ptrs[1], ptrs[2], const_cast<float*>(ptrs[3]), const_cast<float*>(ptrs[4]), n);
+  md4::sigmoidGateGrad(ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], n);
   return env.Undefined();
 }
 
-// The shape and operand pointers of an attention call whose first operands are at info[1..] and
-// whose sizes (Float64Array [B, L, H, hd, scale]) are info[sizesArg]; false after a thrown error.
-bool attentionShape(const Napi::CallbackInfo& info, int cosArg, int sizesArg, md4::AttentionShape& s) {
-  if (!info[sizesArg].IsTypedArray()) {
-    Throw(info.Env(), "attention: sizes must be a Float64Array [B, L, H, hd, scale]");
-    return false;
-  }
-  Napi::Float64Array sizes = info[sizesArg].As<Napi::Float64Array>();
-  if (sizes.ElementLength() != 5) {
-    Throw(info.Env(), "attention: sizes must be [B, L, H, hd, scale]", true);
-    return false;
-  }
+// The shape of an attention call from its sizes (Float64Array [B, L, H, hd, scale]) at
+// info[sizesArg], and its rotary tables at info[cosArg], info[cosArg + 1] (null: none).
+md4::AttentionShape attentionShape(const Napi::CallbackInfo& info, int cosArg, int sizesArg) {
+  size_t count = 0;
+  const double* sizes = layoutOf(info, sizesArg, 1, "attention: sizes must be a Float64Array [B, L, H, hd, scale]", count);
+  if (count != 5) throw ArgumentError{"attention: sizes must be [B, L, H, hd, scale]", true};
+  md4::AttentionShape s;
   s.batch = static_cast<int64_t>(sizes[0]);
   s.seqLen = static_cast<int64_t>(sizes[1]);
   s.heads = static_cast<int64_t>(sizes[2]);
   s.headDim = static_cast<int64_t>(sizes[3]);
   s.scale = static_cast<float>(sizes[4]);
   if (s.batch < 0 || s.seqLen < 1 || s.heads < 1 || s.headDim < 2 || s.headDim % 2 != 0 ||
-      s.seqLen * s.headDim > (int64_t{1} << 30)) {
-    Throw(info.Env(), "attention: bad sizes", true);
-    return false;
-  }
-  if (arg(info, cosArg) >= 0) {
+      s.seqLen * s.headDim > (int64_t{1} << 30))
+    throw ArgumentError{"attention: bad sizes", true};
+  if (!info[cosArg].IsNull()) {
     const int64_t table = s.seqLen * s.headDim / 2;
-    s.cos = floats(info, 0, arg(info, cosArg), table);
-    s.sin = s.cos == nullptr ? nullptr : floats(info, 0, arg(info, cosArg + 1), table);
-    if (s.sin == nullptr) return false;
+    s.cos = floats(info, cosArg, table);
+    s.sin = floats(info, cosArg + 1, table);
   }
-  return true;
+  return s;
 }
 
-// attention(heap, qkvOff, cosOff, sinOff, outOff, lseOff, sizes).
+// attention(qkv, cos, sin, out, lse, sizes).
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 7 || !info[0].IsArrayBuffer())
-    return Throw(env, "attention(heap, qkvOff, cosOff, sinOff, outOff, lseOff, sizes)");
+  if (info.Length() < 6) return Throw(env, "attention(qkv, cos, sin, out, lse, sizes)");
   if (blas().handle == nullptr) return Throw(env, "md4_native: init() has not loaded a BLAS");
-  md4::AttentionShape s;
-  if (!attentionShape(info, 2, 6, s)) return env.Null();
+  const md4::AttentionShape s = attentionShape(info, 1, 5);
   const int64_t rows = s.batch * s.seqLen, d = s.heads * s.headDim;
-  const float* qkv = floats(info, 0, arg(info, 1), rows * 3 * d);
-  float* out = qkv == nullptr ? nullptr : floats(info, 0, arg(info, 4), rows * d);
-  float* lse = out == nullptr ? nullptr : floats(info, 0, arg(info, 5), rows * s.heads);
-  if (lse == nullptr) return env.Null();
+  const float* qkv = floats(info, 0, rows * 3 * d);
+  float* out = floats(info, 3, rows * d);
+  float* lse = floats(info, 4, rows * s.heads);
   md4::attentionForward(s, qkv, out, lse);
   return env.Undefined();
 }
 
-// attentionGrad(heap, dyOff, qkvOff, cosOff, sinOff, outOff, lseOff, dqkvOff, sizes).
+// attentionGrad(dy, qkv, cos, sin, out, lse, dqkv, sizes).
 Napi::Value AttentionGrad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 9 || !info[0].IsArrayBuffer())
-    return Throw(env, "attentionGrad(heap, dyOff, qkvOff, cosOff, sinOff, outOff, lseOff, dqkvOff, sizes)");
+  if (info.Length() < 8) return Throw(env, "attentionGrad(dy, qkv, cos, sin, out, lse, dqkv, sizes)");
   if (blas().handle == nullptr) return Throw(env, "md4_native: init() has not loaded a BLAS");
-  md4::AttentionShape s;
-  if (!attentionShape(info, 3, 8, s)) return env.Null();
+  const md4::AttentionShape s = attentionShape(info, 2, 7);
   const int64_t rows = s.batch * s.seqLen, d = s.heads * s.headDim;
-  const float* dy = floats(info, 0, arg(info, 1), rows * d);
-  const float* qkv = dy == nullptr ? nullptr : floats(info, 0, arg(info, 2), rows * 3 * d);
-  const float* out = qkv == nullptr ? nullptr : floats(info, 0, arg(info, 5), rows * d);
-  const float* lse = out == nullptr ? nullptr : floats(info, 0, arg(info, 6), rows * s.heads);
-  float* dqkv = lse == nullptr ? nullptr : floats(info, 0, arg(info, 7), rows * 3 * d);
-  if (dqkv == nullptr) return env.Null();
+  const float* dy = floats(info, 0, rows * d);
+  const float* qkv = floats(info, 1, rows * 3 * d);
+  const float* out = floats(info, 4, rows * d);
+  const float* lse = floats(info, 5, rows * s.heads);
+  float* dqkv = floats(info, 6, rows * 3 * d);
   md4::attentionBackward(s, dy, qkv, out, lse, dqkv);
   return env.Undefined();
 }
 
-// The (batch, rows, d) of an adaLN call at info[first..first+2]; false after a thrown error.
-bool normSizes(const Napi::CallbackInfo& info, int first, int64_t& batch, int64_t& rows, int64_t& d) {
+// The (batch, rows, d) of an adaLN call at info[first..first+2].
+void normSizes(const Napi::CallbackInfo& info, int first, int64_t& batch, int64_t& rows, int64_t& d) {
   batch = arg(info, first);
   rows = arg(info, first + 1);
   d = arg(info, first + 2);
-  if (batch < 1 || rows < 0 || d < 1 || rows % batch != 0) {
-    Throw(info.Env(), "adaLayerNorm: bad sizes (rows must be a multiple of batch)", true);
-    return false;
-  }
-  return true;
+  if (batch < 1 || rows < 0 || d < 1 || rows % batch != 0)
+    throw ArgumentError{"adaLayerNorm: bad sizes (rows must be a multiple of batch)", true};
 }
 
 Napi::Value AdaLayerNorm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 11 || !info[0].IsArrayBuffer())
-    return Throw(env, "adaLayerNorm(heap, xOff, shiftOff, scaleOff, yOff, meanOff, rOff, batch, rows, d, eps)");
+  if (info.Length() < 10) return Throw(env, "adaLayerNorm(x, shift, scale, y, mean, r, batch, rows, d, eps)");
   int64_t batch, rows, d;
-  if (!normSizes(info, 7, batch, rows, d)) return env.Null();
-  const float* x = floats(info, 0, arg(info, 1), rows * d);
-  const float* shift = x == nullptr ? nullptr : floats(info, 0, arg(info, 2), batch * d);
-  const float* scale = shift == nullptr ? nullptr : floats(info, 0, arg(info, 3), batch * d);
-  float* y = scale == nullptr ? nullptr : floats(info, 0, arg(info, 4), rows * d);
-  float* mean = y == nullptr ? nullptr : floats(info, 0, arg(info, 5), rows);
-  float* r = mean == nullptr ? nullptr : floats(info, 0, arg(info, 6), rows);
-  if (r == nullptr) return env.Null();
-  md4::adaLayerNorm(x, shift, scale, y, mean, r, batch, rows, d, static_cast<float>(info[10].As<Napi::Number>().DoubleValue()));
+  normSizes(info, 6, batch, rows, d);
+  const float* x = floats(info, 0, rows * d);
+  const float* shift = floats(info, 1, batch * d);
+  const float* scale = floats(info, 2, batch * d);
+  float* y = floats(info, 3, rows * d);
+  float* mean = floats(info, 4, rows);
+  float* r = floats(info, 5, rows);
+  md4::adaLayerNorm(x, shift, scale, y, mean, r, batch, rows, d, static_cast<float>(info[9].As<Napi::Number>().DoubleValue()));
   return env.Undefined();
 }
 
 Napi::Value AdaLayerNormGrad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 12 || !info[0].IsArrayBuffer())
-    return Throw(env, "adaLayerNormGrad(heap, dyOff, xOff, scaleOff, meanOff, rOff, dxOff, dShiftOff, dScaleOff, batch, rows, d)");
+  if (info.Length() < 11)
+    return Throw(env, "adaLayerNormGrad(dy, x, scale, mean, r, dx, dShift, dScale, batch, rows, d)");
   int64_t batch, rows, d;
-  if (!normSizes(info, 9, batch, rows, d)) return env.Null();
-  const float* dy = floats(info, 0, arg(info, 1), rows * d);
-  const float* x = dy == nullptr ? nullptr : floats(info, 0, arg(info, 2), rows * d);
-  const float* scale = x == nullptr ? nullptr : floats(info, 0, arg(info, 3), batch * d);
-  const float* mean = scale == nullptr ? nullptr : floats(info, 0, arg(info, 4), rows);
-  const float* r = mean == nullptr ? nullptr : floats(info, 0, arg(info, 5), rows);
-  float* dx = r == nullptr ? nullptr : floats(info, 0, arg(info, 6), rows * d);
-  float* dShift = dx == nullptr ? nullptr : floats(info, 0, arg(info, 7), batch * d);
-  float* dScale = dShift == nullptr ? nullptr : floats(info, 0, arg(info, 8), batch * d);
-  if (dScale == nullptr) return env.Null();
+  normSizes(info, 8, batch, rows, d);
+  const float* dy = floats(info, 0, rows * d);
+  const float* x = floats(info, 1, rows * d);
+  const float* scale = floats(info, 2, batch * d);
+  const float* mean = floats(info, 3, rows);
+  const float* r = floats(info, 4, rows);
+  float* dx = floats(info, 5, rows * d);
+  float* dShift = floats(info, 6, batch * d);
+  float* dScale = floats(info, 7, batch * d);
   md4::adaLayerNormGrad(dy, x, scale, mean, r, dx, dShift, dScale, batch, rows, d);
   return env.Undefined();
 }
 
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 7 || !info[0].IsArrayBuffer()) return Throw(env, "reduce(heap, op, xOff, outOff, outer, r, inner)");
-  const int op = static_cast<int>(arg(info, 1));
-  const int64_t outer = arg(info, 4), r = arg(info, 5), inner = arg(info, 6);
+  if (info.Length() < 6) return Throw(env, "reduce(op, x, out, outer, r, inner)");
+  const int op = static_cast<int>(arg(info, 0));
+  const int64_t outer = arg(info, 3), r = arg(info, 4), inner = arg(info, 5);
   if (op < md4::ew::kSum || op > md4::ew::kMean || outer < 0 || r < 1 || inner < 0)
     return Throw(env, "reduce: unknown op or bad sizes", true);
-  const float* x = floats(info, 0, arg(info, 2), outer * r * inner);
-  float* out = x == nullptr ? nullptr : floats(info, 0, arg(info, 3), outer * inner);
-  if (out == nullptr) return env.Null();
+  const float* x = floats(info, 1, outer * r * inner);
+  float* out = floats(info, 2, outer * inner);
   md4::reduce(op, x, out, outer, r, inner);
   return env.Undefined();
 }
 
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
-  exports.Set("init", Napi::Function::New(env, Init));
-  exports.Set("info", Napi::Function::New(env, Info));
-  exports.Set("gemm", Napi::Function::New(env, Gemm));
-  exports.Set("precision", Napi::Function::New(env, Precision));
-  exports.Set("copy", Napi::Function::New(env, Copy));
-  exports.Set("concat", Napi::Function::New(env, Concat));
-  exports.Set("unary", Napi::Function::New(env, Unary));
-  exports.Set("binary", Napi::Function::New(env, Binary));
-  exports.Set("softmax", Napi::Function::New(env, Softmax));
-  exports.Set("reduce", Napi::Function::New(env, Reduce));
-  exports.Set("adamw", Napi::Function::New(env, AdamW));
-  exports.Set("ema", Napi::Function::New(env, Ema));
-  exports.Set("rope", Napi::Function::New(env, Rope));
-  exports.Set("gate", Napi::Function::New(env, Gate));
-  exports.Set("gateGrad", Napi::Function::New(env, GateGrad));
-  exports.Set("attention", Napi::Function::New(env, Attention));
-  exports.Set("attentionGrad", Napi::Function::New(env, AttentionGrad));
-  exports.Set("adaLayerNorm", Napi::Function::New(env, AdaLayerNorm));
-  exports.Set("adaLayerNormGrad", Napi::Function::New(env, AdaLayerNormGrad));
+  exports.Set("init", Napi::Function::New(env, Guarded<Init>));
+  exports.Set("info", Napi::Function::New(env, Guarded<Info>));
+  exports.Set("gemm", Napi::Function::New(env, Guarded<Gemm>));
+  exports.Set("precision", Napi::Function::New(env, Guarded<Precision>));
+  exports.Set("copy", Napi::Function::New(env, Guarded<Copy>));
+  exports.Set("concat", Napi::Function::New(env, Guarded<Concat>));
+  exports.Set("unary", Napi::Function::New(env, Guarded<Unary>));
+  exports.Set("binary", Napi::Function::New(env, Guarded<Binary>));
+  exports.Set("softmax", Napi::Function::New(env, Guarded<Softmax>));
+  exports.Set("reduce", Napi::Function::New(env, Guarded<Reduce>));
+  exports.Set("adamw", Napi::Function::New(env, Guarded<AdamW>));
+  exports.Set("ema", Napi::Function::New(env, Guarded<Ema>));
+  exports.Set("rope", Napi::Function::New(env, Guarded<Rope>));
+  exports.Set("gate", Napi::Function::New(env, Guarded<Gate>));
+  exports.Set("gateGrad", Napi::Function::New(env, Guarded<GateGrad>));
+  exports.Set("attention", Napi::Function::New(env, Guarded<Attention>));
+  exports.Set("attentionGrad", Napi::Function::New(env, Guarded<AttentionGrad>));
+  exports.Set("adaLayerNorm", Napi::Function::New(env, Guarded<AdaLayerNorm>));
+  exports.Set("adaLayerNormGrad", Napi::Function::New(env, Guarded<AdaLayerNormGrad>));
   return exports;
 }
 

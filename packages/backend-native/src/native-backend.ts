@@ -1,0 +1,77 @@
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { backend_util, DataType } from '@tensorflow/tfjs-core';
+import { ArrayPool, type NativeArrayType } from './array-pool';
+import type { NativeValues } from './tensor-storage';
+
+/** The 'native' backend object: what the native kernels see of it besides MathBackendCPU's storage. */
+export interface NativeBackend extends MathBackendCPU {
+  /**
+   * A typed array for a new tensor's values, of `length` values of `Type`: reused from a
+   * disposed tensor (holding its old values: the kernel must write every value) or new.
+   */
+  allocate(Type: NativeArrayType, length: number): NativeValues;
+  /** Bytes of disposed tensors kept for reuse. */
+  readonly pooledBytes: number;
+}
+
+/**
+ * The 'native' backend object: tfjs-backend-cpu's MathBackendCPU (its tensor storage, one typed
+ * array per tensor outside the V8 heap and any wasm heap; its bookkeeping; every kernel the addon
+ * does not replace) with the native kernels' outputs drawn from an `ArrayPool`, reads that
+ * return copies of pooled arrays (a caller may keep what `dataSync` gave it after the tensor is
+ * disposed and its memory reused), and without the cpu backend's "install tfjs-node" notice.
+ * Taking the class as an argument keeps the cpu backend's module (which registers kernels on
+ * import) out of this package's static imports.
+ */
+export function createNativeBackend(Base: typeof MathBackendCPU): NativeBackend {
+  class Native extends Base implements NativeBackend {
+    private readonly pool = new ArrayPool();
+
+    constructor() {
+      super();
+      (this as unknown as { firstUse: boolean }).firstUse = false;
+    }
+
+    get pooledBytes(): number {
+      return this.pool.bytes;
+    }
+
+    allocate(Type: NativeArrayType, length: number): NativeValues {
+      return this.pool.take(Type, length);
+    }
+
+    override write(values: backend_util.BackendValues, shape: number[], dtype: DataType): object {
+      this.pool.register(values);
+      return super.write(values, shape, dtype);
+    }
+
+    override move(
+      dataId: object,
+      values: backend_util.BackendValues,
+      shape: number[],
+      dtype: DataType,
+      refCount: number,
+    ): void {
+      this.pool.register(values);
+      super.move(dataId, values, shape, dtype, refCount);
+    }
+
+    override readSync(dataId: object) {
+      const values = super.readSync(dataId);
+      return this.pool.owns(values) ? (values as NativeValues).slice() : values;
+    }
+
+    override disposeData(dataId: object, force = false): boolean {
+      const values = this.data.get(dataId)?.values;
+      const released = super.disposeData(dataId, force);
+      if (values != null && !this.data.has(dataId)) this.pool.give(values);
+      return released;
+    }
+
+    override dispose(): void {
+      super.dispose();
+      this.pool.clear();
+    }
+  }
+  return new Native();
+}
