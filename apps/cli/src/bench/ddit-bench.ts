@@ -6,11 +6,10 @@
 //   node dist/ddit-bench.js [--batches 1,8] [--rounds N] [--sample-steps T] [--precision fp32|bf16]
 //     [--no-peer] [--no-load] [--no-sample]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { MATMUL_PRECISIONS, type MatMulPrecision, registerNativeBackend } from '@md4/backend-native';
+import { join } from 'node:path';
+import { MATMUL_PRECISIONS, type MatMulPrecision } from '@md4/backend-native';
 import { createRng } from '@md4/core';
 import { createDDiT, MDLM_OWT } from '@md4/models';
 import { exportMdlm, loadModel } from '@md4/models/node';
@@ -18,6 +17,7 @@ import { sampleWithStats } from '@md4/samplers';
 import { linear } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { setupBackend } from '../backend-setup';
+import { registerRepoNativeBackend } from './repo-native-backend';
 import { findRepoRoot, OPENBLAS_OPENMP_DIR, PEER_PYTHON } from './torch-peer';
 
 function flag(name: string): string | undefined {
@@ -27,16 +27,9 @@ function flag(name: string): string | undefined {
 const has = (name: string) => process.argv.includes(name);
 const print = (record: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(record)}\n`);
 
-/** The native backend, from the repo's built addon (this script is bundled away from the package). */
-function registerNative(): ReturnType<typeof registerNativeBackend> {
-  const root = findRepoRoot(dirname(fileURLToPath(import.meta.url))) ?? findRepoRoot(process.cwd());
-  const addon = root && join(root, 'packages/backend-native/native/build/Release/md4_native.node');
-  return registerNativeBackend({ log: null, ...(addon && existsSync(addon) ? { addonPath: addon } : {}) });
-}
-
 /** Child mode: load the folder and report peak RSS (a fresh process, so nothing else counts). */
 async function loadOnly(dir: string): Promise<void> {
-  await registerNative();
+  await registerRepoNativeBackend();
   const { backend } = await setupBackend('auto');
   const start = performance.now();
   const loaded = await loadModel(dir);
@@ -131,7 +124,7 @@ async function main(): Promise<void> {
   const rounds = Number(flag('--rounds') ?? 1);
   const sampleSteps = Number(flag('--sample-steps') ?? 32);
   const coreTypeGiven = process.env.OPENBLAS_CORETYPE;
-  const native = await registerNative();
+  const native = await registerRepoNativeBackend();
   const requested = flag('--precision') ?? 'fp32';
   if (!(MATMUL_PRECISIONS as readonly string[]).includes(requested)) {
     throw new Error(`--precision takes ${MATMUL_PRECISIONS.join(' or ')} (got ${requested})`);

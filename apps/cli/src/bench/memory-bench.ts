@@ -8,15 +8,14 @@
 //   --checkpoint-activations]
 import '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registerNativeBackend } from '@md4/backend-native';
 import { resolveNetworkConfig, trainingFloats } from '@md4/models';
 import { BENCH_CONFIGS, type BenchConfig } from './bench-options';
 import { round } from './cpu-load';
 import { measureTraining } from './measure-ours';
+import { registerRepoNativeBackend } from './repo-native-backend';
 import { findRepoRoot, locatePeer, peerArgs, runPeer } from './torch-peer';
 
 /** The rows of issue 18's table (seq length x batch), small-cpu. */
@@ -77,13 +76,7 @@ const withShape = (config: BenchConfig, seqLen: number, batch: number): BenchCon
 
 /** Child mode: one training run of `config` on the native backend; prints its figures and peak RSS. */
 async function child(config: BenchConfig, steps: number, checkpointActivations: boolean): Promise<void> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const repoRoot = findRepoRoot(here) ?? findRepoRoot(process.cwd());
-  const addon = repoRoot && join(repoRoot, 'packages/backend-native/native/build/Release/md4_native.node');
-  const native = await registerNativeBackend({
-    log: null,
-    ...(addon && existsSync(addon) ? { addonPath: addon } : {}),
-  });
+  const native = await registerRepoNativeBackend();
   if (!native.ok) throw new Error(native.notice);
   const figures = await measureTraining(config, 'native', steps, 0, false, checkpointActivations);
   process.stdout.write(

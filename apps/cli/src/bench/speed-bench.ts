@@ -4,20 +4,19 @@
 // Usage: pnpm --filter @md4/cli bench [-- --configs tiny,small-cpu --quick --profile --wasm ...]
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { existsSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   bf16Instructions,
   type ComputedMatMulPrecision,
   nativeBackendInfo,
-  registerNativeBackend,
   setMatMulPrecision,
 } from '@md4/backend-native';
 import { type BenchConfig, type BenchOptions, type PeerAutocast, parseBenchOptions } from './bench-options';
 import { round } from './cpu-load';
 import { measureSampling, measureTraining, type SampleFigures, type TrainFigures } from './measure-ours';
+import { registerRepoNativeBackend } from './repo-native-backend';
 import { findRepoRoot, locatePeer, type PeerFigures, peerArgs, runPeer } from './torch-peer';
 
 type PeerResult = { figures: PeerFigures } | { figures: null; reason: string };
@@ -154,11 +153,7 @@ async function main() {
   const here = dirname(fileURLToPath(import.meta.url));
   const repoRoot = findRepoRoot(here) ?? findRepoRoot(process.cwd());
   const coreTypeGiven = process.env.OPENBLAS_CORETYPE;
-  const addon = repoRoot && join(repoRoot, 'packages/backend-native/native/build/Release/md4_native.node');
-  const native = await registerNativeBackend({
-    log: null,
-    ...(addon && existsSync(addon) ? { addonPath: addon } : {}),
-  });
+  const native = await registerRepoNativeBackend();
   const backend = native.ok ? 'native' : 'wasm';
   // the same OpenBLAS kernels for both sides: the environment's value, else what the addon chose
   const coreType = coreTypeGiven ?? process.env.OPENBLAS_CORETYPE ?? native.blas?.core;
