@@ -172,7 +172,8 @@ export abstract class DenoisingNetwork<
       ...plain,
       fast: this.kernels === 'auto' && wasmKernelsActive(),
       runBlock: (prefix, block, x, cond) => {
-        if (!checkpoint) return block(x, cond, plain);
+        // a scope per block: the intermediates no gradient saved are freed at its end, not the pass's
+        if (!checkpoint) return tf.tidy(() => block(x, cond, plain));
         const names = this.layout.filter((s) => s.name.startsWith(`${prefix}.`)).map((s) => s.name);
         const seeds: number[] = []; // drawn on the first run, replayed by the recomputation
         const run = (inputs: tf.Tensor[], replay: boolean) => {

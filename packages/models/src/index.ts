@@ -49,6 +49,7 @@ export { geluTanh } from './gelu';
 export { initialWeights } from './initial-weights';
 export { ensureWasmKernels, WASM_KERNELS, wasmKernelsActive } from './kernels/wasm-kernels';
 export { adaLayerNorm, layerNorm } from './layer-norm';
+export { leanVariableGrads } from './lean-variable-grads';
 export type { LearningRateConfig } from './learning-rate';
 export { learningRateAt } from './learning-rate';
 export { linear, linearWithBias } from './linear-layer';

@@ -4,6 +4,7 @@ import type { Schedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, type AdamWConfig } from './adamw';
 import { ExponentialMovingAverage } from './ema';
+import { leanVariableGrads } from './lean-variable-grads';
 import type { Network } from './network-config';
 import { NonFiniteLossError } from './non-finite-error';
 
@@ -132,7 +133,7 @@ export class Trainer {
     const schedule = this.schedule;
     try {
       const result = withMatMulPrecision(this.precision, () =>
-        tf.variableGrads(() => {
+        leanVariableGrads(() => {
           if (schedule.kind === 'genmd4') {
             const r = genmd4Loss(denoiser, batch, {
               schedule,

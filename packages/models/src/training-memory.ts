@@ -20,8 +20,8 @@ export type KernelPath = 'fused' | 'composed';
  * scores); and outside the layers per unit of d (embedding, conditioning). See below.
  */
 const PER_POSITION = {
-  fused: { d: 18, h: 9, scores: 0, embed: 6 },
-  composed: { d: 40, h: 20, scores: 4, embed: 0 },
+  fused: { d: 7, h: 4, scores: 0, embed: 18 },
+  composed: { d: 9, h: 5, scores: 3, embed: 32 },
 } as const;
 
 /**
@@ -30,15 +30,13 @@ const PER_POSITION = {
  *   perSequence = P (layers (a d + b h + s H P) + e d + 8 V g)
  *   checkpointActivations: perSequence = P (layers d + (a d + b h + s H P) + e d + 8 V g)
  * with P positions (seqLen / g for g tokens per position), width d, MLP width h, H heads, V the
- * vocabulary; (a, b, s, e) = (18, 9, 0, 6) with fused kernels, (40, 20, 4, 0) composed. tfjs'
- * autodiff keeps the output of every op of the forward pass for the backward one, so the per-layer
- * terms are several times the textbook count. Fitted to the peak RSS of 2 steps of `md4 train` on
- * the native backend at two batches each (the slope, KB per token): fused, tiny 43.6 at seq 128
- * and small-cpu 166.8 at seq 256 (the estimate is 7% above each; no term in P: the fused attention
- * keeps none, and tiny at seq 512 measured the same per token as at 128; d and h are not separable
- * there, as h = 2.75 d in every preset, so their ratio is the composed fit's); composed: tiny 113,
- * 162 and 212 KB per token at seq 128, seq 512 and width 256 (batch 270 trained, 300 failed with a
- * wasm trap).
+ * vocabulary; (a, b, s, e) = (7, 4, 0, 18) with fused kernels, (9, 5, 3, 32) composed: what the
+ * tape keeps for the backward pass (`leanVariableGrads` frees each op's share as the pass goes by),
+ * about 10% above the slope of the peak RSS of 2 steps of `md4 train` between two batches (KB per
+ * token). Fused, native backend: tiny 25.5 at seq 128, small-cpu 81.8 at seq 256 (no term in P:
+ * the fused attention keeps no scores). Composed, wasm: tiny 47.1 at seq 128 and 80.0 at seq 512,
+ * small-cpu 134.2 at seq 128. d and h are not separable there, as h = 2.75 d in every preset: a is
+ * about 2 b in both.
  */
 export function trainingFloats(
   config: NetworkConfig,
