@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { MATMUL_PRECISIONS } from '@md4/backend-native';
+import { DEFAULT_MASK_CHAR, DEFAULT_STEPS } from '@md4/generate';
 import { ARCHITECTURES } from '@md4/models';
 import { REMASK_STRATEGIES, SAMPLE_METHODS, TRANSFER_COUNTS, TRANSFER_RANKS } from '@md4/samplers';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -172,7 +173,7 @@ export function buildProgram(): Command {
     .argument('<checkpoint>', 'a run folder or checkpoint folder')
     .option('--count <n>', 'sequences to generate', integer('--count'), 1)
     .option('--length <n>', "sequence length (the model's)", integer('--length'))
-    .option('--steps <n>', 'reverse steps T', positiveInteger('--steps'), 256)
+    .option('--steps <n>', 'reverse steps T', positiveInteger('--steps'), DEFAULT_STEPS)
     .addOption(new Option('--method <name>', 'sampler').choices(SAMPLE_METHODS).default('ancestral'))
     .addOption(
       new Option('--transfer <count>', 'confidence: tokens a step commits (default schedule)').choices(
@@ -212,7 +213,7 @@ export function buildProgram(): Command {
       '--prompt <text>',
       'fixed text; each --mask-char is a position to generate; the rest after it too',
     )
-    .option('--mask-char <c>', 'placeholder for masked positions in --prompt', '_')
+    .option('--mask-char <c>', 'placeholder for masked positions in --prompt', DEFAULT_MASK_CHAR)
     .option('--watch', 'show the unmasking step by step')
     .option('--out <file.png>', 'image models: where to write the PNG grid (default samples.png)')
     .option('--backend <name>', 'auto | native | wasm | cpu', 'auto')

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { md4 } from '../cli-process.test-helper';
 import type { SampleCommandOptions } from './sample-command';
-import { methodOptions, SAMPLE_LOGITS_BYTES, sampleChunks } from './sample-command';
+import { methodOptions } from './sample-command';
 
 describe('md4 sample sizes', () => {
-  it('splits a large --count so the logits of each call stay under 256 MiB, covering every sequence once', () => {
-    expect(sampleChunks(4096, 128, 27)).toEqual([4096]); // 4096 x 128 x 27 x 4 B = 57 MB
-    const gpt2 = sampleChunks(3, 1024, 50257); // 206 MB each: one sequence per call
-    expect(gpt2).toEqual([1, 1, 1]);
-    const mixed = sampleChunks(100, 64, 50257);
-    expect(mixed.reduce((a, b) => a + b, 0)).toBe(100);
-    for (const n of mixed) expect(n * 64 * 50257 * 4).toBeLessThanOrEqual(SAMPLE_LOGITS_BYTES);
-    expect(mixed[0]).toBe(Math.floor(SAMPLE_LOGITS_BYTES / (64 * 50257 * 4)));
-  });
-
   it('--count 0 is a usage error (exit 2), not an internal one', () => {
     const r = md4(['sample', 'anything', '--count', '0']);
     expect(r.code).toBe(2);

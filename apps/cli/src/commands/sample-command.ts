@@ -1,14 +1,14 @@
 import type { MatMulPrecision } from '@md4/backend-native';
 import { createRng } from '@md4/core';
 import { writeFileAtomic } from '@md4/core/node';
-import { tokenizerFromId } from '@md4/datasets';
+import { type TextTokenizer, tokenizerFromId } from '@md4/datasets';
 import { renderImageGrid } from '@md4/datasets/node';
+import { infillTokens, sampleChunks } from '@md4/generate';
 import type { RemaskStrategy, SampleMethod, SampleOptions, TransferCount, TransferRank } from '@md4/samplers';
 import { SAMPLE_METHODS, sampleWithStats, trimAtEos } from '@md4/samplers';
 import { setupBackend } from '../backend-setup';
 import { openCheckpoint, tokenizerIdOf } from '../checkpoint-access';
 import { InputError, UsageError } from '../cli-errors';
-import { promptTokens } from '../prompt-tokens';
 import { UnmaskingView } from '../unmasking-view';
 
 export interface SampleCommandOptions {
@@ -127,18 +127,24 @@ function asFlagError(error: unknown): unknown {
   return error;
 }
 
-/** Logits one network call may produce (count x L x V float32): 256 MiB. */
-export const SAMPLE_LOGITS_BYTES = 2 ** 28;
-
-/**
- * Splits `count` sequences into batches whose logits stay under SAMPLE_LOGITS_BYTES, so that
- * `--count 4096` (or one 1,024-token GPT-2 sequence at a time) never meets the 4 GiB heap.
- */
-export function sampleChunks(count: number, length: number, vocabSize: number): number[] {
-  const perCall = Math.max(1, Math.floor(SAMPLE_LOGITS_BYTES / (4 * length * vocabSize)));
-  const chunks: number[] = [];
-  for (let left = count; left > 0; left -= perCall) chunks.push(Math.min(perCall, left));
-  return chunks;
+/** The tokens of --prompt (`infillTokens`), its RangeErrors as UsageErrors naming the flags. */
+function promptTokens(
+  prompt: string,
+  tokenizer: TextTokenizer,
+  length: number,
+  maskChar: string,
+): Int32Array {
+  try {
+    return infillTokens(prompt, tokenizer, length, maskChar);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new UsageError(
+      error.message
+        .replace(/^maskChar/, '--mask-char')
+        .replace(/^template/, '--prompt')
+        .replace(/length (\d+)$/, '--length $1'),
+    );
+  }
 }
 
 /**

@@ -1,0 +1,11 @@
+export { infillTokens } from './infill-template';
+export { loadTextGenerator } from './load-text-generator';
+export { SAMPLE_LOGITS_BYTES, sampleChunks } from './sample-chunks';
+export type {
+  GenerateOptions,
+  GenerateProgress,
+  InfillOptions,
+  SamplerSettings,
+  TextGenerator,
+} from './text-generator';
+export { DEFAULT_MASK_CHAR, DEFAULT_STEPS, textGenerator } from './text-generator';
