@@ -10,11 +10,8 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-/**
- * core's selectBackend imports backends lazily; the worker imports them up front (it registers every
- * backend it offers), which makes those lazy imports no-ops: expected, so not reported.
- */
-const checks = { ineffectiveDynamicImport: false, bundlerTimings: false };
+/** Build checks: timings are noise in the log. */
+const checks = { bundlerTimings: false };
 
 export default defineConfig({
   // Relative asset URLs: the build works from any folder of a static host.

@@ -33,6 +33,34 @@ describe('selectBackend', () => {
     expect((await selectBackend(['wasm', 'cpu'])).backend).toBe('wasm');
   });
 
+  it('registers a backend through its loader only when it is tried, and says what is missing without one', async () => {
+    const cpu = tf.findBackendFactory('cpu')!;
+    let loads = 0;
+    const load = {
+      'loaded-cpu': async () => {
+        loads++;
+        tf.registerBackend('loaded-cpu', cpu);
+      },
+      'registers-nothing': async () => {},
+    };
+    expect((await selectBackend(['cpu', 'loaded-cpu'], load)).backend).toBe('cpu');
+    expect(loads).toBe(0);
+    const selection = await selectBackend(['registers-nothing', 'unloadable', 'loaded-cpu'], load);
+    expect(selection.backend).toBe('loaded-cpu');
+    expect(loads).toBe(1);
+    expect(selection.skipped).toEqual([
+      { name: 'registers-nothing', reason: 'its loader registered no backend named "registers-nothing"' },
+      {
+        name: 'unloadable',
+        reason:
+          'no backend named "unloadable" is registered: import the package that registers it first, or pass a loader for it',
+      },
+    ]);
+    await expect(selectBackend(['webgpu'], { webgpu: async () => loads++ })).rejects.toThrow(/navigator.gpu/);
+    expect(loads).toBe(1); // a backend this environment cannot run is not loaded
+    tf.removeBackend('loaded-cpu');
+  });
+
   it('throws listing every backend and its reason when none works', async () => {
     await expect(selectBackend(['nonesuch', 'webgpu'])).rejects.toThrow(
       /no tfjs backend could be initialised \(nonesuch: no backend named "nonesuch".*; webgpu: navigator.gpu/,

@@ -2,7 +2,7 @@ export type { AdaLayerNormAttrs } from './ada-layer-norm-kernel';
 export { ADA_LAYER_NORM_GRAD_KERNEL, ADA_LAYER_NORM_KERNEL } from './ada-layer-norm-kernel';
 export type { AttentionAttrs } from './attention-kernel';
 export { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL } from './attention-kernel';
-export type { BackendName, BackendSelection } from './backend';
+export type { BackendLoaders, BackendName, BackendSelection } from './backend';
 export { selectBackend } from './backend';
 export { sampleCategorical, softmax64 } from './categorical';
 export type { Denoiser } from './denoiser';

@@ -1,6 +1,7 @@
 import { ADAMW_UPDATE_KERNEL, type AdamWUpdateAttrs } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type LearningRateConfig, learningRateAt } from './learning-rate';
+import type { Resolved } from './resolved-type';
 
 /** AdamW settings (JSON-serialisable; stored in checkpoints). */
 export interface AdamWConfig extends LearningRateConfig {
@@ -18,7 +19,7 @@ export interface AdamWConfig extends LearningRateConfig {
   clipNorm?: number | null | undefined;
 }
 
-export type ResolvedAdamWConfig = Required<AdamWConfig>;
+export type ResolvedAdamWConfig = Resolved<AdamWConfig>;
 
 export function resolveAdamW(config: AdamWConfig = {}): ResolvedAdamWConfig {
   const c: ResolvedAdamWConfig = {

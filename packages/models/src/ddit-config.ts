@@ -1,4 +1,5 @@
 import { assertParameterBudget, MAX_SEQUENCE_LENGTH } from './parameter-budget';
+import type { Resolved } from './resolved-type';
 
 /**
  * The architecture of a DDiT denoiser: the network of the published MDLM-family checkpoints
@@ -54,7 +55,7 @@ export const MDLM_OWT: DDiTConfig = {
 };
 
 /** A DDiT config with every default filled in (what checkpoints store). */
-export type ResolvedDDiTConfig = Required<DDiTConfig>;
+export type ResolvedDDiTConfig = Resolved<DDiTConfig>;
 
 /** Width of the sinusoidal sigma embedding (MDLM's `frequency_embedding_size`). */
 export const SIGMA_EMBEDDING_DIM = 256;

@@ -1,4 +1,5 @@
 import { assertParameterBudget, MAX_SEQUENCE_LENGTH } from './parameter-budget';
+import type { Resolved } from './resolved-type';
 
 /**
  * The architecture of an MD4 denoising transformer (DESIGN.md section 2, "Network"; the same network
@@ -41,7 +42,7 @@ export interface TransformerConfig {
 }
 
 /** A config with every default filled in (what checkpoints store). */
-export type ResolvedTransformerConfig = Required<Omit<TransformerConfig, 'image'>> &
+export type ResolvedTransformerConfig = Resolved<Omit<TransformerConfig, 'image'>> &
   Pick<TransformerConfig, 'image'>;
 
 /** GLU hidden size of the reference: 32 * ceil(floor(2 * 4d / 3) / 32). */
