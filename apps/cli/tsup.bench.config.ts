@@ -20,6 +20,6 @@ export default defineConfig({
   noExternal: [/^@md4\/(?!datasets)/],
   external: [/^@tensorflow\//, /^@md4\/datasets/, 'webgpu'],
   esbuildOptions(options) {
-    options.conditions = ['source'];
+    options.conditions = ['md4-source'];
   },
 });

@@ -17,7 +17,7 @@ export default defineConfig({
   // Relative asset URLs: the build works from any folder of a static host.
   base: './',
   // Workspace packages resolve to their TypeScript sources: no package build needed first.
-  resolve: { conditions: ['source', ...defaultClientConditions] },
+  resolve: { conditions: ['md4-source', ...defaultClientConditions] },
   worker: {
     format: 'es',
     // Whitespace-only minification for the worker: the threaded wasm backend starts its threads from

@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   // Unit tests (src/**) import workspace packages from their TypeScript sources.
-  resolve: { conditions: ['source'] },
+  resolve: { conditions: ['md4-source'] },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     environment: 'node',

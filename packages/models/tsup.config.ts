@@ -20,7 +20,7 @@ export default defineConfig([
     noExternal: [/^@md4\//],
     external: [/^@tensorflow\//],
     esbuildOptions(options) {
-      options.conditions = ['source'];
+      options.conditions = ['md4-source'];
     },
   },
 ]);

@@ -12,6 +12,6 @@ export default defineConfig({
   noExternal: [/^@md4\//],
   external: [/^@tensorflow\//],
   esbuildOptions(options) {
-    options.conditions = ['source'];
+    options.conditions = ['md4-source'];
   },
 });

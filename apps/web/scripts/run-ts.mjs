@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs one of this app's TypeScript scripts in Node: `node scripts/run-ts.mjs scripts/x.ts [args]`.
 // Vite's SSR module loader compiles the TypeScript and resolves workspace packages from their sources
-// (the "source" export condition), so no package needs to be built first. The script exports main(args).
+// (the "md4-source" export condition), so no package needs to be built first. The script exports main(args).
 import { resolve } from 'node:path';
 import { createServer } from 'vite';
 
@@ -18,7 +18,7 @@ const server = await createServer({
   optimizeDeps: { noDiscovery: true, include: [] },
   ssr: {
     noExternal: [/^@md4\//],
-    resolve: { conditions: ['source', 'node', 'import'], externalConditions: ['node', 'import'] },
+    resolve: { conditions: ['md4-source', 'node', 'import'], externalConditions: ['node', 'import'] },
   },
 });
 try {

@@ -36,7 +36,11 @@ describe('registerNativeBackend', () => {
     const chosen = await selectBackend([NATIVE_BACKEND, 'wasm']);
     expect(chosen.backend).toBe('wasm');
     expect(chosen.skipped).toEqual([
-      { name: NATIVE_BACKEND, reason: 'no backend named "native" is registered' },
+      {
+        name: NATIVE_BACKEND,
+        reason:
+          'no backend named "native" is registered: import the package that registers it first, or pass a loader for it',
+      },
     ]);
   });
 

@@ -17,3 +17,4 @@ export type { Rng, SeededRng } from './rng';
 export { createRng, restoreRng } from './rng';
 export type { RopeAttrs } from './rope-kernel';
 export { ROPE_KERNEL } from './rope-kernel';
+export { assertTfjsSetUp } from './tfjs-setup';

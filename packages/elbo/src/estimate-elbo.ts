@@ -1,4 +1,4 @@
-import { assertTokenRange, type Denoiser, type Rng } from '@md4/core';
+import { assertTfjsSetUp, assertTokenRange, type Denoiser, type Rng } from '@md4/core';
 import type { Schedule, StateDependentSchedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { genmd4Loss } from './genmd4-loss';
@@ -58,6 +58,7 @@ export async function estimateElbo(
   opts: EstimateElboOptions,
 ): Promise<ElboEstimate> {
   const what = 'estimateElbo';
+  assertTfjsSetUp(what);
   const V = checkDenoiser(denoiser, what);
   checkRng(opts?.rng, what);
   checkSteps(opts.steps, what);

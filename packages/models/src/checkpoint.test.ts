@@ -175,6 +175,12 @@ describe('checkpoints', () => {
     await expect(loadCheckpoint('http://example.test/missing/', { fetch: fakeFetch })).rejects.toThrow(
       /HTTP 404/,
     );
+    // a path (Node has no page to resolve it against) or a file: URL names the loaders for disk
+    for (const onDisk of ['runs/tiny/checkpoint', 'file:///tmp/runs/tiny/checkpoint']) {
+      await expect(loadCheckpoint(onDisk, { fetch: fakeFetch })).rejects.toThrow(
+        `loadCheckpoint("${onDisk}"): loadCheckpoint fetches URLs; open a folder on disk with loadCheckpointDir(path) or loadModel(path) from '@md4/models/node'`,
+      );
+    }
     const x = tf.tensor2d([[0, 1, 5, 2, 3, 5, 4, 0]], [1, 8], 'int32');
     const t = tf.tensor1d([0.5]);
     for (const ckpt of [fromBlobs, fromUrl]) {

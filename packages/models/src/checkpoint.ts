@@ -322,7 +322,7 @@ export async function loadCheckpoint(
   if (typeof source === 'string' || source instanceof URL) {
     const doFetch = opts.fetch ?? globalThis.fetch;
     if (doFetch == null) throw new CheckpointError('loadCheckpoint: no fetch available to load a URL');
-    const base = new URL(String(source), typeof location !== 'undefined' ? location.href : undefined);
+    const base = checkpointUrl(source);
     const configUrl = base.pathname.endsWith('.json') ? base : new URL(CONFIG_FILE, ensureSlash(base));
     const configText = await fetchOk(doFetch, configUrl).then((r) => r.text());
     const config = parseConfig(configText);
@@ -338,6 +338,26 @@ export async function loadCheckpoint(
     configValue = new TextDecoder().decode(await toBytes(config as BinarySource));
   } else configValue = config;
   return parseCheckpoint(configValue, await toBytes(weights));
+}
+
+/**
+ * The URL of a checkpoint: absolute, or relative to the page. A path, or a file: URL (which fetch
+ * does not read), is a CheckpointError naming the loaders that read folders on disk.
+ */
+function checkpointUrl(source: string | URL): URL {
+  const onDisk = () =>
+    new CheckpointError(
+      `loadCheckpoint(${JSON.stringify(String(source))}): loadCheckpoint fetches URLs; open a folder on disk ` +
+        "with loadCheckpointDir(path) or loadModel(path) from '@md4/models/node'",
+    );
+  let url: URL;
+  try {
+    url = new URL(String(source), typeof location !== 'undefined' ? location.href : undefined);
+  } catch {
+    throw onDisk();
+  }
+  if (url.protocol === 'file:') throw onDisk();
+  return url;
 }
 
 function isBlob(x: unknown): x is Blob {

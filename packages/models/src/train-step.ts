@@ -1,4 +1,10 @@
-import { createRng, type MatMulPrecision, type SeededRng, withMatMulPrecision } from '@md4/core';
+import {
+  assertTfjsSetUp,
+  createRng,
+  type MatMulPrecision,
+  type SeededRng,
+  withMatMulPrecision,
+} from '@md4/core';
 import { genmd4Loss, md4Loss } from '@md4/elbo';
 import type { Schedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
@@ -117,6 +123,7 @@ export class Trainer {
    * state if the loss or a gradient is not finite.
    */
   async step(x0: tf.Tensor2D | Int32Array[]): Promise<StepResult> {
+    assertTfjsSetUp('trainer.step', { gradients: true });
     const batch = Array.isArray(x0) ? batchTensor(x0) : x0;
     const stepRng = this.rng.fork();
     const lossRng = stepRng.fork();
