@@ -5,6 +5,7 @@ import { drawUnitTimes } from './antithetic-times';
 import { maskedPredictions } from './masked-predictions';
 import { drawMask, type MaskDraw } from './masking';
 import { stopGradient } from './stop-gradient';
+import type { TrainingLossResult } from './training-loss';
 import { checkDenoiser, checkRng, readCleanTokens } from './validate-input';
 
 /** Options of `genmd4Loss`. */
@@ -17,22 +18,6 @@ export interface Genmd4LossOptions {
   t1?: number;
   /** Stratified times (default true). */
   antithetic?: boolean | undefined;
-}
-
-/** What `genmd4Loss` returns. Every tensor belongs to the caller. */
-export interface Genmd4LossResult {
-  /** The surrogate to minimise, bits per token: its value equals `nelbo`; its gradient adds RLOO for w. */
-  loss: tf.Scalar;
-  /** The NELBO estimate to report, bits per token (mean of the two masks' losses + reconstruction). */
-  nelbo: tf.Scalar;
-  /** The NELBO of each sequence in nats, float32 [B]. */
-  perSequence: tf.Tensor1D;
-  /** The reconstruction term in bits per token, sum_n (1 - eps) t1^{w_{x0^n}} log2 V / L, batch mean. */
-  reconstruction: tf.Scalar;
-  /** The time of each sequence (shared by its two masks). */
-  times: Float64Array;
-  /** The number of masked tokens of each sequence under each of the two masks. */
-  maskedTokens: [Int32Array, Int32Array];
 }
 
 /**
@@ -59,7 +44,7 @@ export interface Genmd4LossResult {
  *
  * @param x0 int32 [B, L] clean tokens in [0, V); borrowed (read synchronously for the masks).
  */
-export function genmd4Loss(denoiser: Denoiser, x0: tf.Tensor2D, opts: Genmd4LossOptions): Genmd4LossResult {
+export function genmd4Loss(denoiser: Denoiser, x0: tf.Tensor2D, opts: Genmd4LossOptions): TrainingLossResult {
   const what = 'genmd4Loss';
   const V = checkDenoiser(denoiser, what);
   checkRng(opts?.rng, what);

@@ -5,6 +5,7 @@ import { drawUnitTimes } from './antithetic-times';
 import { maskedPredictions } from './masked-predictions';
 import { drawMask } from './masking';
 import { md4ReconstructionNats, md4TimeWeights } from './md4-time-weights';
+import type { TrainingLossResult } from './training-loss';
 import { checkDenoiser, checkRng, checkSteps, readCleanTokens } from './validate-input';
 
 /** Options of `md4Loss`. */
@@ -17,20 +18,6 @@ export interface Md4LossOptions {
   steps?: number | undefined;
   /** Stratified times t_b = (u + b/B) mod 1 (default true); false: iid times. */
   antithetic?: boolean | undefined;
-}
-
-/** What `md4Loss` returns. Every tensor belongs to the caller. */
-export interface Md4LossResult {
-  /** Mean NELBO over the batch in bits per token, reconstruction included; differentiable. */
-  loss: tf.Scalar;
-  /** The one-sample NELBO of each sequence in nats, reconstruction included, float32 [B]. */
-  nelbo: tf.Tensor1D;
-  /** The reconstruction term in bits per token, (1 - alpha(0)) log2 V (included in `loss`). */
-  reconstruction: number;
-  /** The time each sequence was masked at. */
-  times: Float64Array;
-  /** The number of masked tokens of each sequence. */
-  maskedTokens: Int32Array;
 }
 
 /** The per-sequence one-sample NELBO in nats and the draws behind it. Internal. */
@@ -64,12 +51,13 @@ export function md4SequenceNelbo(
  *     NELBO = -w(t) sum_{n: x_t^n = MASK} -log mu_theta(x_t, t)[n, x0^n]  +  L (1 - alpha(0)) log V
  * with w(t) = alpha'(t) / (1 - alpha(t)). Discrete time with T steps (paper eq. 3-4), t = i/T:
  *     NELBO_T = T (alpha_s - alpha_t) / (1 - alpha_t) sum_{masked} -log mu[x0]  +  recon,  s = t - 1/T.
- * `loss` = mean over the batch / (L ln 2). Times are antithetic by default.
+ * `loss` = mean over the batch / (L ln 2) (`nelbo` the same value, apart from the gradient's tape;
+ * `perSequence` in nats). Times are antithetic by default.
  *
  * @param x0 int32 [B, L] clean tokens in [0, V); borrowed (read synchronously for the masks).
  * @throws on token ids outside [0, V), a bad shape or dtype, bad steps, or logits not [B, L, V].
  */
-export function md4Loss(denoiser: Denoiser, x0: tf.Tensor2D, opts: Md4LossOptions): Md4LossResult {
+export function md4Loss(denoiser: Denoiser, x0: tf.Tensor2D, opts: Md4LossOptions): TrainingLossResult {
   const what = 'md4Loss';
   const V = checkDenoiser(denoiser, what);
   checkRng(opts?.rng, what);
@@ -89,5 +77,12 @@ export function md4Loss(denoiser: Denoiser, x0: tf.Tensor2D, opts: Md4LossOption
     what,
   );
   const loss = tf.tidy(() => tf.div(tf.mean(nelbo), L * Math.LN2) as tf.Scalar);
-  return { loss, nelbo, reconstruction: reconstructionNats / (L * Math.LN2), times, maskedTokens };
+  return {
+    loss,
+    nelbo: tf.clone(loss),
+    perSequence: nelbo,
+    reconstruction: tf.scalar(reconstructionNats / (L * Math.LN2)),
+    times,
+    maskedTokens: [maskedTokens],
+  };
 }

@@ -160,7 +160,7 @@ export async function checkpointFromTrainer(
     tokenizer: opts.tokenizer ?? null,
     training: {
       step: trainer.completedSteps,
-      loss: trainer.loss,
+      loss: trainer.objective,
       steps: trainer.steps,
       optimizer: { ...trainer.optimizer.config },
       emaDecay: trainer.ema?.decay ?? null,

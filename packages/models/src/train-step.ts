@@ -5,7 +5,7 @@ import {
   type SeededRng,
   withMatMulPrecision,
 } from '@md4/core';
-import { genmd4Loss, md4Loss } from '@md4/elbo';
+import { maskedDiffusionLoss, type TrainingLoss } from '@md4/elbo';
 import type { Schedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, type AdamWConfig } from './adamw';
@@ -32,6 +32,12 @@ export interface TrainerOptions {
   rng?: SeededRng | undefined;
   /** MD4 only: a finite number of steps T (discrete-time ELBO); default continuous time. */
   steps?: number | undefined;
+  /**
+   * The objective (default: @md4/elbo's `maskedDiffusionLoss(schedule, { steps })`, MD4's or
+   * GenMD4's loss by the schedule's kind). Another loss of the same type trains the same way; the
+   * trainer trains the model's variables and a GenMD4 schedule's exponents.
+   */
+  loss?: TrainingLoss | undefined;
   /**
    * The precision of the step's matrix products, forward and backward (@md4/core's
    * `withMatMulPrecision`): honoured by the native backend ('bf16': bfloat16 operands, float32
@@ -68,7 +74,9 @@ export interface StepResult {
 export class Trainer {
   readonly model: Network;
   readonly schedule: Schedule;
-  readonly loss: LossKind;
+  /** The schedule's kind of loss, as checkpoints record it. */
+  readonly objective: LossKind;
+  readonly loss: TrainingLoss;
   readonly optimizer: AdamW;
   readonly ema: ExponentialMovingAverage | null;
   readonly steps: number | null;
@@ -81,7 +89,7 @@ export class Trainer {
     const { model, schedule } = options;
     this.model = model;
     this.schedule = schedule;
-    this.loss = schedule.kind === 'genmd4' ? 'genmd4' : 'md4';
+    this.objective = schedule.kind === 'genmd4' ? 'genmd4' : 'md4';
     if (schedule.kind === 'genmd4') {
       if (schedule.vocabSize !== model.vocabSize) {
         throw new RangeError(
@@ -92,6 +100,7 @@ export class Trainer {
         throw new Error('trainer: `steps` (discrete time) applies to the MD4 loss only');
     }
     this.steps = options.steps ?? null;
+    this.loss = options.loss ?? maskedDiffusionLoss(schedule, { steps: options.steps });
     this.precision = options.precision;
     this.checkpointActivations = options.checkpointActivations ?? false;
     this.optimizer = new AdamW(options.optimizer);
@@ -137,25 +146,12 @@ export class Trainer {
     let value: tf.Scalar | null = null;
     let grads: tf.NamedTensorMap = {};
     let stats: tf.Tensor | null = null;
-    const schedule = this.schedule;
     try {
       const result = withMatMulPrecision(this.precision, () =>
         leanVariableGrads(() => {
-          if (schedule.kind === 'genmd4') {
-            const r = genmd4Loss(denoiser, batch, {
-              schedule,
-              rng: lossRng,
-            });
-            nelbo = tf.keep(r.nelbo);
-            tf.dispose([r.perSequence, r.reconstruction]);
-            return r.loss;
-          }
-          const r = md4Loss(denoiser, batch, {
-            schedule,
-            rng: lossRng,
-            ...(this.steps != null ? { steps: this.steps } : {}),
-          });
-          tf.dispose(r.nelbo);
+          const r = this.loss(denoiser, batch, lossRng);
+          nelbo = tf.keep(r.nelbo);
+          tf.dispose([r.perSequence, r.reconstruction]);
           return r.loss;
         }, varList),
       );
@@ -171,7 +167,7 @@ export class Trainer {
           ),
         ),
       );
-      stats = tf.tidy(() => tf.stack([value!, gradNormT, nelbo ?? value!]));
+      stats = tf.tidy(() => tf.stack([value!, gradNormT, nelbo!]));
       gradNormT.dispose();
       const [loss, gradNorm, nelboValue] = Array.from(await stats.data());
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
