@@ -1,8 +1,5 @@
-export { adaLNParams } from './adaln-zero';
 export type { AdamWConfig, ResolvedAdamWConfig } from './adamw';
 export { AdamW, resolveAdamW } from './adamw';
-export type { AttentionShape } from './attention';
-export { attention } from './attention';
 export type { Checkpoint, CheckpointConfig, SerializedCheckpoint, TrainingState } from './checkpoint';
 export {
   assertArchitecture,
@@ -19,7 +16,6 @@ export {
   scheduleFromCheckpoint,
   TENSOR_PREFIX,
 } from './checkpoint';
-export { crc32 } from './crc32';
 export type { DDiTOptions } from './ddit';
 export { createDDiT, DDiT } from './ddit';
 export type { DDiTConfig, ResolvedDDiTConfig } from './ddit-config';
@@ -41,18 +37,11 @@ export type {
 } from './denoising-network';
 export { DenoisingNetwork } from './denoising-network';
 export { ExponentialMovingAverage } from './ema';
-export { embed } from './embedding';
 export { bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16 } from './float-formats';
-export { gatedMlp, sigmoidGate } from './gated-mlp';
-export { gatedResidual } from './gated-residual';
-export { geluTanh } from './gelu';
 export { initialWeights } from './initial-weights';
-export { ensureWasmKernels, WASM_KERNELS, wasmKernelsActive } from './kernels/wasm-kernels';
-export { adaLayerNorm, layerNorm } from './layer-norm';
 export { leanVariableGrads } from './lean-variable-grads';
 export type { LearningRateConfig } from './learning-rate';
 export { learningRateAt } from './learning-rate';
-export { linear, linearWithBias } from './linear-layer';
 export type {
   LoadedModel,
   LoadModelOptions,
@@ -91,9 +80,6 @@ export { assertParameterBudget, MAX_PARAMETERS, MAX_SEQUENCE_LENGTH } from './pa
 export { countLayoutParameters, countParameters, forwardFlops, matmulParameters } from './parameter-count';
 export type { ParameterInit, ParameterSpec } from './parameter-layout';
 export { parameterLayout } from './parameter-layout';
-export { rmsNorm } from './rms-norm';
-export type { RopeTables } from './rotary-embedding';
-export { applyRope, ropeTables } from './rotary-embedding';
 export type {
   DecodedSafetensors,
   SafetensorsDtype,
@@ -115,9 +101,6 @@ export type {
   StreamedTensor,
 } from './safetensors-stream';
 export { readSafetensorsStream } from './safetensors-stream';
-export { sequenceSum } from './sequence-sum';
-export { sigmaConditioning, sigmaEmbedding } from './sigma-embedding';
-export { timeConditioning, timestepEmbedding } from './time-embedding';
 export type { LossKind, StepResult, TrainerOptions } from './train-step';
 export { createTrainer, SCHEDULE_PARAM, Trainer } from './train-step';
 export type { KernelPath, MemoryLimit } from './training-memory';
@@ -133,4 +116,3 @@ export {
   sameArchitecture,
   transformerParameterCount,
 } from './transformer-config';
-export { matMulT } from './transposed-matmul';
