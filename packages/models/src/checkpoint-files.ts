@@ -5,9 +5,9 @@ import {
   type Checkpoint,
   CheckpointError,
   CONFIG_FILE,
-  parseCheckpoint,
   type SerializedCheckpoint,
-} from './checkpoint';
+} from './checkpoint-format';
+import { parseCheckpoint } from './checkpoint-parse';
 
 /**
  * Saves a checkpoint into directory `dir` (created if needed) so that a reader only ever sees a

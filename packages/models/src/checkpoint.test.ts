@@ -6,15 +6,11 @@ import { createRng } from '@md4/core';
 import { genmd4Schedule, linear, type StateDependentSchedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  checkpointFromModel,
-  checkpointFromTrainer,
-  loadCheckpoint,
-  modelFromCheckpoint,
-  parseCheckpoint,
-  restoreTrainer,
-} from './checkpoint';
+import { loadCheckpoint } from './checkpoint-fetch';
 import { loadCheckpointDir, saveCheckpoint } from './checkpoint-files';
+import { parseCheckpoint } from './checkpoint-parse';
+import { modelFromCheckpoint, restoreTrainer } from './checkpoint-restore';
+import { checkpointFromModel, checkpointFromTrainer } from './checkpoint-serialize';
 import { createDDiT } from './ddit';
 import { createTrainer, type Trainer } from './train-step';
 import { createTransformer } from './transformer';

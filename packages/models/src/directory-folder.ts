@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CheckpointError } from './checkpoint';
+import { CheckpointError } from './checkpoint-format';
 import { type LoadedModel, type LoadModelOptions, loadModelFromFolder, type ModelFolder } from './load-model';
 
 /** Chunk size of streamed weights files (large reads, few callbacks). */

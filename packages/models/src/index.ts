@@ -1,21 +1,22 @@
 export type { AdamWConfig, ResolvedAdamWConfig } from './adamw';
 export { AdamW, resolveAdamW } from './adamw';
-export type { Checkpoint, CheckpointConfig, SerializedCheckpoint, TrainingState } from './checkpoint';
+export { loadCheckpoint } from './checkpoint-fetch';
+export type { Checkpoint, CheckpointConfig, SerializedCheckpoint, TrainingState } from './checkpoint-format';
 export {
-  assertArchitecture,
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
   CheckpointError,
   CONFIG_FILE,
-  checkpointFromModel,
-  checkpointFromTrainer,
-  loadCheckpoint,
+  TENSOR_PREFIX,
+} from './checkpoint-format';
+export { parseCheckpoint } from './checkpoint-parse';
+export {
+  assertArchitecture,
   modelFromCheckpoint,
-  parseCheckpoint,
   restoreTrainer,
   scheduleFromCheckpoint,
-  TENSOR_PREFIX,
-} from './checkpoint';
+} from './checkpoint-restore';
+export { checkpointFromModel, checkpointFromTrainer } from './checkpoint-serialize';
 export type { DDiTOptions } from './ddit';
 export { createDDiT, DDiT } from './ddit';
 export type { DDiTConfig, ResolvedDDiTConfig } from './ddit-config';

@@ -1,13 +1,8 @@
 import { linear, type Schedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type CheckpointConfig,
-  CheckpointError,
-  CONFIG_FILE,
-  modelFromCheckpoint,
-  parseCheckpoint,
-  scheduleFromCheckpoint,
-} from './checkpoint';
+import { type CheckpointConfig, CheckpointError, CONFIG_FILE } from './checkpoint-format';
+import { parseCheckpoint } from './checkpoint-parse';
+import { modelFromCheckpoint, scheduleFromCheckpoint } from './checkpoint-restore';
 import { DDiT } from './ddit';
 import type { ResolvedDDiTConfig } from './ddit-config';
 import { dditLayout } from './ddit-layout';

@@ -3,7 +3,7 @@ import { maskedDiffusionLoss, type TrainingLoss } from '@md4/elbo';
 import { genmd4Schedule, linear } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { checkpointFromTrainer } from './checkpoint';
+import { checkpointFromTrainer } from './checkpoint-serialize';
 import { NonFiniteLossError } from './non-finite-error';
 import { copyTaskElbo, matMulRequests } from './test-helpers.test-helper';
 import { createTrainer } from './train-step';

@@ -1,0 +1,73 @@
+import type { ResolvedAdamWConfig } from './adamw';
+import type { NetworkConfig } from './network-config';
+import type { SafetensorsTensor } from './safetensors';
+import type { LossKind } from './train-step';
+
+export const CHECKPOINT_FORMAT = 'md4-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+/** Name of the JSON file of a checkpoint directory. */
+export const CONFIG_FILE = 'config.json';
+
+/** safetensors metadata key holding the model config the weights were saved with (JSON). */
+export const MODEL_METADATA_KEY = 'md4.model';
+
+/** Prefixes of the non-weight tensors in the safetensors file. */
+export const TENSOR_PREFIX = { ema: 'ema.', adamM: 'optim.m.', adamV: 'optim.v.' } as const;
+
+/** What training needs to continue exactly where it stopped. */
+export interface TrainingState {
+  /** Updates applied. */
+  step: number;
+  loss: LossKind;
+  /** MD4 discrete-time T, or null for continuous time. */
+  steps: number | null;
+  optimizer: ResolvedAdamWConfig;
+  /** EMA decay, or null when no EMA is kept. */
+  emaDecay: number | null;
+  /** The trainer generator's state (four uint32 words, xoshiro128**). */
+  rng: number[];
+  /** Where the data stream stands (opaque to this package; e.g. { epoch, offset }). */
+  dataCursor: unknown;
+}
+
+/** The JSON half of a checkpoint (config.json). */
+export interface CheckpointConfig {
+  format: typeof CHECKPOINT_FORMAT;
+  version: number;
+  /** The architecture (tagged by `arch`), all defaults filled in. */
+  model: NetworkConfig;
+  /** The masking schedule's `toJSON()` (GenMD4: includes the learned raw exponents). */
+  schedule: unknown;
+  /** Identifier of the tokenizer the token ids come from (e.g. "text8"), or null. */
+  tokenizer: string | null;
+  /** Null for inference-only checkpoints. */
+  training: TrainingState | null;
+  /** The safetensors file: name (relative to config.json), size and CRC-32 (zlib.crc32, hex). */
+  weights: { file: string; bytes: number; crc32: string };
+  /** Free-form extras (plain JSON). */
+  metadata: Record<string, unknown>;
+}
+
+/** A checkpoint in memory, ready to write or to restore from. */
+export interface SerializedCheckpoint {
+  config: CheckpointConfig;
+  /** config.json text. */
+  configJson: string;
+  /** The safetensors bytes. */
+  weights: Uint8Array;
+}
+
+/** A parsed and validated checkpoint. */
+export interface Checkpoint {
+  config: CheckpointConfig;
+  tensors: Map<string, SafetensorsTensor>;
+  metadata: Record<string, string>;
+}
+
+/** Any checkpoint problem: truncated, corrupted, mismatched architecture, unsupported version. */
+export class CheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckpointError';
+  }
+}
