@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ComputedMatMulPrecision } from '@md4/backend-native';
-import { createRng } from '@md4/core';
 import { makeDirectory, writeFileAtomic } from '@md4/core/node';
 import { type BatchCursor, batches } from '@md4/datasets';
 import {
@@ -12,22 +11,21 @@ import {
   type NetworkConfig,
   NonFiniteLossError,
   restoreTrainer,
-  type SerializedCheckpoint,
   type Trainer,
 } from '@md4/models';
-import { loadCheckpointDir, saveCheckpoint } from '@md4/models/node';
-import { sample } from '@md4/samplers';
+import { loadCheckpointDir } from '@md4/models/node';
 import { setupBackend } from '../backend-setup';
 import { InputError, UsageError } from '../cli-errors';
 import { openData } from '../data-source';
 import { DivergenceGuard } from '../divergence-guard';
-import { evaluateSplit } from '../evaluation';
+import { InterruptSignals } from '../interrupt-signals';
 import { trainingMemoryLimit } from '../machine-memory';
 import { MetricsLog } from '../metrics-log';
 import { architectureOf, freshTrainer } from '../model-setup';
 import { TrainingProgress } from '../progress-bar';
-import { decodeForPeople } from '../render-tokens';
 import { acquireRunLock } from '../run-lock';
+import { RunReports } from '../run-reports';
+import { StagedCheckpoint } from '../staged-checkpoint';
 import { RUN_FILES, type TrainConfig } from '../train-config';
 import { readMetrics } from '../training-curves';
 
@@ -88,38 +86,12 @@ async function trainInFolder(
     checkpointDir: string;
   },
 ): Promise<void> {
-  const previous = opts.resume
-    ? replanned(await loadCheckpointDir(checkpointDir), config, say, await finalEvaluationDone(config))
-    : null;
-  const modelConfig = previous?.config.model;
-  const data = await openData(config.data, {
-    length: modelConfig?.seqLen ?? config.seqLength ?? defaultSeqLen(config),
-    tokenizer: config.tokenizer,
+  const { previous, data, run } = await startOrResume(config, opts, {
+    backend,
+    precision,
+    say,
+    checkpointDir,
   });
-  let run: { trainer: Trainer; dispose(): void; cursor: BatchCursor | undefined };
-  if (previous) {
-    if (previous.config.tokenizer !== data.tokenizer.id) {
-      throw new InputError(
-        `the checkpoint in ${checkpointDir} was trained on tokenizer "${previous.config.tokenizer}", ` +
-          `but --data ${config.data} gives "${data.tokenizer.id}"; resume with the same data`,
-      );
-    }
-    checkTrainingMemory(previous.config.model, config, backend);
-    const restored = restoreTrainer(previous, {
-      precision,
-      checkpointActivations: config.checkpointActivations,
-    });
-    run = {
-      trainer: restored.trainer,
-      dispose: restored.disposeAll,
-      cursor: restored.dataCursor as BatchCursor | undefined,
-    };
-  } else {
-    const imageLength = data.tokenizer.kind === 'image' ? data.train.length : undefined;
-    const architecture = architectureOf(config, data.tokenizer.vocabSize, imageLength);
-    checkTrainingMemory(architecture, config, backend);
-    run = { ...freshTrainer(config, architecture, precision), cursor: undefined };
-  }
   // The run's settings, which --resume takes back (a resumed run may have changed --steps).
   await writeFileAtomic(join(config.out, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
   const { trainer } = run;
@@ -152,77 +124,27 @@ async function trainInFolder(
   );
 
   const progress = new TrainingProgress(config.steps, trainer.completedSteps, opts.quiet);
-  let interrupted = false;
-  // The shell's convention: 128 + the signal's number (SIGINT 2 -> 130, SIGTERM 15 -> 143).
-  let signalExitCode = 130;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signalExitCode = signal === 'SIGTERM' ? 143 : 130;
-    if (interrupted) process.exit(signalExitCode);
-    interrupted = true;
-    progress.log('interrupted: finishing this step and writing a checkpoint (Ctrl-C again to quit now)');
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  const serialize = () =>
-    checkpointFromTrainer(trainer, {
-      tokenizer: data.tokenizer.id,
-      dataCursor: stream.cursor,
-      metadata: { data: config.data, backend, precision },
-    });
-  const validations = new Map<number, Awaited<ReturnType<typeof evaluateSplit>>>();
-  const validate = async (step: number) => {
-    const done = validations.get(step);
-    if (done) return done;
-    const evalModel = trainer.evalModel();
-    const estimate = await evaluateSplit(evalModel, data.valid, {
-      schedule: trainer.schedule,
-      batchSize: config.batch,
-      maxBatches: config.evalBatches,
-      seed: config.seed + 1,
-    });
-    await metrics.append({
-      step,
-      split: 'valid',
-      bitsPerToken: estimate.bitsPerToken,
-      stderr: estimate.stderr,
-    });
-    progress.log(
-      `step ${step}: valid ${estimate.bitsPerToken.toFixed(4)} ± ${estimate.stderr.toFixed(4)} bits/token`,
-    );
-    validations.set(step, estimate);
-    return estimate;
-  };
-  const showSample = async (step: number) => {
-    if (data.tokenizer.kind !== 'text') return;
-    const [tokens] = await sample(trainer.evalModel(), {
-      length: seqLen,
-      steps: Math.min(seqLen, 128),
-      schedule: trainer.schedule,
-      rng: createRng(config.seed + step),
-    });
-    progress.log(`step ${step} sample: ${decodeForPeople(data.tokenizer, tokens!)}`);
-  };
+  const signals = new InterruptSignals(() =>
+    progress.log('interrupted: finishing this step and writing a checkpoint (Ctrl-C again to quit now)'),
+  );
+  const checkpoint = new StagedCheckpoint(
+    checkpointDir,
+    () =>
+      checkpointFromTrainer(trainer, {
+        tokenizer: data.tokenizer.id,
+        dataCursor: stream.cursor,
+        metadata: { data: config.data, backend, precision },
+      }),
+    previous ? trainer.completedSteps : null,
+  );
+  const reports = new RunReports({ trainer, data, config, metrics, progress });
 
   const started = Date.now();
   const startStep = trainer.completedSteps;
   let last = { loss: Number.NaN };
   const guard = new DivergenceGuard(data.tokenizer.vocabSize);
-  let lastCheckpoint: number | null = previous ? trainer.completedSteps : null;
-  // A due checkpoint is written once the next step's loss, which evaluates exactly those weights,
-  // is healthy: so a run that diverges never overwrites its last good checkpoint.
-  let staged: { step: number; serialized: SerializedCheckpoint } | null = null;
-  const stage = async () => {
-    staged = { step: trainer.completedSteps, serialized: await serialize() };
-  };
-  const commitStaged = async () => {
-    if (staged == null) return;
-    await saveCheckpoint(checkpointDir, staged.serialized);
-    lastCheckpoint = staged.step;
-    staged = null;
-  };
   const advice = () =>
-    `${lastCheckpoint != null ? `the checkpoint in ${checkpointDir} keeps step ${lastCheckpoint}, the last state with a healthy loss` : 'no checkpoint with a healthy loss was written'}; ` +
+    `${checkpoint.lastSaved != null ? `the checkpoint in ${checkpointDir} keeps step ${checkpoint.lastSaved}, the last state with a healthy loss` : 'no checkpoint with a healthy loss was written'}; ` +
     `resume or restart with a lower --lr (now ${config.lr}), a longer --warmup (now ${config.warmup}) or --clip`;
   try {
     for (const batch of stream) {
@@ -233,8 +155,8 @@ async function trainInFolder(
         if (!(error instanceof NonFiniteLossError)) throw error;
         throw new UsageError(`training step ${error.step}: the loss or gradient is not finite; ${advice()}`);
       }
-      if (result.nelbo > guard.bound) staged = null;
-      else await commitStaged();
+      if (result.nelbo > guard.bound) checkpoint.discard();
+      else await checkpoint.commit();
       last = result;
       const seconds = (Date.now() - started) / 1000;
       const tokensPerSecond = ((result.step - startStep) * config.batch * seqLen) / seconds;
@@ -251,10 +173,10 @@ async function trainInFolder(
       });
       guard.observe(result.step, result.nelbo, advice());
       const every = (n: number) => n > 0 && result.step % n === 0;
-      if (every(config.evalEvery)) await validate(result.step);
-      if (every(config.sampleEvery)) await showSample(result.step);
-      if (every(config.checkpointEvery) && guard.healthy) await stage();
-      if (interrupted) break;
+      if (every(config.evalEvery)) await reports.validate(result.step);
+      if (every(config.sampleEvery)) await reports.showSample(result.step);
+      if (every(config.checkpointEvery) && guard.healthy) await checkpoint.stage(result.step);
+      if (signals.interrupted) break;
       if (config.timeLimit != null && seconds > config.timeLimit) {
         progress.log(`time limit of ${config.timeLimit} s reached at step ${result.step}`);
         break;
@@ -263,8 +185,8 @@ async function trainInFolder(
     progress.stop();
     if (!guard.healthy)
       throw new UsageError(`training ended while the loss was above the divergence bound; ${advice()}`);
-    await stage();
-    await commitStaged();
+    await checkpoint.stage(trainer.completedSteps);
+    await checkpoint.commit();
     const seconds = (Date.now() - started) / 1000;
     const summary = {
       step: trainer.completedSteps,
@@ -272,15 +194,15 @@ async function trainInFolder(
       seconds,
       tokensPerSecond: ((trainer.completedSteps - startStep) * config.batch * seqLen) / seconds,
       checkpoint: checkpointDir,
-      interrupted,
+      interrupted: signals.interrupted,
     };
-    if (interrupted) {
+    if (signals.interrupted) {
       say(`checkpoint written to ${checkpointDir} at step ${trainer.completedSteps}; continue with --resume`);
-      process.exitCode = signalExitCode;
+      process.exitCode = signals.exitCode;
     } else {
-      const valid = await validate(trainer.completedSteps);
+      const valid = await reports.validate(trainer.completedSteps);
       Object.assign(summary, { validBitsPerToken: valid.bitsPerToken, validStderr: valid.stderr });
-      await showSample(trainer.completedSteps);
+      await reports.showSample(trainer.completedSteps);
     }
     if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else
@@ -289,11 +211,65 @@ async function trainInFolder(
       );
   } finally {
     progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.dispose();
     run.dispose();
     data.close();
   }
+}
+
+/** The trainer to run: restored from the checkpoint with --resume (checked against the data), else new. */
+async function startOrResume(
+  config: TrainConfig,
+  opts: TrainOptions,
+  {
+    backend,
+    precision,
+    say,
+    checkpointDir,
+  }: {
+    backend: string;
+    precision: ComputedMatMulPrecision;
+    say: (line: string) => void;
+    checkpointDir: string;
+  },
+): Promise<{
+  previous: Checkpoint | null;
+  data: Awaited<ReturnType<typeof openData>>;
+  run: { trainer: Trainer; dispose(): void; cursor: BatchCursor | undefined };
+}> {
+  const previous = opts.resume
+    ? replanned(await loadCheckpointDir(checkpointDir), config, say, await finalEvaluationDone(config))
+    : null;
+  const modelConfig = previous?.config.model;
+  const data = await openData(config.data, {
+    length: modelConfig?.seqLen ?? config.seqLength ?? defaultSeqLen(config),
+    tokenizer: config.tokenizer,
+  });
+  let run: { trainer: Trainer; dispose(): void; cursor: BatchCursor | undefined };
+  if (previous) {
+    if (previous.config.tokenizer !== data.tokenizer.id) {
+      throw new InputError(
+        `the checkpoint in ${checkpointDir} was trained on tokenizer "${previous.config.tokenizer}", ` +
+          `but --data ${config.data} gives "${data.tokenizer.id}"; resume with the same data`,
+      );
+    }
+    checkTrainingMemory(previous.config.model, config, backend);
+    const restored = restoreTrainer(previous, {
+      precision,
+      checkpointActivations: config.checkpointActivations,
+    });
+    run = {
+      trainer: restored.trainer,
+      dispose: restored.disposeAll,
+      cursor: restored.dataCursor as BatchCursor | undefined,
+    };
+  } else {
+    const imageLength = data.tokenizer.kind === 'image' ? data.train.length : undefined;
+    const architecture = architectureOf(config, data.tokenizer.vocabSize, imageLength);
+    checkTrainingMemory(architecture, config, backend);
+    run = { ...freshTrainer(config, architecture, precision), cursor: undefined };
+  }
+  return { previous, data, run };
 }
 
 /**

@@ -1,0 +1,65 @@
+import { createRng } from '@md4/core';
+import type { Trainer } from '@md4/models';
+import { sample } from '@md4/samplers';
+import type { DataSplits } from './data-source';
+import { evaluateSplit } from './evaluation';
+import type { MetricsLog } from './metrics-log';
+import type { TrainingProgress } from './progress-bar';
+import { decodeForPeople } from './render-tokens';
+
+/**
+ * What a training run reports along the way: the validation ELBO of the EMA model (logged and
+ * recorded in metrics.jsonl, computed once per step however often it is asked for) and a sample
+ * (text data only), each seeded from the run's seed so a resumed run reports the same.
+ */
+export class RunReports {
+  private readonly validations = new Map<number, Awaited<ReturnType<typeof evaluateSplit>>>();
+
+  constructor(
+    private readonly run: {
+      trainer: Trainer;
+      data: DataSplits;
+      config: { batch: number; evalBatches: number; seed: number };
+      metrics: MetricsLog;
+      progress: TrainingProgress;
+    },
+  ) {}
+
+  /** The validation estimate after `step`. */
+  async validate(step: number): Promise<Awaited<ReturnType<typeof evaluateSplit>>> {
+    const done = this.validations.get(step);
+    if (done) return done;
+    const { trainer, data, config, metrics, progress } = this.run;
+    const estimate = await evaluateSplit(trainer.evalModel(), data.valid, {
+      schedule: trainer.schedule,
+      batchSize: config.batch,
+      maxBatches: config.evalBatches,
+      seed: config.seed + 1,
+    });
+    await metrics.append({
+      step,
+      split: 'valid',
+      bitsPerToken: estimate.bitsPerToken,
+      stderr: estimate.stderr,
+    });
+    progress.log(
+      `step ${step}: valid ${estimate.bitsPerToken.toFixed(4)} ± ${estimate.stderr.toFixed(4)} bits/token`,
+    );
+    this.validations.set(step, estimate);
+    return estimate;
+  }
+
+  /** Logs a sample of the EMA model after `step` (text data only). */
+  async showSample(step: number): Promise<void> {
+    const { trainer, data, config, progress } = this.run;
+    if (data.tokenizer.kind !== 'text') return;
+    const seqLen = trainer.model.config.seqLen;
+    const [tokens] = await sample(trainer.evalModel(), {
+      length: seqLen,
+      steps: Math.min(seqLen, 128),
+      schedule: trainer.schedule,
+      rng: createRng(config.seed + step),
+    });
+    progress.log(`step ${step} sample: ${decodeForPeople(data.tokenizer, tokens!)}`);
+  }
+}
