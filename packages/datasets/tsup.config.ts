@@ -1,9 +1,14 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node.ts', bench: 'bench/datasets-bench.ts' },
+  entry: {
+    index: 'src/index.ts',
+    node: 'src/node.ts',
+    gpt2: 'src/gpt2.ts',
+    bench: 'bench/datasets-bench.ts',
+  },
   format: ['esm'],
-  dts: { entry: { index: 'src/index.ts', node: 'src/node.ts' } },
+  dts: { entry: { index: 'src/index.ts', node: 'src/node.ts', gpt2: 'src/gpt2.ts' } },
   sourcemap: true,
   clean: true,
   target: 'es2022',

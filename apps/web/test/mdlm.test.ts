@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gpt2Tokenizer } from '@md4/datasets';
+import { gpt2Tokenizer } from '@md4/datasets/gpt2';
 import { createDDiT, dditLayout, resolveDDiTConfig, serializeMdlm } from '@md4/models';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Page } from 'playwright-core';

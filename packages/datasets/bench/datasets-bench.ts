@@ -5,7 +5,8 @@
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batches, cleanText8, evalBatches, gpt2Tokenizer, text8Tokenizer } from '../src/index';
+import { gpt2Tokenizer } from '../src/gpt2';
+import { batches, cleanText8, evalBatches, text8Tokenizer } from '../src/index';
 import { bundledDocuments, textCorpus } from '../src/node';
 
 const MB = 1e6;

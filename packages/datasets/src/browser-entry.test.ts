@@ -38,7 +38,7 @@ function resolveRelative(from: string, specifier: string): string {
 }
 
 /** Walks the runtime imports of `entry` (a file in src): every file it loads, package and Node global. */
-function reach(entry: string): Reach {
+function reach(entry: string, opts: { dynamicImports: boolean } = { dynamicImports: true }): Reach {
   const seen = new Set<string>();
   const out: Reach = { files: [], packages: [], globals: [] };
   const queue = [join(SRC, entry)];
@@ -60,6 +60,7 @@ function reach(entry: string): Reach {
         if (!node.isTypeOnly && ts.isStringLiteral(node.moduleSpecifier))
           addSpecifier(node.moduleSpecifier.text);
       } else if (
+        opts.dynamicImports &&
         ts.isCallExpression(node) &&
         node.expression.kind === ts.SyntaxKind.ImportKeyword &&
         node.arguments[0] &&
@@ -107,9 +108,16 @@ describe('browser-safe main entry', () => {
   const main = reach('index.ts');
 
   it('reaches the tokenizers, batches and parsers it exports', () => {
-    for (const f of ['gpt2-tokenizer.ts', 'tokenizer-registry.ts', 'batches.ts', 'token-cache-format.ts']) {
+    for (const f of ['gpt2-tokenizer.ts', 'load-tokenizer.ts', 'batches.ts', 'token-cache-format.ts']) {
       expect(main.files).toContain(f);
     }
+  });
+
+  it("reaches GPT-2's tokenizer only through loadTokenizer's dynamic import (a chunk of its own)", () => {
+    const loaded = reach('index.ts', { dynamicImports: false });
+    expect(loaded.files).not.toContain('gpt2-tokenizer.ts');
+    expect(loaded.packages.map((p) => packageName(p.specifier))).not.toContain('gpt-tokenizer');
+    expect(reach('gpt2.ts').packages.map((p) => packageName(p.specifier))).toContain('gpt-tokenizer');
   });
 
   it('imports no Node built-in or Node-only package, directly or through its files', () => {

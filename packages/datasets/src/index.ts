@@ -1,14 +1,14 @@
 // Browser-safe entry point (`@md4/datasets`): tokenizers, in-memory datasets, batches and pure parsers.
 // Nothing reachable from here may import Node built-ins or Node-only packages (browser-entry.test.ts
-// checks); file loaders live in `@md4/datasets/node` (node.ts).
+// checks); file loaders live in `@md4/datasets/node` (node.ts), GPT-2's tokenizer in `@md4/datasets/gpt2`.
 export type { BatchCursor, BatchOptions, BatchOrder, BatchStream } from './batches';
 export { batches, evalBatches } from './batches';
 export { CIFAR10_CLASSES, parseCifar10 } from './cifar10-format';
 export { DataFormatError } from './data-format-error';
-export { GPT2_MASK_PLACEHOLDER, gpt2Tokenizer } from './gpt2-tokenizer';
 export type { IdxArray } from './idx-format';
 export { parseIdx } from './idx-format';
 export { imageDataset } from './image-dataset';
+export { loadTokenizer } from './load-tokenizer';
 export { pixelTokenizer, pixelTokenizerId } from './pixel-tokenizer';
 export type { UniformSource } from './seeded-random';
 export type { TokenReader } from './text-dataset';
@@ -25,4 +25,3 @@ export {
 } from './token-cache-format';
 export type { ImageDataset, TextDataset, TokenDataset } from './token-dataset';
 export type { BaseTokenizer, PixelTokenizer, TextTokenizer, Tokenizer } from './tokenizer';
-export { tokenizerFromId } from './tokenizer-registry';

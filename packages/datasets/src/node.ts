@@ -21,3 +21,4 @@ export type { Text8Splits } from './text8-loader';
 export { loadText8, TEXT8_STANDARD_SPLITS } from './text8-loader';
 export type { TokenCacheDataset } from './token-cache-file';
 export { openTokenCache, readTokenCacheHeader, TokenCacheWriter } from './token-cache-file';
+export { tokenizerFromId } from './tokenizer-registry';

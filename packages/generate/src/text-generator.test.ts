@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng } from '@md4/core';
-import { tokenizerFromId } from '@md4/datasets';
+import { text8Tokenizer } from '@md4/datasets';
 import { checkpointFromModel, createTransformer } from '@md4/models';
 import { loadModel, saveCheckpoint } from '@md4/models/node';
 import { sampleWithStats } from '@md4/samplers';
@@ -53,8 +53,7 @@ describe('textGenerator', () => {
       rng: createRng(5),
     });
     model.dispose();
-    const text8 = tokenizerFromId('text8');
-    expect(texts).toEqual(tokens.map((t) => text8.decode(t)));
+    expect(texts).toEqual(tokens.map((t) => text8Tokenizer.decode(t)));
     expect(await generator.generate({ count: 3, length: 20, steps: 8, seed: 5 })).toEqual(texts);
     expect(await generator.generate({ count: 3, length: 20, steps: 8, seed: 6 })).not.toEqual(texts);
     // defaults: one text of the model's length

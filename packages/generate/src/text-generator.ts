@@ -1,5 +1,5 @@
 import { createRng } from '@md4/core';
-import { type TextTokenizer, tokenizerFromId } from '@md4/datasets';
+import { loadTokenizer, type TextTokenizer } from '@md4/datasets';
 import type { LoadedModel } from '@md4/models';
 import { type SampleMethod, type SampleOptions, sampleWithStats, trimAtEos } from '@md4/samplers';
 import { infillTokens } from './infill-template';
@@ -76,13 +76,14 @@ export interface TextGenerator {
 
 /**
  * A generator over an opened model (`loadModel` of `@md4/models` or `@md4/models/node`: our
- * checkpoints and MDLM-family folders), taking ownership of it. Throws a TypeError, having freed
- * the model, when it does not generate text (an image model, or a folder that names no tokenizer).
+ * checkpoints and MDLM-family folders), taking ownership of it. Rejects with a TypeError, having
+ * freed the model, when it does not generate text (an image model, or a folder that names no
+ * tokenizer). GPT-2's tokenizer is imported on first use.
  */
-export function textGenerator(model: LoadedModel): TextGenerator {
+export async function textGenerator(model: LoadedModel): Promise<TextGenerator> {
   let tokenizer: TextTokenizer;
   try {
-    tokenizer = textTokenizerOf(model);
+    tokenizer = await textTokenizerOf(model);
   } catch (error) {
     model.dispose();
     throw error;
@@ -150,13 +151,13 @@ export function textGenerator(model: LoadedModel): TextGenerator {
   };
 }
 
-function textTokenizerOf(model: LoadedModel): TextTokenizer {
+async function textTokenizerOf(model: LoadedModel): Promise<TextTokenizer> {
   if (model.tokenizer == null) {
     throw new TypeError(
       `textGenerator: the model names no tokenizer (V = ${model.config.vocabSize}), so its tokens cannot be turned into text`,
     );
   }
-  const tokenizer = tokenizerFromId(model.tokenizer);
+  const tokenizer = await loadTokenizer(model.tokenizer);
   if (tokenizer.kind !== 'text') {
     throw new TypeError(
       `textGenerator: the model's tokenizer is ${tokenizer.id}, an image tokenizer; sample it with sample() of @md4/samplers`,

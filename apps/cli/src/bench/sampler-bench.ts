@@ -5,8 +5,8 @@
 // per method, with its network calls per sequence (NFE) and the start of its first sample.
 //   node dist/sampler-bench.js <checkpoint> [--count N] [--steps T] [--seed S] [--backend NAME]
 import { createRng } from '@md4/core';
-import { cleanText8, type TextTokenizer, tokenizerFromId } from '@md4/datasets';
-import { bundledDocuments } from '@md4/datasets/node';
+import { cleanText8, type TextTokenizer } from '@md4/datasets';
+import { bundledDocuments, tokenizerFromId } from '@md4/datasets/node';
 import type { SampleOptions } from '@md4/samplers';
 import { sampleWithStats } from '@md4/samplers';
 import { setupBackend } from '../backend-setup';

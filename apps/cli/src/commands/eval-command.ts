@@ -1,5 +1,5 @@
 import type { MatMulPrecision } from '@md4/backend-native';
-import { tokenizerFromId } from '@md4/datasets';
+import { tokenizerFromId } from '@md4/datasets/node';
 import type { ElboEstimate } from '@md4/elbo';
 import { setupBackend } from '../backend-setup';
 import { openCheckpoint, tokenizerIdOf } from '../checkpoint-access';

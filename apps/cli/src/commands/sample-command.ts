@@ -1,8 +1,8 @@
 import type { MatMulPrecision } from '@md4/backend-native';
 import { createRng } from '@md4/core';
 import { writeFileAtomic } from '@md4/core/node';
-import { type TextTokenizer, tokenizerFromId } from '@md4/datasets';
-import { renderImageGrid } from '@md4/datasets/node';
+import type { TextTokenizer } from '@md4/datasets';
+import { renderImageGrid, tokenizerFromId } from '@md4/datasets/node';
 import { infillTokens, sampleChunks } from '@md4/generate';
 import type { RemaskStrategy, SampleMethod, SampleOptions, TransferCount, TransferRank } from '@md4/samplers';
 import { SAMPLE_METHODS, sampleWithStats, trimAtEos } from '@md4/samplers';
