@@ -2,11 +2,12 @@ import type { Denoiser, Rng } from '@md4/core';
 import { genmd4LogMaskLikelihood, genmd4TokenExponents, type StateDependentSchedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { drawUnitTimes } from './antithetic-times';
+import { type CleanBatch, cleanBatch } from './clean-batch';
 import { maskedPredictions } from './masked-predictions';
 import { drawMask, type MaskDraw } from './masking';
 import { stopGradient } from './stop-gradient';
 import type { TrainingLossResult } from './training-loss';
-import { checkDenoiser, checkRng, readCleanTokens } from './validate-input';
+import { checkDenoiser, checkRng } from './validate-input';
 
 /** Options of `genmd4Loss`. */
 export interface Genmd4LossOptions {
@@ -42,9 +43,10 @@ export interface Genmd4LossOptions {
  * reach the network through mu and w through the integrand and R. Both are reported per token in
  * bits: divided by L ln 2 and averaged over the batch.
  *
- * @param x0 int32 [B, L] clean tokens in [0, V); borrowed (read synchronously for the masks).
+ * @param x0 clean tokens in [0, V): an int32 [B, L] tensor (borrowed; read synchronously for the
+ *   masks) or B sequences of length L (nothing read back).
  */
-export function genmd4Loss(denoiser: Denoiser, x0: tf.Tensor2D, opts: Genmd4LossOptions): TrainingLossResult {
+export function genmd4Loss(denoiser: Denoiser, x0: CleanBatch, opts: Genmd4LossOptions): TrainingLossResult {
   const what = 'genmd4Loss';
   const V = checkDenoiser(denoiser, what);
   checkRng(opts?.rng, what);
@@ -62,7 +64,24 @@ export function genmd4Loss(denoiser: Denoiser, x0: tf.Tensor2D, opts: Genmd4Loss
   }
   const t1 = opts.t1 ?? 1e-3;
   if (!(t1 >= 0 && t1 < 1)) throw new RangeError(`${what}: t1 must lie in [0, 1), got ${t1}`);
-  const x0Data = readCleanTokens(x0, V, what);
+  const batch = cleanBatch(x0, V, what);
+  try {
+    return genmd4BatchLoss(denoiser, batch.tensor, batch.data, { ...opts, schedule, t1 }, what);
+  } finally {
+    if (batch.owned) batch.tensor.dispose();
+  }
+}
+
+/** `genmd4Loss` of a checked batch: x0 and its values x0Data. */
+function genmd4BatchLoss(
+  denoiser: Denoiser,
+  x0: tf.Tensor2D,
+  x0Data: Int32Array,
+  opts: Genmd4LossOptions & { t1: number },
+  what: string,
+): TrainingLossResult {
+  const { schedule, t1 } = opts;
+  const V = denoiser.vocabSize;
   const [B, L] = x0.shape;
   const eps = schedule.eps;
 

@@ -1,3 +1,4 @@
+export type { CleanBatch } from './clean-batch';
 export type { BatchSource, ElboEstimate, EstimateElboOptions } from './estimate-elbo';
 export { estimateElbo } from './estimate-elbo';
 export type { Genmd4LossOptions } from './genmd4-loss';

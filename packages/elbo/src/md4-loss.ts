@@ -2,11 +2,12 @@ import type { Denoiser, Rng } from '@md4/core';
 import type { MaskingSchedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { drawUnitTimes } from './antithetic-times';
+import { type CleanBatch, cleanBatch } from './clean-batch';
 import { maskedPredictions } from './masked-predictions';
 import { drawMask } from './masking';
 import { md4ReconstructionNats, md4TimeWeights } from './md4-time-weights';
 import type { TrainingLossResult } from './training-loss';
-import { checkDenoiser, checkRng, checkSteps, readCleanTokens } from './validate-input';
+import { checkDenoiser, checkRng, checkSteps } from './validate-input';
 
 /** Options of `md4Loss`. */
 export interface Md4LossOptions {
@@ -54,10 +55,11 @@ export function md4SequenceNelbo(
  * `loss` = mean over the batch / (L ln 2) (`nelbo` the same value, apart from the gradient's tape;
  * `perSequence` in nats). Times are antithetic by default.
  *
- * @param x0 int32 [B, L] clean tokens in [0, V); borrowed (read synchronously for the masks).
+ * @param x0 clean tokens in [0, V): an int32 [B, L] tensor (borrowed; read synchronously for the
+ *   masks) or B sequences of length L (nothing read back).
  * @throws on token ids outside [0, V), a bad shape or dtype, bad steps, or logits not [B, L, V].
  */
-export function md4Loss(denoiser: Denoiser, x0: tf.Tensor2D, opts: Md4LossOptions): TrainingLossResult {
+export function md4Loss(denoiser: Denoiser, x0: CleanBatch, opts: Md4LossOptions): TrainingLossResult {
   const what = 'md4Loss';
   const V = checkDenoiser(denoiser, what);
   checkRng(opts?.rng, what);
@@ -67,22 +69,26 @@ export function md4Loss(denoiser: Denoiser, x0: tf.Tensor2D, opts: Md4LossOption
       `${what}: opts.schedule must be a scalar MaskingSchedule (e.g. linear() from @md4/schedules); for GenMD4 use genmd4Loss`,
     );
   }
-  const x0Data = readCleanTokens(x0, V, what);
-  const L = x0.shape[1];
-  const { nelbo, times, maskedTokens, reconstructionNats } = md4SequenceNelbo(
-    denoiser,
-    x0,
-    x0Data,
-    { schedule: opts.schedule, rng: opts.rng, steps: opts.steps, antithetic: opts.antithetic ?? true },
-    what,
-  );
-  const loss = tf.tidy(() => tf.div(tf.mean(nelbo), L * Math.LN2) as tf.Scalar);
-  return {
-    loss,
-    nelbo: tf.clone(loss),
-    perSequence: nelbo,
-    reconstruction: tf.scalar(reconstructionNats / (L * Math.LN2)),
-    times,
-    maskedTokens: [maskedTokens],
-  };
+  const batch = cleanBatch(x0, V, what);
+  try {
+    const L = batch.tensor.shape[1];
+    const { nelbo, times, maskedTokens, reconstructionNats } = md4SequenceNelbo(
+      denoiser,
+      batch.tensor,
+      batch.data,
+      { schedule: opts.schedule, rng: opts.rng, steps: opts.steps, antithetic: opts.antithetic ?? true },
+      what,
+    );
+    const loss = tf.tidy(() => tf.div(tf.mean(nelbo), L * Math.LN2) as tf.Scalar);
+    return {
+      loss,
+      nelbo: tf.clone(loss),
+      perSequence: nelbo,
+      reconstruction: tf.scalar(reconstructionNats / (L * Math.LN2)),
+      times,
+      maskedTokens: [maskedTokens],
+    };
+  } finally {
+    if (batch.owned) batch.tensor.dispose();
+  }
 }

@@ -1,6 +1,7 @@
 import type { Denoiser, Rng } from '@md4/core';
 import type { Schedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
+import type { CleanBatch } from './clean-batch';
 import { genmd4Loss } from './genmd4-loss';
 import { md4Loss } from './md4-loss';
 
@@ -28,8 +29,8 @@ export function disposeLossResult(result: TrainingLossResult): void {
   tf.dispose([result.loss, result.nelbo, result.perSequence, result.reconstruction]);
 }
 
-/** A training objective: the loss of `denoiser` on the clean tokens x0 (int32 [B, L], borrowed), drawing from `rng`. */
-export type TrainingLoss = (denoiser: Denoiser, x0: tf.Tensor2D, rng: Rng) => TrainingLossResult;
+/** A training objective: the loss of `denoiser` on the clean batch x0 (borrowed), drawing from `rng`. */
+export type TrainingLoss = (denoiser: Denoiser, x0: CleanBatch, rng: Rng) => TrainingLossResult;
 
 /**
  * The masked diffusion loss that fits `schedule`: `md4Loss` for a scalar schedule alpha(t) (with

@@ -5,7 +5,7 @@ import {
   type SeededRng,
   withMatMulPrecision,
 } from '@md4/core';
-import { maskedDiffusionLoss, type TrainingLoss } from '@md4/elbo';
+import { type CleanBatch, maskedDiffusionLoss, type TrainingLoss } from '@md4/elbo';
 import type { Schedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, type AdamWConfig } from './adamw';
@@ -127,13 +127,13 @@ export class Trainer {
   }
 
   /**
-   * One step: loss on the clean batch x0 (int32 [B, L] tensor, borrowed, or an array of sequences),
-   * gradients, NaN/Inf check, clipping, AdamW, EMA. Throws `NonFiniteLossError` before touching any
+   * One step: loss on the clean batch x0 (the sequences, which need no readback from the device, or
+   * an int32 [B, L] tensor, borrowed, whose values are read back once), gradients, NaN/Inf check,
+   * clipping, AdamW, EMA. Throws `NonFiniteLossError` before touching any
    * state if the loss or a gradient is not finite.
    */
-  async step(x0: tf.Tensor2D | Int32Array[]): Promise<StepResult> {
+  async step(x0: CleanBatch): Promise<StepResult> {
     assertTfjsSetUp('trainer.step', { gradients: true });
-    const batch = Array.isArray(x0) ? batchTensor(x0) : x0;
     const stepRng = this.rng.fork();
     const lossRng = stepRng.fork();
     const denoiser =
@@ -149,7 +149,7 @@ export class Trainer {
     try {
       const result = withMatMulPrecision(this.precision, () =>
         leanVariableGrads(() => {
-          const r = this.loss(denoiser, batch, lossRng);
+          const r = this.loss(denoiser, x0, lossRng);
           nelbo = tf.keep(r.nelbo);
           tf.dispose([r.perSequence, r.reconstruction]);
           return r.loss;
@@ -190,7 +190,6 @@ export class Trainer {
       return { step: this.completedSteps, loss: loss!, nelbo: nelboValue!, gradNorm: gradNorm!, lr };
     } finally {
       tf.dispose([value as tf.Tensor | null, nelbo as tf.Tensor | null, stats, grads] as tf.TensorContainer);
-      if (batch !== x0) batch.dispose();
     }
   }
 
@@ -209,15 +208,4 @@ export class Trainer {
 
 export function createTrainer(options: TrainerOptions): Trainer {
   return new Trainer(options);
-}
-
-function batchTensor(rows: Int32Array[]): tf.Tensor2D {
-  if (rows.length === 0) throw new RangeError('trainer: the batch is empty');
-  const L = rows[0]!.length;
-  const flat = new Int32Array(rows.length * L);
-  rows.forEach((r, i) => {
-    if (r.length !== L) throw new RangeError(`trainer: sequence ${i} has length ${r.length}, expected ${L}`);
-    flat.set(r, i * L);
-  });
-  return tf.tensor2d(flat, [rows.length, L], 'int32');
 }
