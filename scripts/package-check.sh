@@ -4,7 +4,7 @@
 # outside the workspace, type-checks a strict Node app and a browser app against them
 # (scripts/package-check/: strict, noUncheckedIndexedAccess, exactOptionalPropertyTypes), runs the
 # Node app (train, save, load, generate and infill text), and bundles the browser app with esbuild
-# for the browser platform (no Node built-ins, no backend package the app did not install).
+# and Vite for the browser (no Node built-ins, no backend package the app did not install).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -15,7 +15,7 @@ mkdir -p "$work/tarballs" "$work/app"
 for p in "${packages[@]}"; do
   (cd "$root/packages/$p" && pnpm pack --pack-destination "$work/tarballs" >/dev/null)
 done
-cp "$root/scripts/package-check/"*.ts "$root/scripts/package-check/tsconfig.json" "$work/app/"
+cp "$root/scripts/package-check/"*.ts "$root/scripts/package-check/"{tsconfig.json,index.html} "$work/app/"
 
 # The app's package.json: every tarball, and the tools at the versions the workspace uses.
 node - "$work" "${packages[@]}" <<'EOF'
@@ -31,7 +31,8 @@ for (const p of packages) {
 const devDependencies = {
   typescript: '5.9.3',
   '@types/node': '20.19.43',
-  esbuild: '0.25.12',
+  esbuild: '0.28.2',
+  vite: '8.4.0',
   publint: '0.3.25',
   '@arethetypeswrong/cli': '0.18.5',
 };
@@ -57,4 +58,10 @@ if ! npx tsc -p tsconfig.json > tsc.log; then
 fi
 node dist/node-app.js
 npx esbuild browser-app.ts --bundle --format=esm --platform=browser --outfile=dist/browser-bundle.js --log-level=warning
-echo "package check: ${#packages[@]} packages packed, linted, installed, type-checked strictly, run in Node and bundled for the browser"
+# Vite turns a Node built-in into an empty stub with a warning: here the warning is a failure.
+npx vite build --outDir dist/vite --emptyOutDir >vite.log 2>&1 || { cat vite.log; exit 1; }
+if grep -qi 'externalized for browser compatibility' vite.log; then
+  cat vite.log
+  exit 1
+fi
+echo "package check: ${#packages[@]} packages packed, linted, installed, type-checked strictly, run in Node and bundled for the browser (esbuild, Vite)"
