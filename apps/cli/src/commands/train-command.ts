@@ -70,28 +70,18 @@ export async function trainCommand(config: TrainConfig, opts: TrainOptions): Pro
   }
 }
 
+/** What a run was set up with: the backend and its products' precision, the log, the checkpoint folder. */
+interface RunContext {
+  backend: string;
+  precision: ComputedMatMulPrecision;
+  say: (line: string) => void;
+  checkpointDir: string;
+}
+
 /** The run itself, with `config.out` locked. */
-async function trainInFolder(
-  config: TrainConfig,
-  opts: TrainOptions,
-  {
-    backend,
-    precision,
-    say,
-    checkpointDir,
-  }: {
-    backend: string;
-    precision: ComputedMatMulPrecision;
-    say: (line: string) => void;
-    checkpointDir: string;
-  },
-): Promise<void> {
-  const { previous, data, run } = await startOrResume(config, opts, {
-    backend,
-    precision,
-    say,
-    checkpointDir,
-  });
+async function trainInFolder(config: TrainConfig, opts: TrainOptions, context: RunContext): Promise<void> {
+  const { backend, precision, say, checkpointDir } = context;
+  const { previous, data, run } = await startOrResume(config, opts, context);
   // The run's settings, which --resume takes back (a resumed run may have changed --steps).
   await writeFileAtomic(join(config.out, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
   const { trainer } = run;
@@ -221,17 +211,7 @@ async function trainInFolder(
 async function startOrResume(
   config: TrainConfig,
   opts: TrainOptions,
-  {
-    backend,
-    precision,
-    say,
-    checkpointDir,
-  }: {
-    backend: string;
-    precision: ComputedMatMulPrecision;
-    say: (line: string) => void;
-    checkpointDir: string;
-  },
+  { backend, precision, say, checkpointDir }: RunContext,
 ): Promise<{
   previous: Checkpoint | null;
   data: Awaited<ReturnType<typeof openData>>;
