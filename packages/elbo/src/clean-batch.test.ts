@@ -59,13 +59,13 @@ describe('a clean batch given as sequences', () => {
     const opts = { schedule: cosine(), rng: createRng(3) };
     const before = tf.memory().numTensors;
     expect(() => md4Loss(denoiser, [], opts)).toThrow(
-      'md4Loss: x0 must have at least one sequence and one token, got [0, 0]',
+      'md4Loss: x0 must be a non-empty array of sequences (Int32Array of token ids)',
     );
     expect(() => md4Loss(denoiser, [rows[0]!, Int32Array.of(1, 2)], opts)).toThrow(
-      'md4Loss: sequence 1 has length 2, expected 4',
+      'md4Loss: x0: sequence 1 has length 2, expected 4 like sequence 0',
     );
     expect(() => md4Loss(denoiser, [rows[0]!, Int32Array.of(1, 2, 5, 0)], opts)).toThrow(
-      /md4Loss: x0 sequence 1 \(denoiser vocabSize 5\): token 5 at index 2 is outside \[0, 5\)/,
+      /md4Loss: x0, sequence 1 \(denoiser vocabSize 5\): token 5 at index 2 is outside \[0, 5\)/,
     );
     expect(tf.memory().numTensors).toBe(before);
     weights.dispose();

@@ -23,18 +23,30 @@ export function cleanBatch(
     return { tensor, data: readCleanTokens(tensor, vocabSize, what), owned: false };
   }
   const rows = x0 as readonly ArrayLike<number>[];
-  const L = rows[0]?.length ?? 0;
-  if (rows.length < 1 || L < 1) {
-    throw new RangeError(
-      `${what}: x0 must have at least one sequence and one token, got [${rows.length}, ${L}]`,
-    );
+  const data = flattenSequences(rows, vocabSize, `${what}: x0`);
+  return { tensor: tf.tensor2d(data, [rows.length, data.length / rows.length], 'int32'), data, owned: true };
+}
+
+/** The sequences of one batch, checked (non-empty, one length, tokens in [0, V)), as one row-major array. */
+export function flattenSequences(
+  batch: ReadonlyArray<ArrayLike<number>>,
+  V: number,
+  what: string,
+): Int32Array {
+  if (!Array.isArray(batch) || batch.length === 0) {
+    throw new TypeError(`${what} must be a non-empty array of sequences (Int32Array of token ids)`);
   }
-  const data = new Int32Array(rows.length * L);
-  rows.forEach((row, b) => {
-    if (row.length !== L)
-      throw new RangeError(`${what}: sequence ${b} has length ${row.length}, expected ${L}`);
-    assertTokenRange(row, vocabSize, { what: `${what}: x0 sequence ${b} (denoiser vocabSize ${vocabSize})` });
-    data.set(row, b * L);
+  const L = batch[0]?.length ?? 0;
+  if (!(L >= 1)) throw new RangeError(`${what}: sequences must hold at least one token`);
+  const flat = new Int32Array(batch.length * L);
+  batch.forEach((sequence, b) => {
+    if (sequence?.length !== L) {
+      throw new RangeError(
+        `${what}: sequence ${b} has length ${sequence?.length}, expected ${L} like sequence 0`,
+      );
+    }
+    assertTokenRange(sequence, V, { what: `${what}, sequence ${b} (denoiser vocabSize ${V})` });
+    flat.set(sequence, b * L);
   });
-  return { tensor: tf.tensor2d(data, [rows.length, L], 'int32'), data, owned: true };
+  return flat;
 }

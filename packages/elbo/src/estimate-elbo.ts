@@ -1,6 +1,7 @@
-import { assertTfjsSetUp, assertTokenRange, type Denoiser, type Rng } from '@md4/core';
+import { assertTfjsSetUp, type Denoiser, type Rng } from '@md4/core';
 import type { Schedule, StateDependentSchedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
+import { flattenSequences } from './clean-batch';
 import { genmd4Loss } from './genmd4-loss';
 import { md4SequenceNelbo } from './md4-loss';
 import { checkDenoiser, checkRng, checkSteps } from './validate-input';
@@ -89,7 +90,7 @@ export async function estimateElbo(
   const reconstruction = { bits: 0, batches: 0 };
   let batchIndex = 0;
   for await (const batch of data) {
-    const x0Data = flattenBatch(batch, V, `${what}: batch ${batchIndex}`);
+    const x0Data = flattenSequences(batch, V, `${what}: batch ${batchIndex}`);
     const B = batch.length;
     const L = x0Data.length / B;
     const x0 = tf.tensor2d(x0Data, [B, L], 'int32');
@@ -133,25 +134,6 @@ export async function estimateElbo(
       ? reconstruction.bits / reconstruction.batches
       : ((1 - schedule.alpha(0)) * Math.log(V)) / Math.LN2;
   return summarise(nats, lengths, reconstructionBits);
-}
-
-function flattenBatch(batch: ReadonlyArray<ArrayLike<number>>, V: number, what: string): Int32Array {
-  if (!Array.isArray(batch) || batch.length === 0) {
-    throw new TypeError(`${what} must be a non-empty array of sequences (Int32Array of token ids)`);
-  }
-  const L = batch[0]?.length ?? 0;
-  if (!(L >= 1)) throw new RangeError(`${what}: sequences must hold at least one token`);
-  const flat = new Int32Array(batch.length * L);
-  batch.forEach((sequence, b) => {
-    if (sequence?.length !== L) {
-      throw new RangeError(
-        `${what}: sequence ${b} has length ${sequence?.length}, expected ${L} like sequence 0`,
-      );
-    }
-    assertTokenRange(sequence, V, { what: `${what}, sequence ${b} (denoiser vocabSize ${V})` });
-    flat.set(sequence, b * L);
-  });
-  return flat;
 }
 
 /**
