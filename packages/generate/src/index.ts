@@ -1,6 +1,7 @@
 export { infillTokens } from './infill-template';
 export { loadTextGenerator } from './load-text-generator';
-export { SAMPLE_LOGITS_BYTES, sampleChunks } from './sample-chunks';
+export type { BatchedSampleOptions } from './sample-chunks';
+export { SAMPLE_LOGITS_BYTES, sampleChunks, sampleInBatches } from './sample-chunks';
 export type {
   GenerateOptions,
   GenerateProgress,

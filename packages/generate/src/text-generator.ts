@@ -1,9 +1,9 @@
 import { createRng } from '@md4/core';
 import { loadTokenizer, type TextTokenizer } from '@md4/datasets';
 import type { LoadedModel } from '@md4/models';
-import { type SampleMethod, type SampleOptions, sampleWithStats, trimAtEos } from '@md4/samplers';
+import { type SampleMethod, type SampleOptions, type StepEvent, trimAtEos } from '@md4/samplers';
 import { infillTokens } from './infill-template';
-import { sampleChunks } from './sample-chunks';
+import { sampleInBatches } from './sample-chunks';
 
 /** Reverse steps T when a call does not say (`md4 sample`'s default too). */
 export const DEFAULT_STEPS = 256;
@@ -107,37 +107,33 @@ export async function textGenerator(model: LoadedModel): Promise<TextGenerator> 
     const steps = opts.steps ?? DEFAULT_STEPS;
     // one seeded stream over every batch: the same seed gives the same texts whatever the batching
     const rng = createRng(opts.seed ?? randomSeed());
-    const texts: string[] = [];
-    for (const n of sampleChunks(count, length, model.denoiser.vocabSize)) {
-      const first = texts.length;
-      const { onStep } = opts;
-      const result = await sampleWithStats(model.denoiser, {
-        ...opts.sampler,
-        length,
-        ...(prompt ? { prompt: Array.from({ length: n }, () => prompt.slice()) } : { batch: n }),
-        steps,
-        schedule: model.schedule,
-        method: opts.method ?? 'ancestral',
-        ...(eos !== undefined ? { eos } : {}),
-        rng,
-        signal: opts.signal,
-        ...(onStep
-          ? {
-              onStep: (e) =>
-                onStep({
-                  step: e.step,
-                  steps,
-                  first,
-                  texts: e.tokens.map((tokens) => tokenizer.decode(tokens)),
-                  done: e.done,
-                }),
-            }
-          : {}),
-      });
-      const tokens = eos !== undefined ? trimAtEos(result.tokens, eos) : result.tokens;
-      for (const t of tokens) texts.push(tokenizer.decode(t));
-    }
-    return texts;
+    const { onStep } = opts;
+    const result = await sampleInBatches(model.denoiser, {
+      ...opts.sampler,
+      count,
+      length,
+      prompt: prompt ?? undefined,
+      steps,
+      schedule: model.schedule,
+      method: opts.method ?? 'ancestral',
+      ...(eos !== undefined ? { eos } : {}),
+      rng,
+      signal: opts.signal,
+      ...(onStep
+        ? {
+            onStep: (e: StepEvent, first: number) =>
+              onStep({
+                step: e.step,
+                steps,
+                first,
+                texts: e.tokens.map((tokens) => tokenizer.decode(tokens)),
+                done: e.done,
+              }),
+          }
+        : {}),
+    });
+    const tokens = eos !== undefined ? trimAtEos(result.tokens, eos) : result.tokens;
+    return tokens.map((t) => tokenizer.decode(t));
   };
   return {
     tokenizer,

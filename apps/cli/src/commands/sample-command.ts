@@ -3,9 +3,9 @@ import { createRng } from '@md4/core';
 import { writeFileAtomic } from '@md4/core/node';
 import type { TextTokenizer } from '@md4/datasets';
 import { renderImageGrid, tokenizerFromId } from '@md4/datasets/node';
-import { infillTokens, sampleChunks } from '@md4/generate';
+import { infillTokens, sampleInBatches } from '@md4/generate';
 import type { RemaskStrategy, SampleMethod, SampleOptions, TransferCount, TransferRank } from '@md4/samplers';
-import { SAMPLE_METHODS, sampleWithStats, trimAtEos } from '@md4/samplers';
+import { SAMPLE_METHODS, trimAtEos } from '@md4/samplers';
 import { setupBackend } from '../backend-setup';
 import { openCheckpoint, tokenizerIdOf } from '../checkpoint-access';
 import { InputError, UsageError } from '../cli-errors';
@@ -186,42 +186,33 @@ export async function sampleCommand(checkpointPath: string, opts: SampleCommandO
       );
     }
     const eos = opts.eos && tokenizer.kind === 'text' ? tokenizer.eosId : undefined;
-    let prompt: Int32Array[] | undefined;
+    let prompt: Int32Array | undefined;
     if (opts.prompt != null) {
       if (tokenizer.kind !== 'text') throw new UsageError('--prompt needs a text model');
-      const tokens = promptTokens(opts.prompt, tokenizer, length, opts.maskChar);
-      prompt = Array.from({ length: opts.count }, () => tokens.slice());
+      prompt = promptTokens(opts.prompt, tokenizer, length, opts.maskChar);
     }
     const view = opts.watch && tokenizer.kind === 'text' ? new UnmaskingView(tokenizer) : null;
-    // one seeded stream over all chunks: the same --seed gives the same samples whatever the chunking
-    const rng = createRng(opts.seed);
-    const samples: Int32Array[] = [];
-    let networkCalls = 0;
-    let start = 0;
-    for (const n of sampleChunks(opts.count, length, model.vocabSize)) {
-      const result = await sampleWithStats(model, {
-        length,
-        ...(prompt ? { prompt: prompt.slice(start, start + n) } : { batch: n }),
-        steps: opts.steps,
-        schedule,
-        grid: opts.grid,
-        method: opts.method,
-        topP: opts.topP,
-        temperature: opts.temperature,
-        ...methodSettings,
-        ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
-        ...(eos !== undefined
-          ? { eos, ...(opts.minLength !== undefined ? { minLength: opts.minLength } : {}) }
-          : {}),
-        rng,
-        ...(view ? { onStep: (e) => view.render(e) } : {}),
-      }).catch((error: unknown) => {
-        throw asFlagError(error);
-      });
-      samples.push(...result.tokens);
-      networkCalls += result.networkCalls;
-      start += n;
-    }
+    // one seeded stream over all batches: the same --seed gives the same samples whatever the batching
+    const { tokens: samples, networkCalls } = await sampleInBatches(model, {
+      ...methodSettings,
+      count: opts.count,
+      length,
+      prompt,
+      steps: opts.steps,
+      schedule,
+      grid: opts.grid,
+      method: opts.method,
+      topP: opts.topP,
+      temperature: opts.temperature,
+      ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
+      ...(eos !== undefined
+        ? { eos, ...(opts.minLength !== undefined ? { minLength: opts.minLength } : {}) }
+        : {}),
+      rng: createRng(opts.seed),
+      ...(view ? { onStep: (e) => view.render(e) } : {}),
+    }).catch((error: unknown) => {
+      throw asFlagError(error);
+    });
     if (tokenizer.kind === 'image') {
       const out = opts.out ?? 'samples.png';
       if (!out.endsWith('.png'))
