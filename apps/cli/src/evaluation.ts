@@ -10,7 +10,7 @@ export interface EvaluationOptions {
   /** Evaluate at most this many batches (default: the whole split). */
   maxBatches?: number;
   /** Finite T, or undefined for continuous time. */
-  steps?: number;
+  timesteps?: number;
   samples?: number;
   seed: number;
 }
@@ -28,7 +28,7 @@ export async function evaluateSplit(
   return estimateElbo(denoiser, batches, {
     schedule: opts.schedule,
     rng: createRng(opts.seed),
-    ...(opts.steps != null ? { steps: opts.steps } : {}),
+    ...(opts.timesteps != null ? { timesteps: opts.timesteps } : {}),
     ...(opts.samples != null ? { samples: opts.samples } : {}),
   } as Parameters<typeof estimateElbo>[2]);
 }

@@ -105,7 +105,7 @@ describe('md4 command line', () => {
     const evaluation = md4([
       'eval',
       run,
-      '--steps',
+      '--timesteps',
       '10,inf',
       '--max-batches',
       '2',
@@ -118,10 +118,10 @@ describe('md4 command line', () => {
     expect(evaluation.code, evaluation.stderr).toBe(0);
     const table = JSON.parse(evaluation.stdout) as {
       unit: string;
-      results: Array<{ steps: number | string; bitsPerToken: number; tokens: number }>;
+      results: Array<{ timesteps: number | string; bitsPerToken: number; tokens: number }>;
     };
     expect(table.unit).toBe('bits/char');
-    expect(table.results.map((r) => r.steps)).toEqual([10, 'inf']);
+    expect(table.results.map((r) => r.timesteps)).toEqual([10, 'inf']);
     expect(table.results[1]!.tokens).toBe(2 * 8 * 32);
 
     const sampleArgs = [

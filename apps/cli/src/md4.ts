@@ -54,6 +54,14 @@ function precisionOption(defaultValue?: 'fp32'): Option {
   return defaultValue ? option.default(defaultValue) : option;
 }
 
+/** A hidden flag under its old name, refused with the new one (so that no script silently changes meaning). */
+function renamedOption(flags: string, renamedTo: string): Option {
+  const name = flags.split(' ')[0];
+  return new Option(flags).hideHelp().argParser(() => {
+    throw new InvalidArgumentError(`${name} is named ${renamedTo} now; write ${renamedTo} instead`);
+  });
+}
+
 /** The flags of `md4 train`, one per config key (kebab-case of the key). */
 function addTrainFlags(command: Command): Command {
   return command
@@ -155,7 +163,12 @@ export function buildProgram(): Command {
     .argument('<checkpoint>', 'a run folder or checkpoint folder')
     .option('--data <spec>', "data to evaluate on (default: the checkpoint's training data)")
     .addOption(new Option('--split <name>', 'split').choices(['train', 'valid', 'test']).default('valid'))
-    .option('--steps <list>', 'comma-separated T values and/or inf (continuous), e.g. 100,1000,inf', 'inf')
+    .option(
+      '--timesteps <list>',
+      'discrete-time T values and/or inf (continuous time), comma-separated, e.g. 100,1000,inf',
+      'inf',
+    )
+    .addOption(renamedOption('--steps <list>', '--timesteps'))
     .option('--batch <n>', 'sequences per batch', positiveInteger('--batch'), 32)
     .option('--max-batches <n>', 'evaluate only the first n batches', positiveInteger('--max-batches'))
     .option('--samples <n>', '(t, mask) draws per sequence', positiveInteger('--samples'), 1)

@@ -39,14 +39,14 @@ function oracleBits(
   tables: Map<string, PatternTable>,
   data: Int32Array[],
   schedule: MaskingSchedule,
-  steps?: number,
+  timesteps?: number,
 ) {
   const L = data[0]!.length;
   const cache = new Map<string, number>();
   let total = 0;
   for (const x of data) {
     const key = x.join(',');
-    if (!cache.has(key)) cache.set(key, expectedMd4Nelbo(tables.get(key)!, schedule, steps));
+    if (!cache.has(key)) cache.set(key, expectedMd4Nelbo(tables.get(key)!, schedule, timesteps));
     total += cache.get(key)!;
   }
   return total / data.length / (L * Math.LN2);
@@ -76,17 +76,17 @@ describe('estimateElbo with a uniform denoiser', () => {
       const data = Array.from({ length: 512 }, () =>
         Int32Array.from({ length: 10 }, () => Math.floor(rng.uniform() * V)),
       );
-      for (const steps of [undefined, 10]) {
+      for (const timesteps of [undefined, 10]) {
         const result = await estimateElbo(createUniformDenoiser(V), batches(data, 128), {
           schedule,
           rng,
-          steps,
+          timesteps,
           samples: 4,
         });
         const expected = (1 - schedule.alpha(1)) * Math.log2(V);
         report('estimateElbo uniform', {
           schedule: schedule.name,
-          steps: steps ?? 'inf',
+          timesteps: timesteps ?? 'inf',
           expected,
           estimate: result.bitsPerToken,
           stderr: result.stderr,
@@ -153,7 +153,7 @@ describe('estimateElbo with the exact denoiser of a known distribution', () => {
     const result = await estimateElbo(exact, batches(data, 250), {
       schedule,
       rng: createRng(43),
-      steps: 4,
+      timesteps: 4,
       samples: 4,
     });
     report('discrete T ladder (bits/token, exact denoiser, cosine)', {
@@ -193,8 +193,8 @@ describe('estimateElbo with a GenMD4 schedule', () => {
       expect(result.reconstruction).toBeLessThan(2e-6);
       expect(Math.abs(result.bitsPerToken - entropyBits)).toBeLessThan(4 * result.stderr);
       await expect(
-        estimateElbo(exact, batches(data, 200), { schedule, rng: createRng(0), steps: 10 }),
-      ).rejects.toThrow(/GenMD4 ELBO is continuous-time; omit steps/);
+        estimateElbo(exact, batches(data, 200), { schedule, rng: createRng(0), timesteps: 10 }),
+      ).rejects.toThrow(/GenMD4 ELBO is continuous-time; omit timesteps/);
     } finally {
       schedule.dispose();
     }
@@ -265,7 +265,7 @@ describe('estimateElbo data sources, memory and input checks', () => {
     await estimateElbo(exact, batches(data, 16), {
       schedule: linear(),
       rng: createRng(0),
-      steps: 8,
+      timesteps: 8,
       samples: 2,
     });
     expect(tf.memory().numTensors).toBe(before);
@@ -297,8 +297,11 @@ describe('estimateElbo data sources, memory and input checks', () => {
     await expect(estimateElbo(exact, [data], { ...opts, samples: 0 })).rejects.toThrow(
       /samples must be an integer >= 1/,
     );
-    await expect(estimateElbo(exact, [data], { ...opts, steps: -1 })).rejects.toThrow(
-      /steps must be an integer >= 1/,
+    await expect(estimateElbo(exact, [data], { ...opts, timesteps: -1 })).rejects.toThrow(
+      /timesteps must be an integer >= 1/,
+    );
+    await expect(estimateElbo(exact, [data], { ...opts, steps: 8 } as never)).rejects.toThrow(
+      /named timesteps now; write timesteps instead of steps/,
     );
   });
 });

@@ -4,15 +4,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { flattenSequences } from './clean-batch';
 import { genmd4Loss } from './genmd4-loss';
 import { md4SequenceNelbo } from './md4-loss';
-import { checkDenoiser, checkRng, checkSteps } from './validate-input';
+import { checkDenoiser, checkRng, checkTimesteps } from './validate-input';
 
 /** Options of `estimateElbo`. */
 export interface EstimateElboOptions {
   /** A scalar schedule (MD4 ELBO) or GenMD4's state-dependent schedule (GenMD4 ELBO, continuous time only). */
   schedule: Schedule;
+  /** The source of the times and masks; advanced by the call (the same state gives the same estimate). */
   rng: Rng;
-  /** A finite number of steps T; omitted: the continuous-time ELBO. */
-  steps?: number | undefined;
+  /** A finite number of timesteps T; omitted: the continuous-time ELBO. */
+  timesteps?: number | undefined;
   /** Independent (t, mask) draws per sequence (default 1); their mean is the sequence's estimate. */
   samples?: number | undefined;
   /** Antithetic times within each batch and draw (default true). */
@@ -62,15 +63,15 @@ export async function estimateElbo(
   assertTfjsSetUp(what);
   const V = checkDenoiser(denoiser, what);
   checkRng(opts?.rng, what);
-  checkSteps(opts.steps, what);
+  checkTimesteps(opts, what);
   const { schedule } = opts;
   if (schedule?.kind !== 'scalar' && schedule?.kind !== 'genmd4') {
     throw new TypeError(
       `${what}: opts.schedule must be a Schedule of kind "scalar" (e.g. linear() from @md4/schedules) or "genmd4" (genmd4Schedule)`,
     );
   }
-  if (schedule.kind === 'genmd4' && opts.steps != null) {
-    throw new RangeError(`${what}: the GenMD4 ELBO is continuous-time; omit steps`);
+  if (schedule.kind === 'genmd4' && opts.timesteps != null) {
+    throw new RangeError(`${what}: the GenMD4 ELBO is continuous-time; omit timesteps`);
   }
   const samples = opts.samples ?? 1;
   if (!Number.isInteger(samples) || samples < 1) {
@@ -107,7 +108,7 @@ export async function estimateElbo(
                 {
                   schedule,
                   rng: opts.rng,
-                  steps: opts.steps,
+                  timesteps: opts.timesteps,
                   antithetic: opts.antithetic ?? true,
                 },
                 what,

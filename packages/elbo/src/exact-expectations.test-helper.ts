@@ -86,7 +86,7 @@ function patternLosses(table: PatternTable): Float64Array {
  * continuous: int_0^1 -alpha'(t) sum_p a^{k-1} (1 - a)^{L-k} C_p dt + L (1 - alpha(0)) log V, a = 1 - alpha(t);
  * discrete T: sum_{i=1}^T (alpha_s - alpha_t) / (1 - alpha_t) sum_p a_t^k (1 - a_t)^{L-k} C_p + recon.
  */
-export function expectedMd4Nelbo(table: PatternTable, schedule: MaskingSchedule, steps?: number): number {
+export function expectedMd4Nelbo(table: PatternTable, schedule: MaskingSchedule, timesteps?: number): number {
   const { length: L, vocabSize: V } = table;
   const c = patternLosses(table);
   const recon = L * (1 - schedule.alpha(0)) * Math.log(V);
@@ -98,13 +98,13 @@ export function expectedMd4Nelbo(table: PatternTable, schedule: MaskingSchedule,
     }
     return total;
   };
-  if (steps === undefined) {
+  if (timesteps === undefined) {
     return integrate((t) => -schedule.dalpha(t) * expectedLoss(1 - schedule.alpha(t), 1), 0, 1) + recon;
   }
   let total = 0;
-  for (let i = 1; i <= steps; i++) {
-    const alphaT = schedule.alpha(i / steps);
-    total += ((schedule.alpha((i - 1) / steps) - alphaT) / (1 - alphaT)) * expectedLoss(1 - alphaT, 0);
+  for (let i = 1; i <= timesteps; i++) {
+    const alphaT = schedule.alpha(i / timesteps);
+    total += ((schedule.alpha((i - 1) / timesteps) - alphaT) / (1 - alphaT)) * expectedLoss(1 - alphaT, 0);
   }
   return total + recon;
 }

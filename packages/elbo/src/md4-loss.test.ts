@@ -27,10 +27,10 @@ function randomTokens(B: number, length: number, vocab: number, seed: number): t
 }
 
 /** The MD4 weight of the masked cross-entropy at a returned time. */
-function weightAt(schedule: MaskingSchedule, t: number, steps?: number): number {
-  if (steps === undefined) return -schedule.weight(t);
+function weightAt(schedule: MaskingSchedule, t: number, timesteps?: number): number {
+  if (timesteps === undefined) return -schedule.weight(t);
   const alphaT = schedule.alpha(t);
-  return (steps * (schedule.alpha(Math.max(0, t - 1 / steps)) - alphaT)) / (1 - alphaT);
+  return (timesteps * (schedule.alpha(Math.max(0, t - 1 / timesteps)) - alphaT)) / (1 - alphaT);
 }
 
 describe('md4Loss with a uniform denoiser', () => {
@@ -40,22 +40,24 @@ describe('md4Loss with a uniform denoiser', () => {
     'gives weight * (#masked) * log V + recon for each sequence exactly ($name)',
     (schedule) => {
       const x0 = randomTokens(32, L, V, 1);
-      for (const steps of [undefined, 10]) {
-        const result = md4Loss(uniform, x0, { schedule, rng: createRng(2), steps });
+      for (const timesteps of [undefined, 10]) {
+        const result = md4Loss(uniform, x0, { schedule, rng: createRng(2), timesteps });
         const nelbo = result.perSequence.dataSync();
         const recon = L * (1 - schedule.alpha(0)) * Math.log(V);
         expect(result.reconstruction.dataSync()[0]!).toBeCloseTo(recon / (L * Math.LN2), 6); // float32
         let worst = 0;
         for (let b = 0; b < 32; b++) {
           const expected =
-            weightAt(schedule, result.times[b]!, steps) * result.maskedTokens[0]![b]! * Math.log(V) + recon;
+            weightAt(schedule, result.times[b]!, timesteps) * result.maskedTokens[0]![b]! * Math.log(V) +
+            recon;
           worst = Math.max(worst, Math.abs(nelbo[b]! - expected) / expected);
         }
         expect(worst).toBeLessThan(2e-6);
         const mean = Array.from(nelbo).reduce((s, x) => s + x, 0) / 32;
         expect(result.loss.dataSync()[0]).toBeCloseTo(mean / (L * Math.LN2), 5);
-        if (steps !== undefined) {
-          for (const t of result.times) expect(Number.isInteger(Math.round(t * steps)) && t > 0).toBe(true);
+        if (timesteps !== undefined) {
+          for (const t of result.times)
+            expect(Number.isInteger(Math.round(t * timesteps)) && t > 0).toBe(true);
         }
         disposeLossResult(result);
       }
@@ -70,9 +72,9 @@ describe('md4Loss with a uniform denoiser', () => {
       const expected = ((1 - schedule.alpha(1)) * Math.log(V)) / Math.LN2;
       const x0 = randomTokens(64, L, V, 3);
       const rng = createRng(4);
-      for (const steps of [undefined, 10]) {
+      for (const timesteps of [undefined, 10]) {
         const losses = Array.from({ length: 60 }, () => {
-          const r = md4Loss(uniform, x0, { schedule, rng, steps });
+          const r = md4Loss(uniform, x0, { schedule, rng, timesteps });
           const value = r.loss.dataSync()[0]!;
           disposeLossResult(r);
           return value;
@@ -80,7 +82,7 @@ describe('md4Loss with a uniform denoiser', () => {
         const { mean, stderr } = meanAndStderr(losses);
         report('md4Loss uniform', {
           schedule: schedule.name,
-          steps: steps ?? 'inf',
+          timesteps: timesteps ?? 'inf',
           expected,
           mean,
           stderr,
@@ -176,8 +178,8 @@ describe('md4Loss memory and input checks', () => {
     const rng = createRng(0);
     const joint = randomJoint(3, 3, () => rng.uniform());
     const before = tf.memory().numTensors;
-    for (const steps of [undefined, 5]) {
-      const r = md4Loss(uniform, x0, { schedule: linear(), rng, steps });
+    for (const timesteps of [undefined, 5]) {
+      const r = md4Loss(uniform, x0, { schedule: linear(), rng, timesteps });
       expect(tf.memory().numTensors).toBe(before + 4); // loss, nelbo, perSequence, reconstruction
       disposeLossResult(r);
     }
@@ -189,7 +191,7 @@ describe('md4Loss memory and input checks', () => {
     x0.dispose();
   });
 
-  it('rejects bad tokens, shapes, dtypes, steps, schedules and a vocabulary mismatch', () => {
+  it('rejects bad tokens, shapes, dtypes, timesteps, schedules and a vocabulary mismatch', () => {
     const opts = { schedule: linear(), rng: createRng(0) };
     const before = tf.memory().numTensors;
     const cases: Array<[tf.Tensor, RegExp]> = [
@@ -204,8 +206,16 @@ describe('md4Loss memory and input checks', () => {
       x0.dispose();
     }
     const x0 = tf.tensor2d([[0, 1, 2]], [1, 3], 'int32');
-    expect(() => md4Loss(uniform, x0, { ...opts, steps: 0 })).toThrow(/steps must be an integer >= 1/);
-    expect(() => md4Loss(uniform, x0, { ...opts, steps: 2.5 })).toThrow(/steps must be an integer >= 1/);
+    expect(() => md4Loss(uniform, x0, { ...opts, timesteps: 0 })).toThrow(
+      /timesteps must be an integer >= 1/,
+    );
+    expect(() => md4Loss(uniform, x0, { ...opts, timesteps: 2.5 })).toThrow(
+      /timesteps must be an integer >= 1/,
+    );
+    // The old name of the option would silently mean continuous time.
+    expect(() => md4Loss(uniform, x0, { ...opts, steps: 10 } as never)).toThrow(
+      'md4Loss: the discrete-time T is named timesteps now; write timesteps instead of steps',
+    );
     expect(() => md4Loss(uniform, x0, { ...opts, schedule: 'linear' as never })).toThrow(/MaskingSchedule/);
     expect(() => md4Loss(uniform, x0, { ...opts, rng: undefined as never })).toThrow(/createRng/);
     // Data with more values than the denoiser knows, and a denoiser whose logits disagree with vocabSize.
@@ -229,15 +239,15 @@ describe('md4Loss with the exact denoiser of a known distribution', () => {
       [81, 4],
       'int32',
     );
-    for (const [schedule, steps] of [
+    for (const [schedule, timesteps] of [
       [linear(), undefined],
       [geometric(), undefined],
       [polynomial(2), 3],
     ] as Array<[MaskingSchedule, number | undefined]>) {
       const oracle =
-        tables.reduce((s, t) => s + expectedMd4Nelbo(t, schedule, steps), 0) / 81 / (4 * Math.LN2);
+        tables.reduce((s, t) => s + expectedMd4Nelbo(t, schedule, timesteps), 0) / 81 / (4 * Math.LN2);
       const losses = Array.from({ length: 100 }, () => {
-        const r = md4Loss(exact, x0, { schedule, rng, steps });
+        const r = md4Loss(exact, x0, { schedule, rng, timesteps });
         const value = r.loss.dataSync()[0]!;
         disposeLossResult(r);
         return value;
@@ -245,7 +255,7 @@ describe('md4Loss with the exact denoiser of a known distribution', () => {
       const { mean, stderr } = meanAndStderr(losses);
       report('md4Loss exact denoiser vs exact expectation', {
         schedule: schedule.name,
-        steps: steps ?? 'inf',
+        timesteps: timesteps ?? 'inf',
         oracle,
         mean,
         stderr,

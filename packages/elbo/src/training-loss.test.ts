@@ -33,14 +33,14 @@ describe('maskedDiffusionLoss', () => {
     ['GenMD4', genmd4Schedule(V), undefined],
   ] as Array<[string, Schedule, number | undefined]>)(
     '%s: the loss of its schedule kind, draw for draw, in the one result type',
-    (_, schedule, steps) => {
+    (_, schedule, timesteps) => {
       const { denoiser, weights } = createLinearDenoiser(V, L, createRng(1), 0.5);
       const before = tf.memory().numTensors;
-      const viaDispatch = maskedDiffusionLoss(schedule, { steps })(denoiser, x0, createRng(2));
+      const viaDispatch = maskedDiffusionLoss(schedule, { timesteps })(denoiser, x0, createRng(2));
       const direct =
         schedule.kind === 'genmd4'
           ? genmd4Loss(denoiser, x0, { schedule, rng: createRng(2) })
-          : md4Loss(denoiser, x0, { schedule, rng: createRng(2), steps });
+          : md4Loss(denoiser, x0, { schedule, rng: createRng(2), timesteps });
       expect(values(viaDispatch)).toEqual(values(direct));
       const v = values(viaDispatch);
       expect(v.nelbo).toBeCloseTo(v.loss!, 5); // GenMD4's extra term has value 0
@@ -57,8 +57,11 @@ describe('maskedDiffusionLoss', () => {
 
   it('refuses discrete time for GenMD4', () => {
     const schedule = genmd4Schedule(V);
-    expect(() => maskedDiffusionLoss(schedule, { steps: 8 })).toThrow(
-      'maskedDiffusionLoss: steps (discrete time) applies to the MD4 loss only',
+    expect(() => maskedDiffusionLoss(schedule, { timesteps: 8 })).toThrow(
+      'maskedDiffusionLoss: timesteps (discrete time) applies to the MD4 loss only',
+    );
+    expect(() => maskedDiffusionLoss(schedule, { steps: 8 } as never)).toThrow(
+      /write timesteps instead of steps/,
     );
     schedule.dispose();
   });

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CleanBatch } from './clean-batch';
 import { genmd4Loss } from './genmd4-loss';
 import { md4Loss } from './md4-loss';
+import { checkTimesteps } from './validate-input';
 
 /** What a training loss computes on one batch, for MD4 and GenMD4 alike. Every tensor belongs to the caller. */
 export interface TrainingLossResult {
@@ -34,20 +35,21 @@ export type TrainingLoss = (denoiser: Denoiser, x0: CleanBatch, rng: Rng) => Tra
 
 /**
  * The masked diffusion loss that fits `schedule`: `md4Loss` for a scalar schedule alpha(t) (with
- * `steps` T, the discrete-time ELBO), `genmd4Loss` for GenMD4's state-dependent one (whose
+ * `timesteps` T, the discrete-time ELBO), `genmd4Loss` for GenMD4's state-dependent one (whose
  * exponents receive gradients). Times are antithetic unless `antithetic` is false.
  */
 export function maskedDiffusionLoss(
   schedule: Schedule,
-  opts: { steps?: number | undefined; antithetic?: boolean | undefined } = {},
+  opts: { timesteps?: number | undefined; antithetic?: boolean | undefined } = {},
 ): TrainingLoss {
-  const { steps, antithetic } = opts;
+  checkTimesteps(opts, 'maskedDiffusionLoss');
+  const { timesteps, antithetic } = opts;
   switch (schedule.kind) {
     case 'scalar':
-      return (denoiser, x0, rng) => md4Loss(denoiser, x0, { schedule, rng, steps, antithetic });
+      return (denoiser, x0, rng) => md4Loss(denoiser, x0, { schedule, rng, timesteps, antithetic });
     case 'genmd4':
-      if (steps != null) {
-        throw new RangeError('maskedDiffusionLoss: steps (discrete time) applies to the MD4 loss only');
+      if (timesteps != null) {
+        throw new RangeError('maskedDiffusionLoss: timesteps (discrete time) applies to the MD4 loss only');
       }
       return (denoiser, x0, rng) => genmd4Loss(denoiser, x0, { schedule, rng, antithetic });
     default: {

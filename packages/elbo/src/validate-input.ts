@@ -16,11 +16,20 @@ export function checkRng(rng: Rng, what: string): void {
   }
 }
 
-/** Checks `steps` (a finite number of steps T, or undefined for continuous time). */
-export function checkSteps(steps: number | undefined, what: string): void {
-  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) {
+/**
+ * Checks `opts.timesteps` (a finite number of timesteps T, or undefined for continuous time), and
+ * that the option is not given under its old name `steps`, which would silently mean continuous time.
+ */
+export function checkTimesteps(opts: { timesteps?: number | undefined }, what: string): void {
+  if (opts != null && 'steps' in opts) {
+    throw new TypeError(
+      `${what}: the discrete-time T is named timesteps now; write timesteps instead of steps`,
+    );
+  }
+  const timesteps = opts?.timesteps;
+  if (timesteps !== undefined && !(Number.isInteger(timesteps) && timesteps >= 1)) {
     throw new RangeError(
-      `${what}: steps must be an integer >= 1 (or omitted for continuous time), got ${steps}`,
+      `${what}: timesteps must be an integer >= 1 (or omitted for continuous time), got ${timesteps}`,
     );
   }
 }

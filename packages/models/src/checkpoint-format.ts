@@ -19,8 +19,8 @@ export interface TrainingState {
   /** Updates applied. */
   step: number;
   loss: LossKind;
-  /** MD4 discrete-time T, or null for continuous time. */
-  steps: number | null;
+  /** MD4 discrete-time T, or null for continuous time (written as `steps` before md4 1.0; read either way). */
+  timesteps: number | null;
   optimizer: ResolvedAdamWConfig;
   /** EMA decay, or null when no EMA is kept. */
   emaDecay: number | null;

@@ -7,6 +7,7 @@ import {
   CONFIG_FILE,
   MODEL_METADATA_KEY,
   TENSOR_PREFIX,
+  type TrainingState,
 } from './checkpoint-format';
 import { crc32 } from './crc32';
 import { configDifferences, networkLayout, resolveNetworkConfig } from './network-config';
@@ -38,12 +39,20 @@ export function parseConfig(config: string | object): CheckpointConfig {
       `${CONFIG_FILE}: the "weights" entry (file, bytes, crc32) is missing or malformed`,
     );
   }
+  if (c.training != null) c.training = upgradeTrainingState(c.training);
   try {
     c.model = resolveNetworkConfig(c.model);
   } catch (error) {
     throw new CheckpointError(`${CONFIG_FILE}: bad model architecture: ${(error as Error).message}`);
   }
   return c;
+}
+
+/** A training state as older md4 wrote it (`steps` for the discrete-time T) in today's form. */
+function upgradeTrainingState(training: TrainingState): TrainingState {
+  if (!('steps' in training)) return training;
+  const { steps, ...rest } = training as TrainingState & { steps: number | null };
+  return { ...rest, timesteps: rest.timesteps ?? steps };
 }
 
 /**

@@ -90,7 +90,7 @@ export function restoreTrainer(
     optimizer: training.optimizer,
     emaDecay: training.emaDecay ?? 0,
     rng: restoreRng(training.rng),
-    ...(training.steps != null ? { steps: training.steps } : {}),
+    ...(training.timesteps != null ? { timesteps: training.timesteps } : {}),
     ...(opts.precision ? { precision: opts.precision } : {}),
     checkpointActivations: opts.checkpointActivations,
   });

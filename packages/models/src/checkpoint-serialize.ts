@@ -88,7 +88,7 @@ export async function checkpointFromTrainer(
     training: {
       step: trainer.completedSteps,
       loss: trainer.objective,
-      steps: trainer.steps,
+      timesteps: trainer.timesteps,
       optimizer: { ...trainer.optimizer.config },
       emaDecay: trainer.ema?.decay ?? null,
       rng: trainer.rng.getState(),

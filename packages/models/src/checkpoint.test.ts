@@ -82,6 +82,29 @@ describe('checkpoints', () => {
     }
   });
 
+  it('keeps the discrete-time T, also from a checkpoint that wrote it as `steps` (before 1.0)', async () => {
+    const model = createTransformer(tiny, { seed: 5 });
+    const trainer = createTrainer({ model, schedule: linear(), timesteps: 16, seed: 6 });
+    await trainSteps(trainer, 0, 1);
+    const saved = await checkpointFromTrainer(trainer);
+    expect(saved.config.training!.timesteps).toBe(16);
+    const continued = await trainSteps(trainer, 1, 3);
+    const { timesteps, ...rest } = saved.config.training!;
+    const legacy = { ...saved.config, training: { ...rest, steps: timesteps } };
+    for (const config of [saved.configJson, JSON.stringify(legacy)]) {
+      const restored = restoreTrainer(parseCheckpoint(config, saved.weights));
+      expect(restored.trainer.timesteps).toBe(16);
+      // The same T, so the same losses: discrete-time weights differ from continuous-time ones.
+      expect(await trainSteps(restored.trainer, 1, 3)).toEqual(continued);
+      restored.disposeAll();
+    }
+    expect(() => createTrainer({ model, schedule: linear(), steps: 16 } as never)).toThrow(
+      'trainer: the discrete-time T is named timesteps now; write timesteps instead of steps',
+    );
+    trainer.dispose();
+    model.dispose();
+  });
+
   it('writes atomically: one weights file named by config.json, no temp files left', async () => {
     const model = createTransformer(tiny, { seed: 3 });
     const trainer = createTrainer({ model, schedule: linear(), seed: 4 });

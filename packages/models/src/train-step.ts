@@ -30,10 +30,10 @@ export interface TrainerOptions {
   seed?: number | undefined;
   /** The generator itself (e.g. restored from a checkpoint); the trainer advances it. */
   rng?: SeededRng | undefined;
-  /** MD4 only: a finite number of steps T (discrete-time ELBO); default continuous time. */
-  steps?: number | undefined;
+  /** MD4 only: a finite number of timesteps T (discrete-time ELBO); default continuous time. */
+  timesteps?: number | undefined;
   /**
-   * The objective (default: @md4/elbo's `maskedDiffusionLoss(schedule, { steps })`, MD4's or
+   * The objective (default: @md4/elbo's `maskedDiffusionLoss(schedule, { timesteps })`, MD4's or
    * GenMD4's loss by the schedule's kind). Another loss of the same type trains the same way; the
    * trainer trains the model's variables and a GenMD4 schedule's exponents.
    */
@@ -79,7 +79,8 @@ export class Trainer {
   readonly loss: TrainingLoss;
   readonly optimizer: AdamW;
   readonly ema: ExponentialMovingAverage | null;
-  readonly steps: number | null;
+  /** The discrete-time T of the default loss, or null for continuous time. */
+  readonly timesteps: number | null;
   readonly rng: SeededRng;
   readonly precision: MatMulPrecision | undefined;
   readonly checkpointActivations: boolean;
@@ -96,11 +97,16 @@ export class Trainer {
           `trainer: the GenMD4 schedule has ${schedule.vocabSize} exponents but the model's vocabSize is ${model.vocabSize}`,
         );
       }
-      if (options.steps != null)
-        throw new Error('trainer: `steps` (discrete time) applies to the MD4 loss only');
+      if (options.timesteps != null)
+        throw new Error('trainer: `timesteps` (discrete time) applies to the MD4 loss only');
     }
-    this.steps = options.steps ?? null;
-    this.loss = options.loss ?? maskedDiffusionLoss(schedule, { steps: options.steps });
+    if ('steps' in options) {
+      throw new TypeError(
+        'trainer: the discrete-time T is named timesteps now; write timesteps instead of steps',
+      );
+    }
+    this.timesteps = options.timesteps ?? null;
+    this.loss = options.loss ?? maskedDiffusionLoss(schedule, { timesteps: options.timesteps });
     this.precision = options.precision;
     this.checkpointActivations = options.checkpointActivations ?? false;
     this.optimizer = new AdamW(options.optimizer);

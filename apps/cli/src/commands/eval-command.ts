@@ -12,7 +12,7 @@ export interface EvalOptions {
   data?: string;
   batch: number;
   maxBatches?: number;
-  steps: string;
+  timesteps: string;
   samples: number;
   seed: number;
   backend: string;
@@ -27,15 +27,15 @@ function unitOf(tokenizerId: string): string {
   return 'bits/token';
 }
 
-/** Parses `--steps 100,1000,inf` into finite T values and `undefined` for continuous time. */
-export function parseStepList(spec: string): Array<number | undefined> {
+/** Parses `--timesteps 100,1000,inf` into finite T values and `undefined` for continuous time. */
+export function parseTimestepList(spec: string): Array<number | undefined> {
   return spec.split(',').map((part) => {
     const p = part.trim().toLowerCase();
     if (p === 'inf' || p === 'continuous') return undefined;
     const T = Number(p);
     if (!Number.isInteger(T) || T < 1) {
       throw new UsageError(
-        `--steps: "${part}" is not a positive integer or "inf" (e.g. --steps 100,1000,inf)`,
+        `--timesteps: "${part}" is not a positive integer or "inf" (e.g. --timesteps 100,1000,inf)`,
       );
     }
     return T;
@@ -44,11 +44,11 @@ export function parseStepList(spec: string): Array<number | undefined> {
 
 /**
  * `md4 eval`: the ELBO of a checkpoint's EMA model on a data split: bits per token (char, dim),
- * perplexity, standard error and token count; several `--steps` give the discretisation table of
+ * perplexity, standard error and token count; several `--timesteps` give the discretisation table of
  * the paper's Table 7.
  */
 export async function evalCommand(checkpointPath: string, opts: EvalOptions): Promise<void> {
-  const stepList = parseStepList(opts.steps);
+  const timestepList = parseTimestepList(opts.timesteps);
   const { notice } = await setupBackend(opts.backend, opts.precision);
   if (notice && !opts.json) process.stderr.write(`${notice}\n`);
   const opened = await openCheckpoint(checkpointPath);
@@ -76,13 +76,13 @@ export async function evalCommand(checkpointPath: string, opts: EvalOptions): Pr
     }
     const split = opts.split === 'test' ? data.test : opts.split === 'train' ? data.train : data.valid;
     if (split == null) throw new UsageError(`--split test: ${data.description} has no test split`);
-    const rows: Array<{ steps: number | 'inf' } & ElboEstimate> = [];
-    for (const steps of stepList) {
+    const rows: Array<{ timesteps: number | 'inf' } & ElboEstimate> = [];
+    for (const timesteps of timestepList) {
       const estimate = await evaluateSplit(model, split, {
         schedule,
         batchSize: opts.batch,
         ...(opts.maxBatches != null ? { maxBatches: opts.maxBatches } : {}),
-        ...(steps != null ? { steps } : {}),
+        ...(timesteps != null ? { timesteps } : {}),
         samples: opts.samples,
         seed: opts.seed,
       });
@@ -92,7 +92,7 @@ export async function evalCommand(checkpointPath: string, opts: EvalOptions): Pr
             'infinite values, or it predicts probability 0 for data tokens; evaluate an earlier checkpoint',
         );
       }
-      rows.push({ steps: steps ?? 'inf', ...estimate });
+      rows.push({ timesteps: timesteps ?? 'inf', ...estimate });
     }
     const unit = unitOf(tokenizerId);
     if (opts.json) {
@@ -109,7 +109,7 @@ export async function evalCommand(checkpointPath: string, opts: EvalOptions): Pr
     );
     for (const r of rows) {
       process.stdout.write(
-        `${String(r.steps).padStart(8)}  ${r.bitsPerToken.toFixed(4).padStart(10)}  ${r.stderr.toFixed(4).padStart(8)}  ` +
+        `${String(r.timesteps).padStart(8)}  ${r.bitsPerToken.toFixed(4).padStart(10)}  ${r.stderr.toFixed(4).padStart(8)}  ` +
           `${r.perplexity.toFixed(3).padStart(10)}\n`,
       );
     }
