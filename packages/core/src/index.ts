@@ -10,7 +10,6 @@ export { SIGMOID_GATE_GRAD_KERNEL, SIGMOID_GATE_KERNEL } from './gate-kernel';
 export { assertTokenRange, maskId } from './mask';
 export type { MatMulPrecision } from './matmul-precision';
 export { MATMUL_PRECISIONS, requestedMatMulPrecision, withMatMulPrecision } from './matmul-precision';
-export { countLeakedTensors, disposeAll, liveTensors } from './memory';
 export type { AdamWUpdateAttrs, EmaUpdateAttrs } from './optimizer-kernels';
 export { ADAMW_UPDATE_KERNEL, EMA_UPDATE_KERNEL } from './optimizer-kernels';
 export type { Rng, SeededRng } from './rng';

@@ -1,4 +1,4 @@
-import type { Rng } from '@md4/core';
+import { maskId, type Rng } from '@md4/core';
 
 /** A sampled masking pattern of a [B, L] batch. */
 export interface MaskDraw {
@@ -25,12 +25,13 @@ export function drawMask(
   const mask = new Uint8Array(batch * length);
   const xt = new Int32Array(batch * length);
   const maskedTokens = new Int32Array(batch);
+  const maskToken = maskId(vocabSize);
   for (let b = 0; b < batch; b++) {
     for (let n = 0; n < length; n++) {
       const i = b * length + n;
       if (rng.uniform() < maskProbability(b, n)) {
         mask[i] = 1;
-        xt[i] = vocabSize;
+        xt[i] = maskToken;
         maskedTokens[b]!++;
       } else {
         xt[i] = x0[i]!;

@@ -1,4 +1,5 @@
 import type { Denoiser } from '@md4/core';
+import { maskId } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** One sequence's need for predictions: at `positions` (masked, ascending), with the network at time `t`. */
@@ -145,7 +146,7 @@ export class Predictor {
       const { row, t, positions } = requests[guided[g]!]!;
       const start = (B + g) * L;
       xt.set(tokens[row]!, start);
-      for (let n = 0; n < L; n++) if (fixed[row]![n] === 1) xt[start + n] = V;
+      for (let n = 0; n < L; n++) if (fixed[row]![n] === 1) xt[start + n] = maskId(V);
       times[B + g] = t;
       guidedTotal += positions.length;
     }
@@ -227,7 +228,8 @@ function covers(row: RowLogits, positions: readonly number[]): boolean {
 
 /** Ascending positions of `tokens` that hold MASK (= V). */
 export function maskedPositions(tokens: Int32Array, vocabSize: number): number[] {
+  const mask = maskId(vocabSize);
   const out: number[] = [];
-  for (let n = 0; n < tokens.length; n++) if (tokens[n] === vocabSize) out.push(n);
+  for (let n = 0; n < tokens.length; n++) if (tokens[n] === mask) out.push(n);
   return out;
 }

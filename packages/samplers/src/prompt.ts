@@ -1,4 +1,4 @@
-import { assertTokenRange } from '@md4/core';
+import { assertTokenRange, maskId } from '@md4/core';
 
 /**
  * The starting tokens of a run: copies of `prompt` (fixed tokens, MASK = V at free positions) or
@@ -16,7 +16,8 @@ export function initialTokens(opts: {
   if (batch !== undefined && (!Number.isInteger(batch) || batch < 1)) {
     throw new RangeError(`batch must be an integer >= 1, got ${batch}`);
   }
-  if (prompt === undefined) return Array.from({ length: batch ?? 1 }, () => new Int32Array(L).fill(V));
+  if (prompt === undefined)
+    return Array.from({ length: batch ?? 1 }, () => new Int32Array(L).fill(maskId(V)));
   if (!Array.isArray(prompt) || prompt.length === 0) {
     throw new TypeError('prompt must be a non-empty array of sequences (one Int32Array per sequence)');
   }
@@ -33,7 +34,7 @@ export function initialTokens(opts: {
     if (sequence.length !== L) {
       throw new RangeError(
         `prompt[${b}] has length ${sequence.length} but length is ${L}; ` +
-          `pad it with MASK (${V}) at the positions to generate`,
+          `pad it with MASK (${maskId(V)}) at the positions to generate`,
       );
     }
     assertTokenRange(sequence, V, { allowMask: true, what: `prompt[${b}]` });

@@ -1,4 +1,5 @@
 import type { Denoiser } from '@md4/core';
+import { maskId } from '@md4/core';
 import { Predictor } from './predictor';
 import type { ResolvedOptions } from './sample-options';
 import type { StepEvent } from './step-event';
@@ -48,12 +49,13 @@ export class SamplerState {
     readonly options: ResolvedOptions,
   ) {
     const V = options.vocabSize;
+    const MASK = maskId(V);
     this.tokens = options.tokens;
     this.maskedCount = Int32Array.from(this.tokens, (row) =>
-      row.reduce((c, token) => c + (token === V ? 1 : 0), 0),
+      row.reduce((c, token) => c + (token === MASK ? 1 : 0), 0),
     );
     this.initialMasked = this.maskedCount.slice();
-    this.fixed = this.tokens.map((row) => Uint8Array.from(row, (token) => (token === V ? 0 : 1)));
+    this.fixed = this.tokens.map((row) => Uint8Array.from(row, (token) => (token === MASK ? 0 : 1)));
     this.predictor = new Predictor(denoiser, options.length, this.tokens.length, options.caching, {
       fixed: this.fixed,
       guidance: options.guidance,
@@ -68,16 +70,16 @@ export class SamplerState {
       fixed: this.fixed,
       remask: (row, position) => {
         const sequence = this.tokens[row]!;
-        if (sequence[position] === V || this.fixed[row]![position] === 1)
+        if (sequence[position] === MASK || this.fixed[row]![position] === 1)
           throw new Error(`internal: position ${position} of sequence ${row} is not a generated token`);
-        sequence[position] = V;
+        sequence[position] = MASK;
         this.maskedCount[row]!++;
         this.remasks.add(row, position);
         this.predictor.invalidate(row);
       },
       reveal: (row, position, value) => {
         const sequence = this.tokens[row]!;
-        if (sequence[position] !== V)
+        if (sequence[position] !== MASK)
           throw new Error(`internal: position ${position} of sequence ${row} is not masked`);
         sequence[position] = value;
         this.maskedCount[row]!--;

@@ -1,4 +1,4 @@
-import { createRng } from '@md4/core';
+import { createRng, maskId } from '@md4/core';
 import { type SampleOptions, sampleWithStats } from '@md4/samplers';
 import type { ActiveModel } from './model-session';
 import type { SampleResult, SampleSettings, SampleStep } from './protocol';
@@ -43,13 +43,14 @@ export async function runSample(
       `length ${length} is outside 1..${maxLength}: this model was built for sequences of up to ${maxLength} tokens`,
     );
   }
-  const start = prompt ?? new Int32Array(length).fill(V);
-  const masked = start.reduce((n, t) => n + (t === V ? 1 : 0), 0);
+  const MASK = maskId(V);
+  const start = prompt ?? new Int32Array(length).fill(MASK);
+  const masked = start.reduce((n, t) => n + (t === MASK ? 1 : 0), 0);
   if (masked === 0)
     throw new RangeError(
       `nothing to generate: mark at least one position with "${m.tokenizer.maskPlaceholder}"`,
     );
-  const revealedAt = Int32Array.from(start, (t) => (t === V ? -1 : 0));
+  const revealedAt = Int32Array.from(start, (t) => (t === MASK ? -1 : 0));
   const total = settings.method === 'first-hitting' ? masked : settings.steps;
   const t0 = performance.now();
   let step = 0;
