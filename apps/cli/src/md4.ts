@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { MATMUL_PRECISIONS } from '@md4/backend-native';
 import { DEFAULT_MASK_CHAR, DEFAULT_STEPS } from '@md4/generate';
-import { ARCHITECTURES } from '@md4/models';
 import { REMASK_STRATEGIES, SAMPLE_METHODS, TRANSFER_COUNTS, TRANSFER_RANKS } from '@md4/samplers';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT_USAGE, exitCodeOf } from './cli-errors';
@@ -11,47 +10,22 @@ import { infoCommand } from './commands/info-command';
 import { plotMetricsCommand, plotSchedulesCommand } from './commands/plot-command';
 import { type SampleCommandOptions, sampleCommand } from './commands/sample-command';
 import { trainCommand } from './commands/train-command';
-import { readConfigFile, resolveTrainConfig, resumedTrainConfig, TRAIN_CONFIG_KEYS } from './train-config';
+import { integer, number, positiveInteger } from './flag-parsers';
+import { readConfigFile, resolveTrainConfig, resumedTrainConfig } from './train-config';
+import { addTrainFlags, typedTrainFlags } from './train-flags';
 
 const version = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
-function integer(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got "${value}"`);
-    return n;
-  };
-}
-function positiveInteger(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
-    }
-    return n;
-  };
-}
-function number(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${value}"`);
-    return n;
-  };
-}
-
-/**
- * `--precision`: of the native backend's matrix products (train: default auto, from the config
- * schema; eval and sample: default fp32).
- */
-function precisionOption(defaultValue?: 'fp32'): Option {
-  const option = new Option(
+/** `--precision` of `md4 eval` and `md4 sample`: of the native backend's matrix products, default fp32. */
+function precisionOption(): Option {
+  return new Option(
     '--precision <p>',
-    'matrix products: fp32; bf16 (bfloat16 inputs through oneDNN on the native backend); auto (bf16 where the CPU has bf16 instructions, else fp32)' +
-      (defaultValue ? '' : ' (default auto)'),
-  ).choices(MATMUL_PRECISIONS);
-  return defaultValue ? option.default(defaultValue) : option;
+    'matrix products: fp32; bf16 (bfloat16 inputs through oneDNN on the native backend); auto (bf16 where the CPU has bf16 instructions, else fp32)',
+  )
+    .choices(MATMUL_PRECISIONS)
+    .default('fp32');
 }
 
 /** A hidden flag under its old name, refused with the new one (so that no script silently changes meaning). */
@@ -60,72 +34,6 @@ function renamedOption(flags: string, renamedTo: string): Option {
   return new Option(flags).hideHelp().argParser(() => {
     throw new InvalidArgumentError(`${name} is named ${renamedTo} now; write ${renamedTo} instead`);
   });
-}
-
-/** The flags of `md4 train`, one per config key (kebab-case of the key). */
-function addTrainFlags(command: Command): Command {
-  return command
-    .option('--config <file>', 'a JSON or YAML file of settings (flags override it)')
-    .addOption(
-      new Option('--arch <name>', "network: md4 (transformer) or ddit (MDLM's DDiT) (default md4)").choices(
-        ARCHITECTURES,
-      ),
-    )
-    .option('--preset <name>', 'model preset (size): tiny, small-cpu, small, medium (default tiny)')
-    .option('--layers <n>', 'transformer layers', integer('--layers'))
-    .option('--dim <n>', 'model width', integer('--dim'))
-    .option('--heads <n>', 'attention heads', integer('--heads'))
-    .option(
-      '--cond-dim <n>',
-      'ddit: width of the noise-level conditioning (default 128)',
-      integer('--cond-dim'),
-    )
-    .option('--seq-length <n>', 'sequence length L', integer('--seq-length'))
-    .option('--dropout <p>', 'dropout rate', number('--dropout'))
-    .option('--time-conditioned', 'condition the network on t (adaLN-Zero)')
-    .option('--no-time-conditioned', 'a network that ignores t (enables sampler caching)')
-    .option(
-      '--data <spec>',
-      'bundled | text8:<file> | corpus:<paths> | fashion-mnist | mnist:<dir> (default bundled)',
-    )
-    .option('--tokenizer <id>', 'text8 or gpt2 for text data (default text8)')
-    .option(
-      '--schedule <spec>',
-      'linear | cosine | polyK | geometric, or genmd4 (learn a state-dependent schedule) (default linear)',
-    )
-    .option('--steps <n>', 'training steps', integer('--steps'))
-    .option('--batch <n>', 'sequences per step', integer('--batch'))
-    .option('--lr <x>', 'peak learning rate', number('--lr'))
-    .option('--warmup <n>', 'linear warmup steps', integer('--warmup'))
-    .option('--weight-decay <x>', 'AdamW decoupled weight decay', number('--weight-decay'))
-    .option('--clip <x>', 'clip gradients to this global norm', number('--clip'))
-    .option('--ema <x>', 'EMA decay of the weights used for eval and sampling', number('--ema'))
-    .option('--seed <n>', 'seed for weights, data order, times and masks', integer('--seed'))
-    .option('--backend <name>', 'auto | native | wasm | cpu (default auto)')
-    .addOption(precisionOption())
-    .option(
-      '--checkpoint-activations',
-      "keep only each block's input for the backward pass and recompute the rest (a fraction of the memory per token, about 1/3 more time)",
-    )
-    .option('--out <dir>', 'run folder: checkpoint/, metrics.jsonl (default runs/md4)')
-    .option('--eval-every <n>', 'validation ELBO every n steps (0: only at the end)', integer('--eval-every'))
-    .option('--eval-batches <n>', 'validation batches per evaluation', integer('--eval-batches'))
-    .option(
-      '--sample-every <n>',
-      'print a sample every n steps (0: only at the end)',
-      integer('--sample-every'),
-    )
-    .option(
-      '--checkpoint-every <n>',
-      'checkpoint every n steps (0: only at the end and on Ctrl-C)',
-      integer('--checkpoint-every'),
-    )
-    .option(
-      '--time-limit <seconds>',
-      'stop (and checkpoint) after this many seconds of training',
-      number('--time-limit'),
-    )
-    .option('--resume', 'continue the checkpoint in --out exactly where it stopped');
 }
 
 export function buildProgram(): Command {
@@ -138,24 +46,26 @@ export function buildProgram(): Command {
     .exitOverride();
 
   addTrainFlags(
-    program.command('train').description('train a model (default: tiny transformer on the bundled corpus)'),
-  ).action(async (flags: Record<string, unknown>, command: Command) => {
-    const globals = command.optsWithGlobals() as { json?: boolean; quiet?: boolean };
-    const fromFile = typeof flags.config === 'string' ? await readConfigFile(flags.config) : {};
-    const fromFlags: Record<string, unknown> = {};
-    for (const key of TRAIN_CONFIG_KEYS) {
-      if (command.getOptionValueSource(key) === 'cli') fromFlags[key] = flags[key];
-    }
-    const source = typeof flags.config === 'string' ? flags.config : 'flags';
-    const config = flags.resume
-      ? await resumedTrainConfig({ ...fromFile, ...fromFlags }, source)
-      : resolveTrainConfig(fromFile, fromFlags, source);
-    await trainCommand(config, {
-      resume: Boolean(flags.resume),
-      json: Boolean(globals.json),
-      quiet: Boolean(globals.quiet),
+    program
+      .command('train')
+      .description('train a model (default: tiny transformer on the bundled corpus)')
+      .option('--config <file>', 'a JSON or YAML file of settings (flags override it)'),
+  )
+    .option('--resume', 'continue the checkpoint in --out exactly where it stopped')
+    .action(async (flags: Record<string, unknown>, command: Command) => {
+      const globals = command.optsWithGlobals() as { json?: boolean; quiet?: boolean };
+      const fromFile = typeof flags.config === 'string' ? await readConfigFile(flags.config) : {};
+      const fromFlags = typedTrainFlags(command);
+      const source = typeof flags.config === 'string' ? flags.config : 'flags';
+      const config = flags.resume
+        ? await resumedTrainConfig({ ...fromFile, ...fromFlags }, source)
+        : resolveTrainConfig(fromFile, fromFlags, source);
+      await trainCommand(config, {
+        resume: Boolean(flags.resume),
+        json: Boolean(globals.json),
+        quiet: Boolean(globals.quiet),
+      });
     });
-  });
 
   program
     .command('eval')
@@ -174,7 +84,7 @@ export function buildProgram(): Command {
     .option('--samples <n>', '(t, mask) draws per sequence', positiveInteger('--samples'), 1)
     .option('--seed <n>', 'seed of the times and masks', integer('--seed'), 0)
     .option('--backend <name>', 'auto | native | wasm | cpu', 'auto')
-    .addOption(precisionOption('fp32'))
+    .addOption(precisionOption())
     .action(async (checkpoint: string, flags: Record<string, unknown>, command: Command) => {
       const { json } = command.optsWithGlobals() as { json?: boolean };
       await evalCommand(checkpoint, { ...(flags as unknown as EvalOptions), json: Boolean(json) });
@@ -230,7 +140,7 @@ export function buildProgram(): Command {
     .option('--watch', 'show the unmasking step by step')
     .option('--out <file.png>', 'image models: where to write the PNG grid (default samples.png)')
     .option('--backend <name>', 'auto | native | wasm | cpu', 'auto')
-    .addOption(precisionOption('fp32'))
+    .addOption(precisionOption())
     .action(async (checkpoint: string, flags: Record<string, unknown>, command: Command) => {
       const { json } = command.optsWithGlobals() as { json?: boolean };
       await sampleCommand(checkpoint, {

@@ -7,43 +7,178 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError, UsageError } from './cli-errors';
 
+/** How a config key reads as a flag of `md4 train`: its help line and the name of its value. */
+export interface TrainFlagHelp {
+  /** The help line (the default is appended from the schema). */
+  help: string;
+  /** The value's name in the help, e.g. `<n>`; booleans take none. */
+  value?: string;
+  /** Booleans: the help line of the `--no-` form. */
+  negatedHelp?: string;
+}
+
+/** The help of each key of `trainConfigSchema`, registered on its schema. */
+export const trainFlagHelp = z.registry<TrainFlagHelp>();
+
 /**
  * Everything `md4 train` can be told. A config file (JSON or YAML) holds these keys; each key has a
- * flag of the same name in kebab-case (`weightDecay` <-> `--weight-decay`), and flags win.
+ * flag of the same name in kebab-case (`weightDecay` <-> `--weight-decay`), derived from this schema
+ * with its registered help (train-flags.ts), and flags win.
  */
 export const trainConfigSchema = z
   .object({
-    arch: z.enum(ARCHITECTURES).default('md4'),
-    preset: z.string().default('tiny'),
-    layers: z.number().int().positive().optional(),
-    dim: z.number().int().positive().optional(),
-    heads: z.number().int().positive().optional(),
-    condDim: z.number().int().positive().optional(),
-    seqLength: z.number().int().positive().optional(),
-    dropout: z.number().min(0).max(1).optional(),
-    timeConditioned: z.boolean().optional(),
-    data: z.string().default('bundled'),
-    tokenizer: z.enum(['text8', 'gpt2']).default('text8'),
-    /** linear | cosine | polyK | geometric, or genmd4 (GenMD4's learned state-dependent schedule). */
-    schedule: z.string().default('linear'),
-    steps: z.number().int().positive().default(1000),
-    batch: z.number().int().positive().default(32),
-    lr: z.number().positive().default(3e-4),
-    warmup: z.number().int().nonnegative().default(100),
-    weightDecay: z.number().nonnegative().default(0),
-    clip: z.number().positive().optional(),
-    ema: z.number().min(0).lt(1).default(0.999),
-    seed: z.number().int().default(0),
-    backend: z.string().default('auto'),
-    precision: z.enum(MATMUL_PRECISIONS).default('auto'),
-    /** Recompute each block's forward pass in the backward pass instead of keeping it (less memory, ~1/3 more time). */
-    checkpointActivations: z.boolean().default(false),
-    out: z.string().default('runs/md4'),
-    evalEvery: z.number().int().nonnegative().default(0),
-    evalBatches: z.number().int().positive().default(8),
-    sampleEvery: z.number().int().nonnegative().default(0),
-    checkpointEvery: z.number().int().nonnegative().default(0),
-    timeLimit: z.number().positive().optional(),
+    arch: z
+      .enum(ARCHITECTURES)
+      .default('md4')
+      .register(trainFlagHelp, { value: '<name>', help: "network: md4 (transformer) or ddit (MDLM's DDiT)" }),
+    preset: z
+      .string()
+      .default('tiny')
+      .register(trainFlagHelp, {
+        value: '<name>',
+        help: 'model preset (size): tiny, small-cpu, small, medium',
+      }),
+    layers: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .register(trainFlagHelp, { value: '<n>', help: 'transformer layers' }),
+    dim: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .register(trainFlagHelp, { value: '<n>', help: 'model width' }),
+    heads: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .register(trainFlagHelp, { value: '<n>', help: 'attention heads' }),
+    condDim: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .register(trainFlagHelp, {
+        value: '<n>',
+        help: 'ddit: width of the noise-level conditioning (default 128)',
+      }),
+    seqLength: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .register(trainFlagHelp, { value: '<n>', help: 'sequence length L' }),
+    dropout: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .register(trainFlagHelp, { value: '<p>', help: 'dropout rate' }),
+    timeConditioned: z.boolean().optional().register(trainFlagHelp, {
+      help: 'condition the network on t (adaLN-Zero)',
+      negatedHelp: 'a network that ignores t (enables sampler caching)',
+    }),
+    data: z.string().default('bundled').register(trainFlagHelp, {
+      value: '<spec>',
+      help: 'bundled | text8:<file> | corpus:<paths> | fashion-mnist | mnist:<dir>',
+    }),
+    tokenizer: z
+      .enum(['text8', 'gpt2'])
+      .default('text8')
+      .register(trainFlagHelp, { value: '<id>', help: 'the tokenizer of text data' }),
+    schedule: z.string().default('linear').register(trainFlagHelp, {
+      value: '<spec>',
+      help: 'linear | cosine | polyK | geometric, or genmd4 (learn a state-dependent schedule)',
+    }),
+    steps: z
+      .number()
+      .int()
+      .positive()
+      .default(1000)
+      .register(trainFlagHelp, { value: '<n>', help: 'training steps' }),
+    batch: z
+      .number()
+      .int()
+      .positive()
+      .default(32)
+      .register(trainFlagHelp, { value: '<n>', help: 'sequences per step' }),
+    lr: z
+      .number()
+      .positive()
+      .default(3e-4)
+      .register(trainFlagHelp, { value: '<x>', help: 'peak learning rate' }),
+    warmup: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(100)
+      .register(trainFlagHelp, { value: '<n>', help: 'linear warmup steps' }),
+    weightDecay: z
+      .number()
+      .nonnegative()
+      .default(0)
+      .register(trainFlagHelp, { value: '<x>', help: 'AdamW decoupled weight decay' }),
+    clip: z
+      .number()
+      .positive()
+      .optional()
+      .register(trainFlagHelp, { value: '<x>', help: 'clip gradients to this global norm' }),
+    ema: z
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0.999)
+      .register(trainFlagHelp, { value: '<x>', help: 'EMA decay of the weights used for eval and sampling' }),
+    seed: z
+      .number()
+      .int()
+      .default(0)
+      .register(trainFlagHelp, { value: '<n>', help: 'seed for weights, data order, times and masks' }),
+    backend: z
+      .string()
+      .default('auto')
+      .register(trainFlagHelp, { value: '<name>', help: 'auto | native | wasm | cpu' }),
+    precision: z.enum(MATMUL_PRECISIONS).default('auto').register(trainFlagHelp, {
+      value: '<p>',
+      help: 'matrix products: fp32; bf16 (bfloat16 inputs through oneDNN on the native backend); auto (bf16 where the CPU has bf16 instructions, else fp32)',
+    }),
+    checkpointActivations: z.boolean().default(false).register(trainFlagHelp, {
+      help: "keep only each block's input for the backward pass and recompute the rest (a fraction of the memory per token, about 1/3 more time)",
+      negatedHelp: 'keep every intermediate for the backward pass',
+    }),
+    out: z
+      .string()
+      .default('runs/md4')
+      .register(trainFlagHelp, { value: '<dir>', help: 'run folder: checkpoint/, metrics.jsonl' }),
+    evalEvery: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .register(trainFlagHelp, { value: '<n>', help: 'validation ELBO every n steps (0: only at the end)' }),
+    evalBatches: z
+      .number()
+      .int()
+      .positive()
+      .default(8)
+      .register(trainFlagHelp, { value: '<n>', help: 'validation batches per evaluation' }),
+    sampleEvery: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .register(trainFlagHelp, { value: '<n>', help: 'print a sample every n steps (0: only at the end)' }),
+    checkpointEvery: z.number().int().nonnegative().default(0).register(trainFlagHelp, {
+      value: '<n>',
+      help: 'checkpoint every n steps (0: only at the end and on Ctrl-C)',
+    }),
+    timeLimit: z.number().positive().optional().register(trainFlagHelp, {
+      value: '<seconds>',
+      help: 'stop (and checkpoint) after this many seconds of training',
+    }),
   })
   .strict();
 
