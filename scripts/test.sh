@@ -9,6 +9,9 @@ pnpm install --frozen-lockfile
 pnpm run build
 pnpm run typecheck
 pnpm run lint
+# Every symbol the packages export (each entry of their exports maps) has a doc comment, and so has
+# each member of their exported interfaces, object types and classes.
+node scripts/api-docs-check.mjs
 log=$(mktemp)
 check_log=$(mktemp)
 trap 'rm -f "$log" "$check_log"' EXIT
