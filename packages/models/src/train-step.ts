@@ -17,12 +17,16 @@ import { NonFiniteLossError } from './non-finite-error';
 /** Name of the GenMD4 schedule's raw exponents among the trained variables (and in checkpoints). */
 export const SCHEDULE_PARAM = 'schedule.raw_exponents';
 
+/** The objective a trainer optimises, by the schedule's kind: MD4's ELBO or GenMD4's. */
 export type LossKind = 'md4' | 'genmd4';
 
+/** Options of `createTrainer` / `new Trainer`: the model and schedule to train, and how. */
 export interface TrainerOptions {
+  /** The network to train; borrowed, its variables updated in place. */
   model: Network;
   /** A scalar schedule (MD4 loss) or a GenMD4 `StateDependentSchedule` (GenMD4 loss; its w is trained). */
   schedule: Schedule;
+  /** AdamW and learning-rate settings (defaults: `resolveAdamW`). */
   optimizer?: AdamWConfig | undefined;
   /** EMA decay (default 0.9999); 0 turns the EMA off. */
   emaDecay?: number | undefined;
@@ -33,7 +37,7 @@ export interface TrainerOptions {
   /** MD4 only: a finite number of timesteps T (discrete-time ELBO); default continuous time. */
   timesteps?: number | undefined;
   /**
-   * The objective (default: @md4/elbo's `maskedDiffusionLoss(schedule, { timesteps })`, MD4's or
+   * The objective (default: `@md4/elbo`'s `maskedDiffusionLoss(schedule, { timesteps })`, MD4's or
    * GenMD4's loss by the schedule's kind). Another loss of the same type trains the same way; the
    * trainer trains the model's variables and a GenMD4 schedule's exponents.
    */
@@ -72,17 +76,25 @@ export interface StepResult {
  * generator. The model (and a GenMD4 schedule) are borrowed and updated in place.
  */
 export class Trainer {
+  /** The network being trained (borrowed; its variables are updated in place). */
   readonly model: Network;
+  /** The masking schedule (borrowed; a GenMD4 schedule's raw exponents are trained too). */
   readonly schedule: Schedule;
   /** The schedule's kind of loss, as checkpoints record it. */
   readonly objective: LossKind;
+  /** The loss function each step differentiates (`TrainerOptions.loss`, or the schedule's default). */
   readonly loss: TrainingLoss;
+  /** The AdamW optimizer; owned by the trainer, its moments freed by `dispose()`. */
   readonly optimizer: AdamW;
+  /** The EMA of the network's parameters, or null when `emaDecay` is 0; owned by the trainer. */
   readonly ema: ExponentialMovingAverage | null;
   /** The discrete-time T of the default loss, or null for continuous time. */
   readonly timesteps: number | null;
+  /** The trainer's generator (times, masks, dropout); each step forks it, so it advances per step. */
   readonly rng: SeededRng;
+  /** The precision requested for the step's matrix products; undefined: the backend's own setting. */
   readonly precision: MatMulPrecision | undefined;
+  /** Whether blocks are recomputed in the backward pass (`TrainerOptions.checkpointActivations`). */
   readonly checkpointActivations: boolean;
   private readonly named: Map<string, tf.Variable>;
 
@@ -135,8 +147,9 @@ export class Trainer {
   /**
    * One step: loss on the clean batch x0 (the sequences, which need no readback from the device, or
    * an int32 [B, L] tensor, borrowed, whose values are read back once), gradients, NaN/Inf check,
-   * clipping, AdamW, EMA. Throws `NonFiniteLossError` before touching any
-   * state if the loss or a gradient is not finite.
+   * clipping, AdamW, EMA. Throws `NonFiniteLossError` if the loss or a gradient is not finite,
+   * before any weight, optimizer moment or EMA is touched; the trainer's generator has advanced,
+   * so a retry of the same batch draws new times and masks.
    */
   async step(x0: CleanBatch): Promise<StepResult> {
     assertTfjsSetUp('trainer.step', { gradients: true });
@@ -212,6 +225,11 @@ export class Trainer {
   }
 }
 
+/**
+ * A Trainer for `options.model` and `options.schedule` (the same as `new Trainer(options)`): AdamW,
+ * an EMA (decay 0.9999 unless set) and a generator seeded by `options.seed` (default 0). The trainer
+ * owns what it creates; call `dispose()` when done.
+ */
 export function createTrainer(options: TrainerOptions): Trainer {
   return new Trainer(options);
 }
