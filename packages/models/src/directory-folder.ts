@@ -14,7 +14,6 @@ export function directoryFolder(dir: string): ModelFolder {
   return {
     location: dir,
     text: (name) => readFile(join(dir, name), 'utf8').catch((error) => Promise.reject(cannot(name, error))),
-    bytes: (name) => readFile(join(dir, name)).catch((error) => Promise.reject(cannot(name, error))),
     stream: async (name) => {
       const path = join(dir, name);
       const size = await stat(path).then(

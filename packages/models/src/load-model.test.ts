@@ -3,13 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng } from '@md4/core';
 import { estimateElbo } from '@md4/elbo';
+import { linear } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkpointFromModel } from './checkpoint-serialize';
 import { DDiT } from './ddit';
 import { loadModel } from './directory-folder';
-import type { LoadedModel } from './load-model';
+import { type LoadedModel, loadModelFromFolder, type ModelFolder } from './load-model';
 import { exportMdlm } from './mdlm-export';
 import { decodeSafetensors, encodeSafetensors } from './safetensors';
+import { createTransformer } from './transformer';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 const expected = JSON.parse(await readFile(join(FIXTURES, 'mdlm-tiny-expected.json'), 'utf8')) as {
@@ -206,6 +209,63 @@ describe('loadModel on MDLM hub folders', () => {
     await expect(loadModel(join(scratch, 'nothing-here'))).rejects.toThrow(
       /no model at .*nothing-here: cannot read config\.json/,
     );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('loadModelFromFolder on our checkpoints', () => {
+  /** A folder in memory whose weights arrive in 1 KiB chunks, as from a slow connection. */
+  async function chunkedFolder(): Promise<ModelFolder & { reads: { closed: boolean } }> {
+    const model = createTransformer(
+      { vocabSize: 5, seqLen: 8, layers: 1, dModel: 16, heads: 2 },
+      { seed: 1 },
+    );
+    const saved = await checkpointFromModel(model, { schedule: linear() });
+    model.dispose();
+    const reads = { closed: false };
+    return {
+      location: 'memory',
+      reads,
+      text: async () => saved.configJson,
+      stream: async () => ({
+        chunks: (async function* () {
+          try {
+            for (let at = 0; at < saved.weights.length; at += 1024) yield saved.weights.slice(at, at + 1024);
+          } finally {
+            reads.closed = true;
+          }
+        })(),
+        totalBytes: saved.weights.length,
+      }),
+    };
+  }
+
+  it('reports monotone progress to the file size, aborts mid-file with an AbortError, and leaks nothing', async () => {
+    const before = tf.memory().numTensors;
+    const seen: number[] = [];
+    const loaded = await loadModelFromFolder(await chunkedFolder(), {
+      onProgress: (p) => seen.push(p.loaded / p.total),
+    });
+    expect(loaded.format).toBe('md4-checkpoint');
+    expect(seen.length).toBeGreaterThan(10);
+    expect(seen.every((v, i) => i === 0 || v > seen[i - 1]!)).toBe(true);
+    expect(seen.at(-1)).toBe(1);
+    loaded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+
+    const folder = await chunkedFolder();
+    const controller = new AbortController();
+    const aborted = loadModelFromFolder(folder, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.loaded > p.total / 2) controller.abort(new Error('user pressed stop'));
+      },
+    });
+    await expect(aborted).rejects.toMatchObject({
+      name: 'AbortError',
+      message: /memory\/weights-.*user pressed stop/,
+    });
+    expect(folder.reads.closed).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,5 +1,6 @@
 import { linear, type Schedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
+import { readAllChunks } from './byte-chunks';
 import { type CheckpointConfig, CheckpointError, CONFIG_FILE } from './checkpoint-format';
 import { parseCheckpoint } from './checkpoint-parse';
 import { modelFromCheckpoint, scheduleFromCheckpoint } from './checkpoint-restore';
@@ -23,12 +24,17 @@ import { readSafetensorsStream } from './safetensors-stream';
 
 /** Bytes of a model's weights read so far. */
 export interface LoadProgress {
+  /** Bytes of the weights file read so far. */
   loaded: number;
+  /** The weights file's size in bytes. */
   total: number;
 }
 
+/** Options of `loadModel` and `loadModelFromFolder`: progress, abort, kernel path and caching. */
 export interface LoadModelOptions {
+  /** Called as the weights arrive: about every 1% of the file (and per tensor for hub folders), and at the end. */
   onProgress?: ((p: LoadProgress) => void) | undefined;
+  /** Rejects the load with an AbortError: before anything is read, and while the weights arrive. */
   signal?: AbortSignal | undefined;
   /** Default 'auto'. */
   kernels?: KernelMode | undefined;
@@ -64,8 +70,9 @@ export interface LoadedModel {
 export interface ModelFolder {
   /** Shown in error messages. */
   readonly location: string;
+  /** The file `name` (relative to the folder, e.g. 'config.json') as UTF-8 text. */
   text(name: string): Promise<string>;
-  bytes(name: string): Promise<Uint8Array>;
+  /** The file `name` as byte chunks, with its exact size (for `readSafetensorsStream`). */
   stream(
     name: string,
   ): Promise<{ chunks: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>; totalBytes: number }>;
@@ -103,8 +110,13 @@ export async function loadModelFromFolder(
       `${CONFIG_FILE}: weights.file must be a plain file name, got ${JSON.stringify(file)}`,
     );
   }
-  const bytes = await folder.bytes(file);
-  opts.onProgress?.({ loaded: bytes.length, total: bytes.length });
+  const { chunks, totalBytes } = await folder.stream(file);
+  const bytes = await readAllChunks(chunks, {
+    totalBytes,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+    what: `${folder.location}/${file}`,
+  });
   const checkpoint = parseCheckpoint(json as object, bytes);
   const schedule = scheduleFromCheckpoint(checkpoint);
   let denoiser: Network;
@@ -391,7 +403,6 @@ export function urlFolder(
     location: dir.href.replace(/\/$/, ''),
     fromCache: hits,
     text: async (name) => (await get(name)).text(),
-    bytes: async (name) => new Uint8Array(await (await get(name)).arrayBuffer()),
     stream: async (name) => {
       const response = await get(name);
       const length = Number(response.headers.get('content-length'));
@@ -424,7 +435,6 @@ export function filesFolder(files: readonly File[]): ModelFolder {
   return {
     location: 'the chosen files',
     text: async (name) => get(name).text(),
-    bytes: async (name) => new Uint8Array(await get(name).arrayBuffer()),
     stream: async (name) => {
       const file = get(name);
       return { chunks: file.stream() as ReadableStream<Uint8Array>, totalBytes: file.size };

@@ -13,6 +13,7 @@
  * built-ins.
  */
 
+import { abortError, chunkBytes, chunkSource } from './byte-chunks';
 import { bfloat16ToFloat32, float16ToFloat32 } from './float-formats';
 import {
   parseSafetensorsHeader,
@@ -26,9 +27,11 @@ import {
 
 /** One tensor of a streamed file. */
 export interface StreamedTensor {
+  /** The tensor's name in the file. */
   name: string;
   /** The dtype stored in the file. */
   dtype: SafetensorsDtype;
+  /** Dimensions, outermost first. */
   shape: number[];
   /**
    * Values as float32, a fresh array owned by the consumer: F32 copied; F16, BF16 widened exactly;
@@ -39,10 +42,13 @@ export interface StreamedTensor {
 
 /** Bytes read so far (header included) out of the file's total. */
 export interface SafetensorsStreamProgress {
+  /** Bytes read so far. */
   loaded: number;
+  /** The file's size in bytes (`totalBytes`). */
   total: number;
 }
 
+/** Options of `readSafetensorsStream`: the file's size, the per-tensor callback, progress and abort. */
 export interface ReadSafetensorsStreamOptions {
   /** The file's exact size in bytes (File.size, fs.stat, an uncompressed Content-Length). */
   totalBytes: number;
@@ -57,69 +63,6 @@ export interface ReadSafetensorsStreamOptions {
 const STAGING_BYTES = 1 << 20; // a multiple of every element size
 
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-interface ChunkSource {
-  next(): Promise<IteratorResult<unknown>>;
-  /** Stops the source early (cancel the stream / return() the iterator). */
-  close(reason: unknown): Promise<void>;
-  /** Releases the source after it ended by itself. */
-  release(): void;
-}
-
-function sourceOf(chunks: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>): ChunkSource {
-  if (typeof (chunks as ReadableStream<Uint8Array>).getReader === 'function') {
-    const reader = (chunks as ReadableStream<Uint8Array>).getReader();
-    return {
-      next: () => reader.read() as Promise<IteratorResult<unknown>>,
-      close: async (reason) => {
-        try {
-          await reader.cancel(reason);
-        } catch {
-          // An errored stream rejects cancel(); it is closed either way.
-        }
-        reader.releaseLock();
-      },
-      release: () => reader.releaseLock(),
-    };
-  }
-  if (chunks == null || typeof (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== 'function') {
-    throw new SafetensorsError(
-      'readSafetensorsStream: chunks must be a ReadableStream<Uint8Array> or an AsyncIterable<Uint8Array>',
-    );
-  }
-  const iterator = (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-  return {
-    next: () => iterator.next(),
-    close: async () => {
-      try {
-        await iterator.return?.();
-      } catch {
-        // A failed iterator is finished either way.
-      }
-    },
-    release: () => {},
-  };
-}
-
-function toBytes(value: unknown): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  throw new SafetensorsError(
-    `the stream yielded a ${typeof value === 'string' ? 'string' : typeof value} chunk, expected Uint8Array ` +
-      'bytes (open the file without a text encoding)',
-  );
-}
-
-function abortError(signal: AbortSignal): DOMException {
-  const reason: unknown = signal.reason;
-  if (reason instanceof DOMException && reason.name === 'AbortError') return reason;
-  const why =
-    reason instanceof Error ? `: ${reason.message}` : reason !== undefined ? `: ${String(reason)}` : '';
-  const error = new DOMException(`safetensors: reading was aborted${why}`, 'AbortError');
-  Object.defineProperty(error, 'cause', { value: reason, configurable: true, writable: true });
-  return error;
-}
 
 /** The tensor being filled: its float32 output and how much of it has arrived. */
 class TensorFill {
@@ -230,18 +173,18 @@ export async function readSafetensorsStream(
   if (typeof onTensor !== 'function') {
     throw new SafetensorsError('readSafetensorsStream: opts.onTensor must be a function');
   }
-  const source = sourceOf(chunks);
+  const source = chunkSource(chunks, 'readSafetensorsStream');
 
   let onAbort: (() => void) | undefined;
   const aborted = signal
     ? new Promise<never>((_, reject) => {
-        onAbort = () => reject(abortError(signal));
+        onAbort = () => reject(abortError(signal, 'safetensors: reading'));
         signal.addEventListener('abort', onAbort, { once: true });
       })
     : undefined;
   aborted?.catch(() => {});
   const checkAbort = () => {
-    if (signal?.aborted) throw abortError(signal);
+    if (signal?.aborted) throw abortError(signal, 'safetensors: reading');
   };
 
   let loaded = 0;
@@ -300,7 +243,7 @@ export async function readSafetensorsStream(
       const result = await (aborted ? Promise.race([read, aborted]) : read);
       readPending = false;
       if (result.done) break;
-      const chunk = toBytes(result.value);
+      const chunk = chunkBytes(result.value);
       if (loaded + chunk.length > totalBytes) {
         throw new SafetensorsError(
           `the stream has more than the ${totalBytes} bytes given as totalBytes (at least ${loaded + chunk.length}); ` +
