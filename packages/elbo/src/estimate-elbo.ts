@@ -94,30 +94,38 @@ export async function estimateElbo(
     const x0Data = flattenSequences(batch, V, `${what}: batch ${batchIndex}`);
     const B = batch.length;
     const L = x0Data.length / B;
-    const x0 = tf.tensor2d(x0Data, [B, L], 'int32');
+    // The MD4 loss takes the batch as a tensor too; GenMD4's is given the sequences (no readback).
+    const x0 = schedule.kind === 'scalar' ? tf.tensor2d(x0Data, [B, L], 'int32') : null;
     try {
       const sums = new Float64Array(B);
       for (let s = 0; s < samples; s++) {
-        const nelbo =
+        const { perSequence, reconstructionBits } =
           schedule.kind === 'genmd4'
-            ? genmd4SequenceNelbo(denoiser, x0, schedule, opts, reconstruction)
-            : md4SequenceNelbo(
-                denoiser,
-                x0,
-                x0Data,
-                {
-                  schedule,
-                  rng: opts.rng,
-                  timesteps: opts.timesteps,
-                  antithetic: opts.antithetic ?? true,
-                },
-                what,
-              ).nelbo;
+            ? genmd4SequenceNelbo(denoiser, batch, schedule, opts)
+            : {
+                perSequence: md4SequenceNelbo(
+                  denoiser,
+                  x0!,
+                  x0Data,
+                  {
+                    schedule,
+                    rng: opts.rng,
+                    timesteps: opts.timesteps,
+                    antithetic: opts.antithetic ?? true,
+                  },
+                  what,
+                ).nelbo,
+                reconstructionBits: null,
+              };
         try {
-          const values = await nelbo.data();
+          const values = await perSequence.data();
           for (let b = 0; b < B; b++) sums[b]! += values[b]!;
+          if (reconstructionBits != null) {
+            reconstruction.bits += (await reconstructionBits.data())[0]!;
+            reconstruction.batches += 1;
+          }
         } finally {
-          nelbo.dispose();
+          tf.dispose([perSequence, reconstructionBits as tf.Scalar | null] as tf.TensorContainer);
         }
       }
       for (let b = 0; b < B; b++) {
@@ -125,7 +133,7 @@ export async function estimateElbo(
         lengths.push(L);
       }
     } finally {
-      x0.dispose();
+      x0?.dispose();
     }
     batchIndex++;
   }
@@ -139,20 +147,22 @@ export async function estimateElbo(
 
 /**
  * Per-sequence GenMD4 NELBO in nats (the mean of its two masks' pathwise losses plus the
- * reconstruction term; see `genmd4Loss`). Accumulates the batch's reconstruction bits per token.
+ * reconstruction term; see `genmd4Loss`) and the batch's reconstruction term in bits per token,
+ * both owned by the caller. The sequences go to the loss as arrays, so no tokens are read back.
  */
 function genmd4SequenceNelbo(
   denoiser: Denoiser,
-  x0: tf.Tensor2D,
+  batch: ReadonlyArray<ArrayLike<number>>,
   schedule: StateDependentSchedule,
   opts: EstimateElboOptions,
-  reconstruction: { bits: number; batches: number },
-): tf.Tensor1D {
-  const result = genmd4Loss(denoiser, x0, { schedule, rng: opts.rng, antithetic: opts.antithetic ?? true });
-  reconstruction.bits += result.reconstruction.dataSync()[0]!;
-  reconstruction.batches += 1;
-  tf.dispose([result.loss, result.nelbo, result.reconstruction]);
-  return result.perSequence;
+): { perSequence: tf.Tensor1D; reconstructionBits: tf.Scalar } {
+  const result = genmd4Loss(denoiser, batch, {
+    schedule,
+    rng: opts.rng,
+    antithetic: opts.antithetic ?? true,
+  });
+  tf.dispose([result.loss, result.nelbo]);
+  return { perSequence: result.perSequence, reconstructionBits: result.reconstruction };
 }
 
 function summarise(nats: number[], lengths: number[], reconstructionBits: number): ElboEstimate {
