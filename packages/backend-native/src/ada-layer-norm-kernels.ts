@@ -21,7 +21,7 @@ function normShape(kernel: string, x: TensorInfo, perSequence: TensorInfo[]): [n
   return [batch, rows, d];
 }
 
-/** @md4/core's adaLN kernels (forward, and its gradient), one native pass each. */
+/** The adaLN kernels of `@md4/core` (forward, and its gradient), one native pass each. */
 export function adaLayerNormKernels(addon: NativeAddon, backendName: string): KernelConfig[] {
   return [
     {

@@ -5,17 +5,21 @@ import type { NativeValues } from './tensor-storage';
 
 /** What the addon reports about itself and the BLAS it loaded. */
 export interface AddonInfo {
+  /** True once `init` has opened a BLAS (false before, or when none loaded). */
   loaded: boolean;
   /** The BLAS library that was opened (as given to dlopen). */
   library: string;
-  /** Threads for one product (BLAS) and for a batch of products (the addon's pool). */
+  /** Threads of the addon's own pool (batches of products; panels of one product when `poolSplit`). */
   threads: number;
+  /** Threads the BLAS uses for one product (openblas_get_num_threads; 1 when `poolSplit` or not OpenBLAS). */
   blasThreads: number;
   /** openblas_get_parallel(): 0 sequential, 1 pthreads, 2 OpenMP, -1 not OpenBLAS. */
   blasParallel: number;
   /** OpenBLAS's kernel set, e.g. "SkylakeX" or "Haswell". */
   core: string;
+  /** openblas_get_config(): version and build options; empty when not OpenBLAS. */
   config: string;
+  /** The threshold `init` was given: batches of products each under this many flops go to the pool. */
   minBatchSplitFlops: number;
   /** True when one product is cut in panels over the addon's threads (BLAS single-threaded). */
   poolSplit: boolean;
@@ -39,6 +43,7 @@ export interface NativeAddon {
     tuneCoreType: boolean,
     poolSplit: number,
   ): void;
+  /** A fresh snapshot of the addon's state (BLAS, threads, precision, oneDNN). */
   info(): AddonInfo;
   /**
    * bf16 true: matrix products round their float32 inputs to bfloat16 and run through oneDNN
@@ -84,7 +89,7 @@ export interface NativeAddon {
   /** Softmax of each row of a [rows, n] float32 matrix. */
   softmax(x: Float32Array, out: Float32Array, rows: number, n: number): void;
   /**
-   * One AdamW update of n float32 values (see @md4/core's ADAMW_UPDATE_KERNEL): outP, outM, outV
+   * One AdamW update of n float32 values (see `@md4/core`'s ADAMW_UPDATE_KERNEL): outP, outM, outV
    * from param, grad, m, v; `constants` = [beta1, beta2, eps, lr, weightDecay, biasCorrection1,
    * biasCorrection2, gradScale].
    */
@@ -102,7 +107,7 @@ export interface NativeAddon {
   /** out = shadow * decay + param * (1 - decay) over n float32 values (EMA_UPDATE_KERNEL). */
   ema(shadow: Float32Array, param: Float32Array, out: Float32Array, n: number, decay: number): void;
   /**
-   * Rotary embedding (ROPE_KERNEL of @md4/core) of x [outer, length, 2 half] by cos, sin
+   * Rotary embedding (ROPE_KERNEL of `@md4/core`) of x [outer, length, 2 half] by cos, sin
    * [length, half]; `inverse` rotates by minus the angle.
    */
   rope(
@@ -115,7 +120,7 @@ export interface NativeAddon {
     half: number,
     inverse: boolean,
   ): void;
-  /** out = sigmoid(gate) * up over n float32 values (SIGMOID_GATE_KERNEL of @md4/core). */
+  /** out = sigmoid(gate) * up over n float32 values (SIGMOID_GATE_KERNEL of `@md4/core`). */
   gate(gate: Float32Array, up: Float32Array, out: Float32Array, n: number): void;
   /** dGate, dUp of the gated activation from dy (SIGMOID_GATE_GRAD_KERNEL). */
   gateGrad(
@@ -127,7 +132,7 @@ export interface NativeAddon {
     n: number,
   ): void;
   /**
-   * Fused attention (ATTENTION_KERNEL of @md4/core) of qkv [B*L, 3d] into out [B*L, d] and
+   * Fused attention (ATTENTION_KERNEL of `@md4/core`) of qkv [B*L, 3d] into out [B*L, d] and
    * lse [B, H, L]; `sizes` = [B, L, H, hd, scale]; null tables: no rotary embedding.
    */
   attention(
@@ -149,7 +154,7 @@ export interface NativeAddon {
     dqkv: Float32Array,
     sizes: Float64Array,
   ): void;
-  /** adaLN (ADA_LAYER_NORM_KERNEL of @md4/core) of x [rows, d] into y, mean and r [rows]. */
+  /** adaLN (ADA_LAYER_NORM_KERNEL of `@md4/core`) of x [rows, d] into y, mean and r [rows]. */
   adaLayerNorm(
     x: Float32Array,
     shift: Float32Array,
@@ -180,16 +185,19 @@ export interface NativeAddon {
   reduce(op: number, x: Float32Array, out: Float32Array, outer: number, r: number, inner: number): void;
 }
 
-/** Where `pnpm install` (scripts/build-addon.mjs, node-gyp) puts the addon. */
+/** Where installing the package (scripts/build-addon.mjs, node-gyp) puts the addon. */
 export const defaultAddonPath = fileURLToPath(
   new URL('../native/build/Release/md4_native.node', import.meta.url),
 );
+
+/** The script that builds the addon: what to run where it is missing. */
+const buildScriptPath = fileURLToPath(new URL('../scripts/build-addon.mjs', import.meta.url));
 
 /** Loads the compiled addon, or says in one phrase why it cannot. */
 export function loadAddon(path: string = defaultAddonPath): { addon: NativeAddon } | { error: string } {
   if (!existsSync(path)) {
     return {
-      error: `the addon is not built (${path} missing; run \`pnpm --filter @md4/backend-native build:addon\`)`,
+      error: `the addon is not built (${path} missing; build it: node ${buildScriptPath} --verbose)`,
     };
   }
   try {

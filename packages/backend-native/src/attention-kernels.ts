@@ -43,7 +43,7 @@ function rotaryTables(
   return attrs.rotary ? [float32Of(backend, cos), float32Of(backend, sin)] : [null, null];
 }
 
-/** @md4/core's fused attention kernels (forward, and its gradient), one native call each. */
+/** The fused attention kernels of `@md4/core` (forward, and its gradient), one native call each. */
 export function attentionKernels(addon: NativeAddon, backendName: string): KernelConfig[] {
   return [
     {

@@ -3,7 +3,10 @@ import { type KernelConfig, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
 import { float32Of, type NativeKernelArgs, newFloat32, sameShapeFloat32 } from './tensor-storage';
 
-/** @md4/core's sigmoid-gate kernels (forward, and its gradient), one native pass each. */
+/**
+ * The sigmoid-gate kernels of `@md4/core` (forward, and its gradient), one native pass each, for the
+ * backend named `backendName`, to pass to tf.registerKernel.
+ */
 export function gateKernels(addon: NativeAddon, backendName: string): KernelConfig[] {
   return [
     {

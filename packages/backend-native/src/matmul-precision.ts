@@ -122,7 +122,7 @@ export function applyMatMulPrecision(
 const requestCodes = new WeakMap<NativeAddon, Map<MatMulPrecision, 0 | 1>>();
 
 /**
- * The addon's gemm precision code for the request of @md4/core's `withMatMulPrecision` now
+ * The addon's gemm precision code for the request of `@md4/core`'s `withMatMulPrecision` now
  * running: -1 with none (the precision `applyMatMulPrecision` set), else 0 (float32) or 1 (bf16)
  * as `resolvePrecisionFor` resolves the request.
  */

@@ -9,7 +9,7 @@ import type { NativeAddon } from './addon';
 import { float32Of, type NativeKernelArgs, newFloat32, sameShapeFloat32 } from './tensor-storage';
 
 /**
- * The fused optimizer kernels of @md4/core (AdamW and EMA updates), computed by the addon in one
+ * The fused optimizer kernels of `@md4/core` (AdamW and EMA updates), computed by the addon in one
  * multi-threaded pass per parameter, for the backend named `backendName`.
  */
 export function optimizerKernels(addon: NativeAddon, backendName: string): KernelConfig[] {

@@ -17,6 +17,7 @@ import { ropeKernel } from './rope-kernel';
 /** The tfjs backend name this package registers. */
 export const NATIVE_BACKEND = 'native';
 
+/** Settings of `registerNativeBackend`; each has a default, most an environment variable. */
 export interface NativeBackendOptions {
   /** Threads for the BLAS and the batch pool. Default: MD4_NATIVE_THREADS or all cores. */
   threads?: number | undefined;
@@ -106,12 +107,14 @@ function startAddon(
  * expensive ones computed in place by an N-API addon on all cores: matrix products
  * (BatchMatMul, _FusedMatMul: plain, transposed, batched, with bias and activation) by a native
  * BLAS, copies (Transpose, Slice, Concat, ...), float32 elementwise ops, softmax, reductions and
- * @md4/core's fused kernels by the addon's own vectorised code. Call it once at start-up, then select it, e.g.
- * `await selectBackend(['native', 'wasm', 'cpu'])` from @md4/core or `await tf.setBackend('native')`.
+ * the fused kernels of `@md4/core` by the addon's own vectorised code. Call it once at start-up,
+ * then select it, e.g. `await selectBackend(['native', 'wasm', 'cpu'])` from `@md4/core` or
+ * `await tf.setBackend('native')`.
  *
  * Where the addon or a BLAS is missing nothing is registered, the result says why (`ok: false`,
  * `notice`), the notice is logged in one line, and selection falls through to 'wasm'.
- * Resolves; never rejects for a missing addon. Calling it again returns the first result.
+ * Resolves; never rejects for a missing addon. Calling it again after a success returns that first
+ * result (new options are ignored); after a failure it tries again.
  */
 export async function registerNativeBackend(opts: NativeBackendOptions = {}): Promise<NativeBackendStatus> {
   if (registered?.ok) return registered;

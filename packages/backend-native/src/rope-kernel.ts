@@ -3,7 +3,10 @@ import { type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core'
 import type { NativeAddon } from './addon';
 import { float32Of, type NativeKernelArgs, newFloat32 } from './tensor-storage';
 
-/** @md4/core's rotary-embedding kernel, one native pass, for the backend named `backendName`. */
+/**
+ * The rotary-embedding kernel of `@md4/core` (ROPE_KERNEL, both directions by `inverse`), one native
+ * pass, for the backend named `backendName`, to pass to tf.registerKernel.
+ */
 export function ropeKernel(addon: NativeAddon, backendName: string): KernelConfig {
   return {
     kernelName: ROPE_KERNEL,

@@ -9,10 +9,16 @@ export type NativeValues = Float32Array | Int32Array | Uint8Array;
  * outside any wasm heap, so that memory is bounded by the machine, not by wasm32's 4 GB.
  */
 export interface NativeStorageBackend {
+  /**
+   * The backend's storage by data id: the entry of a tensor (undefined when it is not on this
+   * backend), whose `values` the kernels read, and replace once by their typed array.
+   */
   data: {
     get(dataId: object): { values?: unknown; dtype: DataType } | undefined;
   };
+  /** Registers a new tensor of `shape` and `dtype` holding `values` (taken over, not copied). */
   makeTensorInfo(shape: number[], dtype: DataType, values?: NativeValues): TensorInfo;
+  /** Adds a reference to existing data, for a kernel whose output shares its input's values. */
   incRef(dataId: object): void;
   /** An array for a new tensor's values (see NativeBackend.allocate: the kernel must write every value). */
   allocate(Type: new (length: number) => NativeValues, length: number): NativeValues;

@@ -13,8 +13,11 @@
  * Not bit-identical to the composed ops (another summation order); float32 accuracy.
  */
 export const ADA_LAYER_NORM_KERNEL = 'Md4AdaLayerNorm';
+/** Kernel name of ADA_LAYER_NORM_KERNEL's gradient: { dy, x, scale, mean, r } -> [dx, dShift, dScale]. */
 export const ADA_LAYER_NORM_GRAD_KERNEL = 'Md4AdaLayerNormGrad';
 
+/** Attributes of both adaLN kernels. */
 export interface AdaLayerNormAttrs {
+  /** Added to the variance before the square root (r_i above). */
   eps: number;
 }

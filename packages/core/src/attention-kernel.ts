@@ -14,12 +14,18 @@
  * Not bit-identical to the composed ops (the sums run in another order); float32 accuracy.
  */
 export const ATTENTION_KERNEL = 'Md4Attention';
+/** Kernel name of the gradient of ATTENTION_KERNEL: { dy, qkv, cos, sin, out, lse } -> dqkv [B*L, 3d]. */
 export const ATTENTION_GRAD_KERNEL = 'Md4AttentionGrad';
 
+/** Attributes of both attention kernels: the geometry of qkv and the score scale. */
 export interface AttentionAttrs {
+  /** B, the number of sequences (qkv has B*L rows). */
   batch: number;
+  /** L, the positions per sequence. */
   seqLen: number;
+  /** H, the number of heads (the same for queries, keys and values). */
   heads: number;
+  /** hd, the width of one head (d = H hd); even when `rotary`. */
   headDim: number;
   /** Multiplies the rotated queries (1/sqrt(hd) in the paper's network). */
   scale: number;

@@ -5,7 +5,9 @@ export type BackendName = 'native' | 'webgpu' | 'webgl' | 'wasm' | 'cpu' | (stri
 
 /** What `selectBackend` chose, and why the ones before it were passed over. */
 export interface BackendSelection {
+  /** The active backend's name after the call (`tf.getBackend()`). */
   backend: string;
+  /** The backends tried before it, in order, each with the error or failure that ruled it out. */
   skipped: Array<{ name: string; reason: string }>;
 }
 

@@ -15,6 +15,8 @@ export interface Denoiser {
   /** False when the output ignores t, which lets samplers reuse predictions. */
   readonly timeConditioned: boolean;
   /**
+   * The network's prediction for a batch of noisy sequences at their times.
+   *
    * @param xt int32 [B, L] tokens in 0..V (V = MASK); borrowed.
    * @param t float32 [B] times in [0, 1]; borrowed.
    * @returns float32 [B, L, V] logits, owned by the caller.

@@ -7,4 +7,5 @@
  * in float32, in that order (the composed ops'), so the results are identical to theirs.
  */
 export const SIGMOID_GATE_KERNEL = 'Md4SigmoidGate';
+/** Kernel name of the gradient of SIGMOID_GATE_KERNEL: { dy, gate, up } -> [dGate, dUp]. */
 export const SIGMOID_GATE_GRAD_KERNEL = 'Md4SigmoidGateGrad';

@@ -4,6 +4,7 @@
  * bf16 multiply instructions, else fp32). The list `--precision` flags and schemas derive from.
  */
 export const MATMUL_PRECISIONS = ['auto', 'fp32', 'bf16'] as const;
+/** One of MATMUL_PRECISIONS: 'auto', 'fp32' or 'bf16'. */
 export type MatMulPrecision = (typeof MATMUL_PRECISIONS)[number];
 
 // On globalThis under a registered symbol, so that every copy of this package (a backend bundles

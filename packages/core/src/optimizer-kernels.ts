@@ -15,14 +15,23 @@
  */
 export const ADAMW_UPDATE_KERNEL = 'Md4AdamWUpdate';
 
+/** Attributes of ADAMW_UPDATE_KERNEL, the scalars of the formula above for the current step. */
 export interface AdamWUpdateAttrs {
+  /** Decay of the first moment m. */
   beta1: number;
+  /** Decay of the second moment v. */
   beta2: number;
+  /** Added to sqrt(v' / biasCorrection2) in the denominator. */
   eps: number;
+  /** The learning rate of this step. */
   lr: number;
+  /** Decoupled weight decay: the parameter is multiplied by 1 - lr weightDecay. */
   weightDecay: number;
+  /** 1 - beta1^k at step k (1-based). */
   biasCorrection1: number;
+  /** 1 - beta2^k at step k (1-based). */
   biasCorrection2: number;
+  /** Multiplies the gradient before use (a clipping factor; 1 leaves it as it is). */
   gradScale: number;
 }
 
@@ -32,6 +41,8 @@ export interface AdamWUpdateAttrs {
  */
 export const EMA_UPDATE_KERNEL = 'Md4EmaUpdate';
 
+/** Attributes of EMA_UPDATE_KERNEL. */
 export interface EmaUpdateAttrs {
+  /** The weight of the old shadow value, in [0, 1) (`ExponentialMovingAverage` checks). */
   decay: number;
 }

@@ -9,6 +9,8 @@
  */
 export const ROPE_KERNEL = 'Md4Rope';
 
+/** Attributes of ROPE_KERNEL. */
 export interface RopeAttrs {
+  /** Rotate by -angle instead (the gradient of the rotation). */
   inverse: boolean;
 }

@@ -15,9 +15,13 @@ export type BatchOrder = 'shuffle' | 'random';
  * continues with exactly the batches the original run would have seen next.
  */
 export interface BatchCursor {
+  /** The cursor format (1); another value is rejected when resuming. */
   readonly version: 1;
+  /** The order the stream draws in. */
   readonly order: BatchOrder;
+  /** The seed of the stream's permutations or random offsets. */
   readonly seed: number;
+  /** Sequences per batch. */
   readonly batchSize: number;
   /** The dataset's `size` when the cursor was made (resuming on different data is an error). */
   readonly datasetSize: number;
@@ -25,6 +29,7 @@ export interface BatchCursor {
   readonly step: number;
 }
 
+/** Options of `batches`: size, seed, when to stop, the order, and a cursor to resume from. */
 export interface BatchOptions {
   /** Required unless `start` gives it. */
   batchSize?: number | undefined;

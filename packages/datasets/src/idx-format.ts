@@ -2,7 +2,9 @@ import { DataFormatError } from './data-format-error';
 
 /** A parsed IDX array (the MNIST file format): unsigned bytes with their dimensions. */
 export interface IdxArray {
+  /** The dimensions, outermost first, e.g. [60000, 28, 28] for MNIST's training images. */
   dims: number[];
+  /** The values, row-major, one byte each (as many as the dims multiplied). */
   data: Uint8Array;
 }
 

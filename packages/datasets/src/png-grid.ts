@@ -1,6 +1,7 @@
 import pngjs from 'pngjs';
 import type { PixelTokenizer } from './tokenizer';
 
+/** Layout and colours of `renderImageGrid`. */
 export interface ImageGridOptions {
   /** Images per row (default: ceil(sqrt(count))). */
   columns?: number | undefined;

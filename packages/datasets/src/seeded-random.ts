@@ -1,6 +1,6 @@
 /**
- * A tiny private seeded generator, so this package needs no tensors (and no @md4/core, whose root
- * entry loads tfjs-core). Public functions accept any `{ uniform(): number }`, so @md4/core's Rng
+ * A tiny private seeded generator, so this package needs no tensors (and no `@md4/core`, whose root
+ * entry loads tfjs-core). Public functions accept any `{ uniform(): number }`, so `@md4/core`'s Rng
  * works wherever a `UniformSource` is asked for.
  */
 export interface UniformSource {

@@ -17,6 +17,7 @@ import {
 } from './token-cache-file';
 import type { TextTokenizer } from './tokenizer';
 
+/** Options of `textCorpus`: the input files, the tokenizer, the split and where caches go. */
 export interface TextCorpusOptions {
   /** Files, folders (searched recursively) and glob patterns of .txt (one document each) and .jsonl files. */
   inputs: string | readonly string[];
@@ -39,11 +40,15 @@ export interface TextCorpusOptions {
     | undefined;
 }
 
+/** What `textCorpus` returns: the two splits read from their caches, and what they were built from. */
 export interface TextCorpus {
+  /** The training split (documents not sent to valid). */
   train: TokenCacheDataset;
   /** Undefined when validEvery is 0. */
   valid: TokenCacheDataset | undefined;
+  /** The input files the inputs expanded to, sorted by path. */
   files: CorpusFile[];
+  /** The token cache file of each split (valid undefined when there is no valid split). */
   cachePaths: { train: string; valid: string | undefined };
   /** True when this call tokenised the corpus, false when it reused the cache. */
   built: boolean;

@@ -4,9 +4,11 @@ import type { TextTokenizer } from './tokenizer';
 
 /** Random access to a token stream: memory or a file. */
 export interface TokenReader {
+  /** The length of the stream in tokens. */
   readonly numTokens: number;
   /** Writes tokens [offset, offset + out.length) into `out`. */
   readInto(offset: number, out: Int32Array): void;
+  /** Releases the file, if any (idempotent); a file's reader refuses reads after it. */
   close(): void;
 }
 

@@ -9,9 +9,13 @@ import { readZipEntry } from './zip-entry';
 /** text8's standard split in characters: first 90M train, next 5M valid, last 5M test. */
 export const TEXT8_STANDARD_SPLITS: readonly [number, number, number] = [90_000_000, 5_000_000, 5_000_000];
 
+/** The three splits `loadText8` returns, all over the one in-memory copy of the file. */
 export interface Text8Splits {
+  /** The first split (90M characters by default). */
   train: TextDataset;
+  /** The second split (the next 5M by default). */
   valid: TextDataset;
+  /** The last split (the last 5M by default). */
   test: TextDataset;
 }
 

@@ -19,6 +19,7 @@ const WRITE_BUFFER_BYTES = 1 << 20;
  * under the real name.
  */
 export class TokenCacheWriter {
+  /** The final path the file has after `finish()`. */
   readonly path: string;
   private readonly tmp: string;
   private readonly fd: number;
@@ -68,10 +69,12 @@ export class TokenCacheWriter {
     this.documents++;
   }
 
+  /** Tokens written so far. */
   get tokenCount(): number {
     return this.tokens;
   }
 
+  /** Documents counted by `endDocument` so far. */
   get documentCount(): number {
     return this.documents;
   }
@@ -116,6 +119,7 @@ export class TokenCacheWriter {
 
 /** A TextDataset read from a token cache file, with the header it was checked against. */
 export interface TokenCacheDataset extends TextDataset {
+  /** The file's header; `numTokens` equals its tokenCount. */
   readonly header: TokenCacheHeader;
 }
 

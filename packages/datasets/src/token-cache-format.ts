@@ -19,17 +19,26 @@ import { DataFormatError } from './data-format-error';
  * The file size must be exactly 128 + N * bytesPerToken.
  */
 export const TOKEN_CACHE_MAGIC = 'MD4TOKS\n';
+/** The format version this library writes and the only one it reads. */
 export const TOKEN_CACHE_VERSION = 1;
+/** The header's size in bytes; the tokens start at this offset. */
 export const TOKEN_CACHE_HEADER_BYTES = 128;
 const ID_BYTES = 40;
 const MAX_TOKEN_COUNT = 2 ** 52;
 
+/** A token cache file's header, parsed (the layout above). */
 export interface TokenCacheHeader {
+  /** The format version (TOKEN_CACHE_VERSION; the parser rejects others). */
   version: number;
+  /** V: the tokens are 0..V-1. */
   vocabSize: number;
+  /** 2 (uint16, when V <= 65536) or 4 (uint32). */
   bytesPerToken: 2 | 4;
+  /** N, the tokens in the file (end-of-document tokens included). */
   tokenCount: number;
+  /** The documents the tokens came from. */
   documentCount: number;
+  /** The tokenizer's id (`tokenizerFromId` rebuilds it), 1..40 UTF-8 bytes. */
   tokenizerId: string;
   /** 64 hex digits. */
   fingerprint: string;

@@ -11,7 +11,9 @@ import type { PixelTokenizer, TextTokenizer, Tokenizer } from './tokenizer';
  * Every call returns a fresh array the caller owns.
  */
 export interface TokenDataset {
+  /** 'stream' for one long token stream (text), 'items' for separate examples (images). */
   readonly kind: 'stream' | 'items';
+  /** The tokenizer the tokens are in (its vocabSize is V). */
   readonly tokenizer: Tokenizer;
   /** L: tokens per sequence. */
   readonly length: number;
@@ -19,7 +21,9 @@ export interface TokenDataset {
   readonly size: number;
   /** Where the data came from (a path or a name), for messages. */
   readonly source: string;
+  /** Sequence i of `length` tokens (a new array); a RangeError unless 0 <= i < size. */
   chunk(i: number): Int32Array;
+  /** A sequence at a random offset (stream) or a random example (items), drawn from `rng` (a new array). */
   randomChunk(rng: UniformSource): Int32Array;
   /** Releases file handles, if any (datasets read from disk). Idempotent. */
   close(): void;
@@ -27,8 +31,11 @@ export interface TokenDataset {
 
 /** A text token stream. `numTokens` counts every token (size = floor(numTokens / length)). */
 export interface TextDataset extends TokenDataset {
+  /** Always 'stream'. */
   readonly kind: 'stream';
+  /** A text tokenizer (decode turns chunks back into text). */
   readonly tokenizer: TextTokenizer;
+  /** The length of the whole stream in tokens. */
   readonly numTokens: number;
   /** Tokens [offset, offset + count) of the stream. */
   read(offset: number, count: number): Int32Array;
@@ -36,7 +43,9 @@ export interface TextDataset extends TokenDataset {
 
 /** Images as pixel tokens (HWC), with optional integer labels. */
 export interface ImageDataset extends TokenDataset {
+  /** Always 'items'. */
   readonly kind: 'items';
+  /** The pixel tokenizer, which gives the image shape (height x width x channels). */
   readonly tokenizer: PixelTokenizer;
   /** Per-example labels (0..255), when the source has them. */
   readonly labels: Uint8Array | undefined;

@@ -10,6 +10,7 @@ export interface BaseTokenizer {
 
 /** A tokenizer for text: encode a string to token ids and decode ids back for people to read. */
 export interface TextTokenizer extends BaseTokenizer {
+  /** Always 'text' (tells it from a PixelTokenizer). */
   readonly kind: 'text';
   /** The string `decode` shows for a MASK token. */
   readonly maskPlaceholder: string;
@@ -17,6 +18,10 @@ export interface TextTokenizer extends BaseTokenizer {
   readonly eosId: number;
   /** True when `eosId` ends a text (GPT-2's <|endoftext|>), false when it only separates documents (text8's space). */
   readonly eosEndsText: boolean;
+  /**
+   * Token ids 0..V-1 of `text` (a new array). text8 throws a DataFormatError for a character
+   * outside a-z and space; GPT-2 encodes any string.
+   */
   encode(text: string): Int32Array;
   /** Decodes ids; MASK (id V) is shown as `maskPlaceholder` (or `opts.mask`). */
   decode(tokens: ArrayLike<number>, opts?: { mask?: string | undefined }): string;
@@ -24,9 +29,13 @@ export interface TextTokenizer extends BaseTokenizer {
 
 /** A tokenizer for images: one token per pixel and channel, 256 levels, laid out height x width x channels. */
 export interface PixelTokenizer extends BaseTokenizer {
+  /** Always 'image' (tells it from a TextTokenizer). */
   readonly kind: 'image';
+  /** Image height in pixels. */
   readonly height: number;
+  /** Image width in pixels. */
   readonly width: number;
+  /** Channels per pixel (1 grey, 3 RGB); each pixel is `channels` consecutive tokens. */
   readonly channels: number;
   /** Pixel bytes (HWC, row-major) -> tokens 0..255. */
   encode(pixels: ArrayLike<number>): Int32Array;
@@ -34,4 +43,5 @@ export interface PixelTokenizer extends BaseTokenizer {
   decode(tokens: ArrayLike<number>, opts?: { maskValue?: number | undefined }): Uint8Array;
 }
 
+/** A text or a pixel tokenizer; `kind` tells which. */
 export type Tokenizer = TextTokenizer | PixelTokenizer;

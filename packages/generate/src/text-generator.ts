@@ -31,6 +31,7 @@ export interface GenerateProgress {
   done: boolean;
 }
 
+/** Options of `TextGenerator#generate`: how many texts, how long, the sampler and its seed. */
 export interface GenerateOptions {
   /** Texts to generate (default 1). */
   count?: number | undefined;
@@ -38,7 +39,7 @@ export interface GenerateOptions {
   length?: number | undefined;
   /** Reverse steps T (default DEFAULT_STEPS). */
   steps?: number | undefined;
-  /** The sampler (default 'ancestral'; see @md4/samplers' SAMPLE_METHODS). */
+  /** The sampler (default 'ancestral'; see `@md4/samplers`' SAMPLE_METHODS). */
   method?: SampleMethod | undefined;
   /** Seed of the draws: the same seed gives the same texts. Default: a new seed each call. */
   seed?: number | undefined;
@@ -52,6 +53,7 @@ export interface GenerateOptions {
   sampler?: SamplerSettings | undefined;
 }
 
+/** Options of `TextGenerator#infill`: those of `generate`, and the character that marks a gap. */
 export interface InfillOptions extends GenerateOptions {
   /** The character marking each token to fill in the template (default DEFAULT_MASK_CHAR). */
   maskChar?: string | undefined;

@@ -19,8 +19,15 @@ export interface AdamWConfig extends LearningRateConfig {
   clipNorm?: number | null | undefined;
 }
 
+/** AdamWConfig with every default filled in (what `AdamW#config` holds and checkpoints store). */
 export type ResolvedAdamWConfig = Resolved<AdamWConfig>;
 
+/**
+ * Fills in AdamWConfig's defaults (lr 3e-4, no warmup, constant rate, beta1 0.9, beta2 0.999,
+ * eps 1e-8, weightDecay 0.03 on all parameters, no clipping) and validates the result.
+ *
+ * @throws RangeError naming the first setting out of range.
+ */
 export function resolveAdamW(config: AdamWConfig = {}): ResolvedAdamWConfig {
   const c: ResolvedAdamWConfig = {
     lr: config.lr ?? 3e-4,
@@ -67,6 +74,7 @@ export function resolveAdamW(config: AdamWConfig = {}): ResolvedAdamWConfig {
  * Moments are float32 variables owned by the optimizer.
  */
 export class AdamW {
+  /** The settings in use, defaults filled in. */
   readonly config: ResolvedAdamWConfig;
   /** Updates applied so far. */
   step = 0;
@@ -187,6 +195,7 @@ export class AdamW {
     this.moments.clear();
   }
 
+  /** Disposes the moment variables; the parameters are the caller's and stay. */
   dispose(): void {
     this.disposeMoments();
   }

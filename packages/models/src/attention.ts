@@ -6,9 +6,13 @@ import { applyRope, ropeTables, ropeTensors } from './rotary-embedding';
 
 /** The geometry of one attention call. */
 export interface AttentionShape {
+  /** B, the sequences (qkv has B*L rows). */
   batch: number;
+  /** L, the positions per sequence. */
   seqLen: number;
+  /** H, the heads. */
   heads: number;
+  /** hd, the width of one head (d = H hd); even when rotary embeddings are on. */
   headDim: number;
   /** RoPE base theta (10000 in the paper's network); 0 turns rotary embeddings off. */
   ropeTheta: number;
@@ -20,7 +24,7 @@ export interface AttentionShape {
  *   O_h = softmax( (R q_h)(R k_h)^T / sqrt(hd) ) v_h
  * with R the rotary embedding (rows = positions). Differentiable in qkv.
  *
- * Where the active backend registers @md4/core's ATTENTION_KERNEL (the native backend), one fused
+ * Where the active backend registers `@md4/core`'s ATTENTION_KERNEL (the native backend), one fused
  * kernel each way that never keeps the L x L probabilities; else with `fast` (wasm backend)
  * per-(sequence, head) plain 2-D XNNPACK products in custom kernels with custom gradients (see
  * kernels/wasm-kernels.ts); otherwise ordinary tfjs ops (batched matMul), which is also the

@@ -3,7 +3,9 @@ import type { NetworkConfig } from './network-config';
 import type { SafetensorsTensor } from './safetensors';
 import type { LossKind } from './train-step';
 
+/** The `format` field of every checkpoint's config.json. */
 export const CHECKPOINT_FORMAT = 'md4-checkpoint';
+/** The checkpoint format version this package writes and the only one it reads. */
 export const CHECKPOINT_VERSION = 1;
 /** Name of the JSON file of a checkpoint directory. */
 export const CONFIG_FILE = 'config.json';
@@ -18,9 +20,11 @@ export const TENSOR_PREFIX = { ema: 'ema.', adamM: 'optim.m.', adamV: 'optim.v.'
 export interface TrainingState {
   /** Updates applied. */
   step: number;
+  /** The objective trained ('md4' or 'genmd4'), as `Trainer#objective`. */
   loss: LossKind;
   /** MD4 discrete-time T, or null for continuous time (written as `steps` before md4 1.0; read either way). */
   timesteps: number | null;
+  /** The optimizer's settings, defaults filled in (its moments are tensors `optim.m.*`, `optim.v.*`). */
   optimizer: ResolvedAdamWConfig;
   /** EMA decay, or null when no EMA is kept. */
   emaDecay: number | null;
@@ -32,7 +36,9 @@ export interface TrainingState {
 
 /** The JSON half of a checkpoint (config.json). */
 export interface CheckpointConfig {
+  /** Always CHECKPOINT_FORMAT, which tells a checkpoint from other config.json files. */
   format: typeof CHECKPOINT_FORMAT;
+  /** The format version (CHECKPOINT_VERSION; the parser rejects others). */
   version: number;
   /** The architecture (tagged by `arch`), all defaults filled in. */
   model: NetworkConfig;
@@ -50,6 +56,7 @@ export interface CheckpointConfig {
 
 /** A checkpoint in memory, ready to write or to restore from. */
 export interface SerializedCheckpoint {
+  /** The config as an object (what `configJson` holds). */
   config: CheckpointConfig;
   /** config.json text. */
   configJson: string;
@@ -59,8 +66,14 @@ export interface SerializedCheckpoint {
 
 /** A parsed and validated checkpoint. */
 export interface Checkpoint {
+  /** The validated config.json. */
   config: CheckpointConfig;
+  /**
+   * Every tensor of the weights file by name: the parameters (names of `networkLayout`), and for
+   * training checkpoints the EMA and AdamW moments under TENSOR_PREFIX's prefixes (those checked F32).
+   */
   tensors: Map<string, SafetensorsTensor>;
+  /** The weights file's safetensors `__metadata__`, e.g. 'md4.model': the model config the weights were saved with. */
   metadata: Record<string, string>;
 }
 

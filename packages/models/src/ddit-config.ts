@@ -8,6 +8,7 @@ import type { Resolved } from './resolved-type';
  * sinusoidal embedding of the noise level sigma, and an output layer with a bias.
  */
 export interface DDiTConfig {
+  /** Always 'ddit': tells this config from a TransformerConfig (`arch` 'md4' or absent). */
   arch: 'ddit';
   /** V, the number of real token values (mask id V; the checkpoint's `vocab_size` is V + 1). */
   vocabSize: number;

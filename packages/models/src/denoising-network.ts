@@ -48,7 +48,12 @@ export interface NetworkOptions {
 
 /** What one block of a forward pass reads: its weights by name, and dropout. */
 export interface BlockContext {
+  /**
+   * The matrix parameter of this full layout name (e.g. 'blocks.0.attn.qkv.kernel'); borrowed, do not
+   * dispose. Inside `runBlock` with checkpointing, a name outside the block's prefix throws.
+   */
   mat(name: string): tf.Tensor2D;
+  /** The vector parameter (bias, norm scale) of this full layout name; borrowed, as `mat`. */
   vec(name: string): tf.Tensor1D;
   /** Dropout on a residual branch (the identity outside training or at rate 0). */
   drop(x: tf.Tensor2D): tf.Tensor2D;
@@ -76,11 +81,15 @@ export abstract class DenoisingNetwork<
   C extends { vocabSize: number; timeConditioned: boolean; dropout: number },
 > implements Denoiser
 {
+  /** The architecture, all defaults filled in. */
   readonly config: C;
   readonly vocabSize: number;
   readonly timeConditioned: boolean;
+  /** The variables by layout name; owned by the network unless it is a `withParams` view. */
   readonly params: ParameterMap;
+  /** The kernel path of the hot ops (see KernelMode). */
   readonly kernels: KernelMode;
+  /** Every parameter's name, shape and initialisation, in a fixed order (checkpoints follow it). */
   readonly layout: readonly ParameterSpec[];
   private readonly owned: boolean;
   private disposed = false;

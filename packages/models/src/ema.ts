@@ -7,7 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
  * Starts as a copy of the weights. Owns its variables.
  */
 export class ExponentialMovingAverage {
+  /** The weight of the old average per update, in [0, 1). */
   readonly decay: number;
+  /** The averaged weights by parameter name (untrainable float32 variables, owned by the EMA). */
   readonly shadow: Readonly<Record<string, tf.Variable>>;
 
   constructor(params: ReadonlyMap<string, tf.Tensor>, decay: number) {
@@ -52,6 +54,7 @@ export class ExponentialMovingAverage {
     }
   }
 
+  /** Disposes the shadow variables (views made over them, e.g. `withParams`, stop working). */
   dispose(): void {
     for (const v of Object.values(this.shadow)) v.dispose();
   }

@@ -5,7 +5,7 @@ import { linear } from './linear-layer';
 
 /**
  * The gate of the MLP, sigmoid(g) * u, as one op:  d/du = dy s,  d/dg = dy u s (1 - s),  s = sigmoid(g).
- * Where the backend registers @md4/core's SIGMOID_GATE_KERNEL (the native backend) each direction is
+ * Where the backend registers `@md4/core`'s SIGMOID_GATE_KERNEL (the native backend) each direction is
  * one kernel; elsewhere tfjs ops; the results are identical.
  */
 export function sigmoidGate(g: tf.Tensor2D, u: tf.Tensor2D): tf.Tensor2D {

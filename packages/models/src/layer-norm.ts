@@ -22,7 +22,7 @@ export function layerNorm<T extends tf.Tensor>(x: T, eps: number): T {
  *   g = dy (1 + scale_b)
  *   dx = r (g - mean(g) - n mean(g n)),  r = 1 / sqrt(var(x) + eps)
  *   dscale_b = sum_{p in b} dy n,   dshift_b = sum_{p in b} dy
- * Where the active backend registers @md4/core's ADA_LAYER_NORM_KERNEL (the native backend), one
+ * Where the active backend registers `@md4/core`'s ADA_LAYER_NORM_KERNEL (the native backend), one
  * kernel each way that keeps only x and two numbers per row for the gradient.
  */
 export function adaLayerNorm(

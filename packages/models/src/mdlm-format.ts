@@ -9,7 +9,9 @@ import { type ResolvedDDiTConfig, resolveDDiTConfig, SIGMA_EMBEDDING_DIM } from 
  * as for GPT-2: 50257).
  */
 export const MDLM_MODEL_TYPE = 'mdlm';
+/** The weights file of a hub folder, next to config.json. */
 export const MDLM_WEIGHTS_FILE = 'model.safetensors';
+/** The prefix of every learned tensor's name in the hub weights file (MDLM's `backbone` module). */
 export const MDLM_PREFIX = 'backbone.';
 /**
  * Extra config.json key our exporter writes: the id of the tokenizer behind the token ids (MDLM's
@@ -31,14 +33,23 @@ export class MdlmFormatError extends Error {
 
 /** config.json of an MDLM hub folder (the fields we read; others are kept on export). */
 export interface MdlmHubConfig {
+  /** Always "mdlm" (MDLM_MODEL_TYPE): how a hub folder is told from our checkpoints. */
   model_type: typeof MDLM_MODEL_TYPE;
+  /** V + 1: the real token values and the mask, which is the last id (our vocabSize is one less). */
   vocab_size: number;
+  /** Maximum sequence length L (our seqLen). */
   model_length: number;
+  /** Model width d (our dModel). */
   hidden_dim: number;
+  /** Width of the sigma conditioning vector (our condDim). */
   cond_dim: number;
+  /** Number of blocks (our layers). */
   n_blocks: number;
+  /** Attention heads (our heads). */
   n_heads: number;
+  /** Dropout rate in training (default 0 when absent). */
   dropout?: number | undefined;
+  /** Whether the network sees the noise level (default false when absent; our timeConditioned). */
   time_conditioning?: boolean | undefined;
   [key: string]: unknown;
 }
@@ -134,6 +145,7 @@ export function mdlmConfigFromDDiT(c: ResolvedDDiTConfig, tokenizer: string | nu
 export interface MdlmTensorMapping {
   /** State-dict name in model.safetensors, e.g. "backbone.blocks.0.attn_qkv.weight". */
   hubName: string;
+  /** Its shape in the hub file (PyTorch Linear weights are [out, in], ours [in, out]). */
   hubShape: number[];
   /** Our parameter name (`dditLayout`). */
   name: string;

@@ -4,7 +4,9 @@ import { encodeSafetensors } from './safetensors';
 
 /** An MDLM hub folder in memory: config.json text and model.safetensors bytes. */
 export interface SerializedMdlm {
+  /** The text of config.json (MdlmHubConfig, with the tokenizer id under MDLM_TOKENIZER_KEY when known). */
   configJson: string;
+  /** The bytes of model.safetensors (F32). */
   weights: Uint8Array;
 }
 

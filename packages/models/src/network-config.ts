@@ -19,6 +19,7 @@ export type Network = Transformer | DDiT;
 
 /** The architecture names, in the order `md4 train --arch` lists them. */
 export const ARCHITECTURES = ['md4', 'ddit'] as const;
+/** One of ARCHITECTURES: 'md4' (this package's transformer) or 'ddit' (MDLM's DDiT). */
 export type Architecture = (typeof ARCHITECTURES)[number];
 
 /**

@@ -9,10 +9,13 @@ export type ParameterInit =
   /** LeCun normal N(0, 1 / fan_in), fan_in = shape[0] (Flax's Dense default, as in the reference). */
   | 'lecun';
 
+/** One parameter of a network's layout: its name, shape and initialisation. */
 export interface ParameterSpec {
   /** Name in checkpoints, e.g. "blocks.0.attn.qkv.kernel". Kernels are [in, out] (x W). */
   name: string;
+  /** Dimensions, e.g. [d, 3d] for a block's fused qkv kernel. */
   shape: number[];
+  /** How `initialWeights` fills it. */
   init: ParameterInit;
   /** True for matrices (kernels and embeddings); false for biases and norm scales. */
   matrix: boolean;

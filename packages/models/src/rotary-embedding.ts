@@ -4,9 +4,13 @@ import { customOp } from './custom-gradient';
 
 /** cos/sin tables of rotary position embeddings, float32 [L, hd/2] (row = position, column = pair). */
 export interface RopeTables {
+  /** L, the positions (rows). */
   readonly length: number;
+  /** hd, the head width (even); the tables have hd/2 columns. */
   readonly headDim: number;
+  /** cos(n theta^(-2p/hd)) at [n, p], row-major; shared through a cache, so never write to it. */
   readonly cos: Float32Array;
+  /** sin(n theta^(-2p/hd)) at [n, p], row-major; shared as `cos`. */
   readonly sin: Float32Array;
 }
 
@@ -52,7 +56,7 @@ export function ropeTensors(tables: RopeTables, length: number): [tf.Tensor2D, t
 /**
  * Applies the rotation to x [B, H, L, hd] (the reference attention path, used on backends other
  * than wasm): y_{2p} = x_{2p} cos - x_{2p+1} sin, y_{2p+1} = x_{2p} sin + x_{2p+1} cos.
- * Where the backend registers @md4/core's ROPE_KERNEL (the native backend) it is one kernel whose
+ * Where the backend registers `@md4/core`'s ROPE_KERNEL (the native backend) it is one kernel whose
  * gradient is the inverse rotation; elsewhere ordinary tfjs ops; the results are identical.
  * Differentiable. Returns a new tensor; `x` is borrowed.
  */

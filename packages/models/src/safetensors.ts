@@ -25,9 +25,16 @@ type TypedArrayFor<D extends SafetensorsDtype> = D extends 'F32'
         ? Int32Array
         : Uint8Array;
 
+/** A decoded tensor: its dtype, shape and values in the dtype's typed array. */
 export interface SafetensorsTensor<D extends SafetensorsDtype = SafetensorsDtype> {
+  /** The element type stored in the file. */
   dtype: D;
+  /** Dimensions, outermost first ([] for a scalar). */
   shape: number[];
+  /**
+   * Row-major values: Float32Array (F32), Uint16Array bit patterns (F16, BF16), Float64Array (F64),
+   * Int32Array (I32) or Uint8Array (U8).
+   */
   data: TypedArrayFor<D>;
 }
 
@@ -36,17 +43,25 @@ export interface SafetensorsTensor<D extends SafetensorsDtype = SafetensorsDtype
  * 'F16' or 'BF16' (its elements are the raw bit patterns). A given dtype must match the array type.
  */
 export interface SafetensorsInputTensor {
+  /** The element type to store; default from the array type (F32, F64, I32, U8). */
   dtype?: SafetensorsDtype | undefined;
+  /** Dimensions, outermost first; their product must equal data.length. */
   shape: number[];
+  /** Row-major values (borrowed; copied into the output). */
   data: Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array;
 }
 
 /** One tensor of a parsed header; `begin`/`end` are byte offsets relative to the data section. */
 export interface SafetensorsEntry {
+  /** The tensor's name (a key of the header JSON). */
   name: string;
+  /** Its element type. */
   dtype: SafetensorsDtype;
+  /** Its dimensions, outermost first. */
   shape: number[];
+  /** Offset of its first byte in the data section. */
   begin: number;
+  /** Offset one past its last byte (end - begin = elements x dtype bytes). */
   end: number;
 }
 
@@ -56,6 +71,7 @@ export interface SafetensorsHeader {
   headerBytes: number;
   /** Every tensor, sorted by `begin` (they are contiguous and cover the data section exactly). */
   entries: SafetensorsEntry[];
+  /** The header's `__metadata__` string map ({} when absent). */
   metadata: Record<string, string>;
 }
 
@@ -308,7 +324,9 @@ export function parseSafetensorsHeader(prefix: Uint8Array, totalBytes: number): 
 
 /** The parsed contents of a safetensors buffer. Tensor data are fresh, aligned copies. */
 export interface DecodedSafetensors {
+  /** Every tensor by name, in data-offset order; owned by the caller. */
   tensors: Map<string, SafetensorsTensor>;
+  /** The header's `__metadata__` string map ({} when absent). */
   metadata: Record<string, string>;
 }
 

@@ -8,7 +8,7 @@ import { countNetworkParameters, type NetworkConfig } from './network-config';
 export const MAX_TRAINING_BYTES = 2 ** 32;
 
 /**
- * Whether the backend runs @md4/core's fused kernels (attention, adaLN, rotary embedding, gate,
+ * Whether the backend runs `@md4/core`'s fused kernels (attention, adaLN, rotary embedding, gate,
  * optimizer updates: the native backend), which keep fewer intermediates for the backward pass
  * (attention keeps no L x L probabilities), or composes them from tfjs ops (wasm, cpu, the
  * browser's backends).
@@ -58,7 +58,9 @@ export function trainingFloats(
 
 /** The memory a training step may use: its size, and what it is (for the message), e.g. "of the wasm heap". */
 export interface MemoryLimit {
+  /** The limit in bytes. */
   bytes: number;
+  /** Words that follow the amount in the message, e.g. "of the wasm heap". */
   name: string;
 }
 

@@ -73,6 +73,7 @@ export const PRESETS = {
   },
 } as const satisfies Record<string, TransformerConfig>;
 
+/** A key of PRESETS: 'tiny', 'small-cpu', 'small', 'medium' or 'image-28'. */
 export type PresetName = keyof typeof PRESETS;
 
 /** A preset's config, with overrides (e.g. `preset('small', { vocabSize: 27, seqLen: 256 })`). */

@@ -5,6 +5,7 @@ import type { StepContext, StepKernel } from './step-kernel';
 
 /** How ReMDM chooses the remasking probability sigma_t (the one source of the names). */
 export const REMASK_STRATEGIES = ['cap', 'rescale', 'conf', 'loop'] as const;
+/** One of REMASK_STRATEGIES: 'cap', 'rescale', 'conf' or 'loop' (see RemaskOptions). */
 export type RemaskStrategy = (typeof REMASK_STRATEGIES)[number];
 
 /**

@@ -14,10 +14,12 @@ import { TRANSFER_COUNTS, TRANSFER_RANKS } from './transfer-policy';
  * the README for each method's law and cost.
  */
 export const SAMPLE_METHODS = ['ancestral', 'mean', 'confidence', 'first-hitting', 'remdm'] as const;
+/** One of SAMPLE_METHODS (SAMPLE_METHOD_INFO describes each). */
 export type SampleMethod = (typeof SAMPLE_METHODS)[number];
 
 /** What a method is, for pickers and help texts: a one-line summary, its exactness, its cost, the options it reads. */
 export interface SampleMethodInfo {
+  /** One line on what the method does. */
   summary: string;
   /** True when, with the exact denoiser, its law converges to the model's joint as T grows (or is exact). */
   exact: boolean;
@@ -78,6 +80,7 @@ export type RemaskInput =
       alphaOn?: number | undefined;
     };
 
+/** Options of `sample`, `sampleWithStats` and `sampleSteps`: the run's size, schedule, method and draws. */
 export interface SampleOptions {
   /** Sequence length L (the network's length). */
   length: number;

@@ -7,6 +7,7 @@ import type { StepEvent } from './step-event';
 
 /** What `sampleSteps` returns when it finishes (the iterator's return value). */
 export interface SampleResult extends SampleStats {
+  /** The sampled sequences, one Int32Array of length L per sequence (tokens 0..V-1, owned by the caller). */
   tokens: Int32Array[];
 }
 

@@ -14,6 +14,7 @@ export interface BlockStepEvent extends StepEvent {
   rows: Int32Array;
 }
 
+/** Options of `sampleLong`: those of `sample`, with the long length, the window and its stride. */
 export interface SampleLongOptions extends Omit<SampleOptions, 'length' | 'onStep'> {
   /** Total tokens per sequence (>= window). */
   length: number;

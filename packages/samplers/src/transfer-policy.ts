@@ -9,6 +9,7 @@ import { softmax64 } from '@md4/core';
  *   one per step (Fast-dLLM's parallel decoding); T is then only the most steps a run may take.
  */
 export const TRANSFER_COUNTS = ['schedule', 'even', 'threshold'] as const;
+/** One of TRANSFER_COUNTS: 'schedule', 'even' or 'threshold'. */
 export type TransferCount = (typeof TRANSFER_COUNTS)[number];
 
 /**
@@ -21,6 +22,7 @@ export type TransferCount = (typeof TRANSFER_COUNTS)[number];
  * The model's probabilities are at temperature 1 (temperature and top-p shape only the candidate draw).
  */
 export const TRANSFER_RANKS = ['probability', 'margin', 'entropy', 'random'] as const;
+/** One of TRANSFER_RANKS: 'probability', 'margin', 'entropy' or 'random'. */
 export type TransferRank = (typeof TRANSFER_RANKS)[number];
 
 /**

@@ -10,8 +10,11 @@ import { assertEps, assertTime, DEFAULT_EPS } from './masking-schedule';
 export interface StateDependentSchedule {
   /** The tag of `Schedule`: one alpha_{t,v} per token value. */
   readonly kind: 'genmd4';
+  /** Always 'genmd4' (the name schedule parsers and reports use). */
   readonly name: 'genmd4';
+  /** V, the number of token values (one exponent each). */
   readonly vocabSize: number;
+  /** The floor of alpha: alpha_{1,v} = eps for every value (and alpha_{0,v} = 1). */
   readonly eps: number;
   /** w_raw, trainable, float32 [V]. Owned by the schedule (freed by `dispose`). */
   readonly rawExponents: tf.Variable<tf.Rank.R1>;
@@ -33,9 +36,13 @@ export interface StateDependentSchedule {
  */
 export type Schedule = MaskingSchedule | StateDependentSchedule;
 
+/** A GenMD4 schedule as plain JSON (its `toJSON()`, stored in checkpoints). */
 export interface GenMD4ScheduleConfig {
+  /** Always 'genmd4'. */
   kind: 'genmd4';
+  /** The floor alpha_{1,v} = eps (genmd4Schedule's default DEFAULT_EPS, 1e-4). */
   eps: number;
+  /** w_raw per token value (V numbers, read from the float32 variable); w = softplus(w_raw). */
   rawExponents: number[];
 }
 

@@ -1,5 +1,5 @@
 /**
- * Float64 reference of @md4/core's ADA_LAYER_NORM_KERNEL (its formula, computed directly) on
+ * Float64 reference of `@md4/core`'s ADA_LAYER_NORM_KERNEL (its formula, computed directly) on
  * x [B*P, d], shift and scale [B, d] as flat row-major arrays: y [B*P, d], mean and r [B*P].
  */
 export function adaLayerNormReference(

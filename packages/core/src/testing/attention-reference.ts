@@ -4,8 +4,9 @@ import type { AttentionAttrs } from '../attention-kernel';
 export interface AttentionReferenceInputs {
   /** [B*L, 3d] */
   qkv: ArrayLike<number>;
-  /** [L, hd/2] each; read only when attrs.rotary. */
+  /** [L, hd/2]; read only when attrs.rotary. */
   cos: ArrayLike<number>;
+  /** [L, hd/2]; read only when attrs.rotary. */
   sin: ArrayLike<number>;
 }
 
@@ -61,7 +62,7 @@ function headTensors(attrs: AttentionAttrs, inputs: AttentionReferenceInputs, b:
 }
 
 /**
- * Float64 reference of @md4/core's ATTENTION_KERNEL (its formula, computed directly): out [B*L, d]
+ * Float64 reference of `@md4/core`'s ATTENTION_KERNEL (its formula, computed directly): out [B*L, d]
  * and lse [B, H, L], for testing a backend's implementation.
  */
 export function attentionReference(

@@ -9,8 +9,11 @@ const IMPOSSIBLE_LOGIT = -1e4;
  * sequence x is read from `index` in base V, position 0 most significant.
  */
 export interface JointDistribution {
+  /** V, the real token values (0..V-1). */
   readonly vocabSize: number;
+  /** L, the sequence length. */
   readonly length: number;
+  /** p(x) for each of the V^L sequences, by index (sums to 1). */
   readonly probabilities: Float64Array;
 }
 
