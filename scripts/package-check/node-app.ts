@@ -1,5 +1,7 @@
 // What a Node user writes, checked against the packed packages (scripts/package-check.sh): train a
 // small model, save the checkpoint, open it as a text generator, generate and infill text.
+// `node dist/node-app.js [dir]` saves the checkpoint to dir and keeps it (the README examples load
+// it as runs/quickstart/checkpoint); without dir it goes to a temporary folder, removed at the end.
 import '@tensorflow/tfjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,9 +20,9 @@ const corpus = textDataset({
     'the state of the union is strong and the people of the union are free '.repeat(20),
   ),
   tokenizer: text8Tokenizer,
-  length: 32,
+  length: 64,
 });
-const model = createTransformer({ vocabSize: 27, seqLen: 32, layers: 1, dModel: 32, heads: 2 }, { seed: 0 });
+const model = createTransformer({ vocabSize: 27, seqLen: 64, layers: 1, dModel: 32, heads: 2 }, { seed: 0 });
 const schedule = cosine();
 const trainer = createTrainer({
   model,
@@ -37,7 +39,8 @@ const elbo = await estimateElbo(trainer.evalModel(), batches(corpus, { batchSize
   rng: createRng(4),
 });
 
-const dir = mkdtempSync(join(tmpdir(), 'md4-package-check-'));
+const keptDir = process.argv[2];
+const dir = keptDir ?? mkdtempSync(join(tmpdir(), 'md4-package-check-'));
 await saveCheckpoint(dir, await checkpointFromTrainer(trainer, { tokenizer: 'text8' }));
 trainer.dispose();
 model.dispose();
@@ -46,9 +49,9 @@ const generator = await loadTextGenerator(dir);
 const [text] = await generator.generate({ steps: 16, seed: 1 });
 const [filled] = await generator.infill('the ____ of the union', { steps: 16, seed: 2 });
 generator.dispose();
-rmSync(dir, { recursive: true, force: true });
+if (keptDir === undefined) rmSync(dir, { recursive: true, force: true });
 
-if (text === undefined || text.length !== 32 || filled === undefined || !filled.startsWith('the ')) {
+if (text === undefined || text.length !== 64 || filled === undefined || !filled.startsWith('the ')) {
   throw new Error(`unexpected texts: ${JSON.stringify({ text, filled })}`);
 }
 console.log(JSON.stringify({ losses, bitsPerToken: elbo.bitsPerToken, text, filled }));
