@@ -31,13 +31,10 @@ export const trainConfigSchema = z
       .enum(ARCHITECTURES)
       .default('md4')
       .register(trainFlagHelp, { value: '<name>', help: "network: md4 (transformer) or ddit (MDLM's DDiT)" }),
-    preset: z
-      .string()
-      .default('tiny')
-      .register(trainFlagHelp, {
-        value: '<name>',
-        help: 'model preset (size): tiny, small-cpu, small, medium',
-      }),
+    preset: z.string().default('tiny').register(trainFlagHelp, {
+      value: '<name>',
+      help: 'model preset (size): tiny, small-cpu, small, medium',
+    }),
     layers: z
       .number()
       .int()
@@ -56,15 +53,10 @@ export const trainConfigSchema = z
       .positive()
       .optional()
       .register(trainFlagHelp, { value: '<n>', help: 'attention heads' }),
-    condDim: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .register(trainFlagHelp, {
-        value: '<n>',
-        help: 'ddit: width of the noise-level conditioning (default 128)',
-      }),
+    condDim: z.number().int().positive().optional().register(trainFlagHelp, {
+      value: '<n>',
+      help: 'ddit: width of the noise-level conditioning (default 128)',
+    }),
     seqLength: z
       .number()
       .int()
