@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointFromModel } from './checkpoint-serialize';
 import { DDiT } from './ddit';
 import { loadModel } from './directory-folder';
-import { type LoadedModel, loadModelFromFolder, type ModelFolder } from './load-model';
+import { type LoadedModel, loadModelFromFolder, type ModelFolder, urlFolder } from './load-model';
 import { exportMdlm } from './mdlm-export';
 import { decodeSafetensors, encodeSafetensors } from './safetensors';
 import { createTransformer } from './transformer';
@@ -239,6 +239,40 @@ describe('loadModelFromFolder on our checkpoints', () => {
       }),
     };
   }
+
+  it('loads from a URL whether or not the server sends a usable Content-Length (compressed, chunked)', async () => {
+    const model = createTransformer(
+      { vocabSize: 5, seqLen: 8, layers: 1, dModel: 16, heads: 2 },
+      { seed: 2 },
+    );
+    const saved = await checkpointFromModel(model, { schedule: linear() });
+    const files: Record<string, Uint8Array<ArrayBuffer> | string> = {
+      '/ckpt/config.json': saved.configJson,
+      [`/ckpt/${saved.config.weights.file}`]: saved.weights as Uint8Array<ArrayBuffer>,
+    };
+    for (const headers of [{}, { 'content-encoding': 'gzip' }] as Array<Record<string, string>>) {
+      const fakeFetch = (async (url: URL) => {
+        const body = files[new URL(url).pathname];
+        // A Blob body gets a Content-Length; a stream's is unknown (as with chunked transfer).
+        return body == null
+          ? new Response(null, { status: 404 })
+          : new Response(headers['content-encoding'] ? new Blob([body]).stream() : new Blob([body]), {
+              headers,
+            });
+      }) as unknown as typeof fetch;
+      const seen: number[] = [];
+      const loaded = await loadModelFromFolder(urlFolder('http://example.test/ckpt/', { fetch: fakeFetch }), {
+        onProgress: (p) => seen.push(p.loaded),
+      });
+      expect(loaded.format).toBe('md4-checkpoint');
+      expect(seen.at(-1)).toBe(saved.weights.length);
+      expect(Array.from(await loaded.denoiser.params['blocks.0.mlp.up.kernel']!.data())).toEqual(
+        Array.from(await model.params['blocks.0.mlp.up.kernel']!.data()),
+      );
+      loaded.dispose();
+    }
+    model.dispose();
+  });
 
   it('reports monotone progress to the file size, aborts mid-file with an AbortError, and leaks nothing', async () => {
     const before = tf.memory().numTensors;

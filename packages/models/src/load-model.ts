@@ -413,11 +413,16 @@ export function urlFolder(
         response.headers.get('content-encoding')
       ) {
         const bytes = new Uint8Array(await response.arrayBuffer());
-        return { chunks: [bytes] as unknown as AsyncIterable<Uint8Array>, totalBytes: bytes.length };
+        return { chunks: oneChunk(bytes), totalBytes: bytes.length };
       }
       return { chunks: response.body, totalBytes: length };
     },
   };
+}
+
+/** The whole of a file as a stream of one chunk. */
+async function* oneChunk(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes;
 }
 
 /** Files the user picked (e.g. `<input type=file multiple>`): config.json and the weights file. */
