@@ -11,7 +11,8 @@ describe('the app in Chromium with WebGPU', () => {
 
   beforeAll(async () => {
     browser = await launchBrowser('webgpu');
-    page = await openApp(browser, inject('baseUrl'));
+    // WebGPU by name: the automatic choice passes over SwiftShader's software adapter (fallback.test.ts).
+    page = await openApp(browser, inject('baseUrl'), 'webgpu');
   });
   afterAll(async () => {
     await browser?.close();
@@ -25,7 +26,7 @@ describe('the app in Chromium with WebGPU', () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it('picks WebGPU and completes a short sample on it', async () => {
+  it('starts on WebGPU when asked by name, software adapter or not, and completes a short sample on it', async () => {
     expect(await page.getAttribute('#backend-active', 'data-backend')).toBe('webgpu');
     await setSampleControls(page, { length: 16, steps: 4, seed: 3 });
     const { text, status } = await runAndWait(page, '#sample-run', '#sample-output', '#sample-status');

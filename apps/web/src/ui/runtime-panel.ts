@@ -4,6 +4,14 @@ import { byId, messageOf } from './dom';
 
 const NAMES: Record<string, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'wasm', cpu: 'cpu' };
 
+/**
+ * Why a backend could not start, without the wrapper `selectBackend` puts around one backend's error
+ * ("no tfjs backend could be initialised (webgpu: ...)").
+ */
+function refusalReason(reason: string): string {
+  return reason.replace(/^no tfjs backend could be initialised \((?:[\w-]+: )?(.*)\)$/, '$1');
+}
+
 function showBackend(info: BackendInfo): void {
   const badge = byId('backend-active', HTMLElement);
   badge.textContent = NAMES[info.backend] ?? info.backend;
@@ -13,7 +21,12 @@ function showBackend(info: BackendInfo): void {
     info.backend === 'wasm' && !info.crossOriginIsolated
       ? ' (single-threaded: page not cross-origin isolated)'
       : '';
-  byId('backend-note', HTMLElement).textContent = skipped ? `Skipped ${skipped}.${threads}` : threads.trim();
+  const refused = info.refused
+    ? `${NAMES[info.refused.choice] ?? info.refused.choice} is not available: ${refusalReason(info.refused.reason)}. ` +
+      `Using ${NAMES[info.backend] ?? info.backend} instead. `
+    : '';
+  const note = skipped ? `Skipped ${skipped}.${threads}` : threads.trim();
+  byId('backend-note', HTMLElement).textContent = `${refused}${note}`.trim();
 }
 
 /** The backend picker in the header. */
@@ -23,7 +36,9 @@ export function setupRuntimePanel(state: AppState): { select(choice: BackendChoi
     const badge = byId('backend-active', HTMLElement);
     badge.textContent = 'switching…';
     try {
-      showBackend(await state.run(() => state.client.setBackend(choice)));
+      const info = await state.run(() => state.client.setBackend(choice));
+      select.value = info.choice;
+      showBackend(info);
     } catch (error) {
       badge.textContent = 'no backend';
       byId('backend-note', HTMLElement).textContent = messageOf(error);

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { activateBackend } from './backends';
 import { openModel } from './checkpoint-source';
 import { ModelSession } from './model-session';
-import type { WorkerReply, WorkerRequest } from './protocol';
+import type { BackendChoice, BackendInfo, WorkerReply, WorkerRequest } from './protocol';
 import { runSample } from './run-sample';
 import { runTrain } from './run-train';
 
@@ -12,6 +12,8 @@ declare const self: DedicatedWorkerGlobalScope;
 const session = new ModelSession();
 const running = new Map<number, AbortController>();
 let queue: Promise<unknown> = Promise.resolve();
+/** The last backend choice that started. */
+let working: BackendChoice = 'auto';
 
 function post(reply: WorkerReply, transfer: Transferable[] = []): void {
   self.postMessage(reply, transfer);
@@ -27,7 +29,15 @@ async function handle(
     case 'setBackend': {
       // The model's weights are read off the old backend first, then rebuilt on the new one.
       const snapshot = await session.snapshot();
-      const info = await activateBackend(request.choice);
+      let info: BackendInfo;
+      try {
+        info = await activateBackend(request.choice);
+      } catch (error) {
+        // Back to the last choice that worked (automatic at the start), so the model stays usable.
+        const reason = error instanceof Error ? error.message : String(error);
+        info = { ...(await activateBackend(working)), refused: { choice: request.choice, reason } };
+      }
+      working = info.choice;
       session.restore(snapshot);
       return [info, []];
     }

@@ -124,7 +124,7 @@ export class ModelSession {
       weights.set(spec.name, (await m.model.params[spec.name]!.data()) as Float32Array);
     }
     const schedule =
-      'rawExponents' in m.schedule
+      m.schedule.kind === 'genmd4'
         ? {
             kind: 'genmd4' as const,
             eps: m.schedule.eps,

@@ -22,8 +22,12 @@ export type SamplerMethod = SampleMethod;
 export const SAMPLER_METHODS: readonly SamplerMethod[] = SAMPLE_METHODS;
 
 export interface BackendInfo {
+  /** The choice now in effect: the one asked for, or, when that failed, the one the worker went back to. */
+  choice: BackendChoice;
   /** The tfjs backend now active. */
   backend: string;
+  /** Set when the backend asked for could not start: which it was and why (the app stays usable on `choice`). */
+  refused?: { choice: BackendChoice; reason: string } | undefined;
   /** Backends tried before it, and why each was passed over. */
   skipped: Array<{ name: string; reason: string }>;
   /** True when the page is cross-origin isolated (threads for the wasm backend). */
