@@ -230,4 +230,38 @@ describe('the app in Chromium with WebGPU', () => {
     expect(await page.textContent('#model-info')).toMatch(/1 layer × 32/);
     expect(browser.errors).toEqual([]);
   });
+
+  it('after training at the default length (64), Generate and Infill work with their default fields', async () => {
+    // A fresh page: every field as a visitor finds it. Only the training run is kept short.
+    page = await openApp(browser, inject('baseUrl'), 'wasm');
+    expect(await page.inputValue('#train-form [name="seqLength"]')).toBe('64');
+    expect((await page.inputValue('#infill-text')).length).toBeGreaterThan(64);
+    await page.fill('#train-form [name="steps"]', '4');
+    await page.selectOption('#train-form [name="size"]', '1x32');
+    await page.click('#train-run');
+    await page.waitForFunction(
+      () => document.querySelector<HTMLElement>('#train-form')?.dataset.done === 'true',
+    );
+    expect(await page.inputValue('#sample-form [name="length"]')).toBe('64');
+    expect(await page.getAttribute('#sample-form [name="length"]', 'max')).toBe('64');
+    const sample = await runAndWait(page, '#sample-run', '#sample-output', '#sample-status');
+    expect(sample.status).toMatch(/^Done: /);
+    expect(sample.text).toMatch(/^[a-z ]{64}$/);
+
+    const template = await page.inputValue('#infill-text');
+    expect(template).toBe('the president of the united states ____________ the congress on');
+    const filled = await runAndWait(page, '#infill-run', '#infill-output', '#infill-status');
+    expect(filled.status).toMatch(/^Done: /);
+    expect(filled.text).toHaveLength(template.length);
+    for (let i = 0; i < template.length; i++)
+      if (template[i] !== '_') expect(filled.text[i]).toBe(template[i]);
+
+    // The visitor's own text is never cut: one that is too long is named, with how much to remove.
+    await page.fill('#infill-text', `${template} the state of the ______`);
+    await page.click('#infill-run');
+    expect(await page.textContent('#infill-status')).toBe(
+      'The text is 87 characters long and this model takes at most 64: shorten it by 23.',
+    );
+    expect(browser.errors).toEqual([]);
+  });
 });

@@ -1,3 +1,4 @@
+import type { ModelInfo } from '../worker/protocol';
 import type { AppState } from './app-state';
 import { byId, messageOf } from './dom';
 import { readSampleSettings, runSampler } from './generate-panel';
@@ -11,6 +12,18 @@ function maskSelection(area: HTMLTextAreaElement, placeholder: string): void {
   area.focus();
 }
 
+/**
+ * The page's example text fitted to a text8 model of `maxLength` positions (a character is a token):
+ * as it is when it fits, else cut at the last space that fits (mid-word only for a first word longer
+ * than the model).
+ */
+export function fitExample(example: string, maxLength: number): string {
+  if (example.length <= maxLength) return example;
+  const cut = example.slice(0, maxLength + 1);
+  const space = cut.lastIndexOf(' ');
+  return (space > 0 ? cut.slice(0, space) : cut.slice(0, maxLength)).trimEnd();
+}
+
 export function setupInfillPanel(state: AppState): void {
   const area = byId('infill-text', HTMLTextAreaElement);
   const maskButton = byId('infill-mask', HTMLButtonElement);
@@ -21,6 +34,13 @@ export function setupInfillPanel(state: AppState): void {
   const note = byId('infill-placeholder', HTMLElement);
   const unit = byId('infill-unit', HTMLElement);
   let shown = '_';
+  /** The example text as the page ships it; the visitor's own text is never cut. */
+  const example = area.value;
+  let edited = false;
+  let fitted: ModelInfo | null = null;
+  area.addEventListener('input', () => {
+    edited = true;
+  });
   /** A new model's mask placeholder (text8 '_', GPT-2 '█') replaces the old one in the text. */
   const follow = () => {
     const now = placeholder();
@@ -30,12 +50,20 @@ export function setupInfillPanel(state: AppState): void {
     }
     note.textContent = now;
     unit.textContent = state.model?.tokenizer === 'text8' ? 'character' : 'token';
+    if (state.model && state.model !== fitted) {
+      fitted = state.model;
+      if (!edited && fitted.tokenizer === 'text8') area.value = fitExample(example, fitted.maxLength);
+    }
   };
 
-  maskButton.addEventListener('click', () => maskSelection(area, placeholder()));
+  maskButton.addEventListener('click', () => {
+    edited = true;
+    maskSelection(area, placeholder());
+  });
   area.addEventListener('keydown', (e) => {
     if (e.altKey && (e.key === 'm' || e.key === 'M' || e.code === 'KeyM')) {
       e.preventDefault();
+      edited = true;
       maskSelection(area, placeholder());
     }
   });
@@ -45,6 +73,11 @@ export function setupInfillPanel(state: AppState): void {
     const template = area.value;
     if (!template.includes(placeholder())) {
       status.textContent = `Mark at least one span to fill (select text, then Mask selection; each ${placeholder()} is one ${unit.textContent}).`;
+      return;
+    }
+    const maxLength = state.model?.maxLength ?? Number.POSITIVE_INFINITY;
+    if (state.model?.tokenizer === 'text8' && template.length > maxLength) {
+      status.textContent = `The text is ${template.length} characters long and this model takes at most ${maxLength}: shorten it by ${template.length - maxLength}.`;
       return;
     }
     let settings: ReturnType<typeof readSampleSettings>;
