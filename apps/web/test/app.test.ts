@@ -52,6 +52,32 @@ describe('the app in Chromium with WebGPU', () => {
     expect(await page.isEnabled('#sample-run')).toBe(true);
   });
 
+  for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu']) {
+    it(`Stop stops Generate and Infill on ${backend}, and the status says so`, async () => {
+      expect(await switchBackend(page, backend)).toBe(backend);
+      await setSampleControls(page, { length: 64, steps: 1000, seed: 1 });
+      await page.fill('#infill-text', `the state of the union ${'_'.repeat(24)} the congress`);
+      for (const [run, stop, status] of [
+        ['#sample-run', '#sample-stop', '#sample-status'],
+        ['#infill-run', '#infill-stop', '#infill-status'],
+      ] as const) {
+        await page.click(run);
+        await page.waitForFunction(
+          (status) => /^Step \d+ of 1000/.test(document.querySelector(status)?.textContent ?? ''),
+          status,
+        );
+        await page.click(stop);
+        await page.waitForFunction(
+          (status) => document.querySelector(status)?.textContent === 'Stopped.',
+          status,
+        );
+        expect(await page.isDisabled(stop)).toBe(true);
+        expect(await page.isEnabled(run)).toBe(true);
+      }
+      expect(browser.errors).toEqual([]);
+    });
+  }
+
   it('infill keeps the fixed text and fills every marked position', async () => {
     expect(await switchBackend(page, 'wasm')).toBe('wasm');
     const template = 'the president ____ the congress on the ______ of the union';
