@@ -288,6 +288,29 @@ describe('the app in Chromium with WebGPU', () => {
     expect(await page.textContent('#infill-status')).toBe(
       'The text is 87 characters long and this model takes at most 64: shorten it by 23.',
     );
+    // Capitals, digits and punctuation are cleaned to text8 in the field itself, masks kept.
+    await page.fill('#infill-text', 'In 1990, the ______ said: "Hello!"');
+    const cleaned = await runAndWait(page, '#infill-run', '#infill-output', '#infill-status');
+    expect(await page.inputValue('#infill-text')).toBe('in one nine nine zero the ______ said hello');
+    expect(cleaned.status).toMatch(/^Done: /);
+    expect(cleaned.text).toMatch(/^in one nine nine zero the [a-z ]{6} said hello$/);
     expect(browser.errors).toEqual([]);
+  });
+
+  it('the URL field takes a URL relative to the page, and names an address that serves a page instead of a model', async () => {
+    await page.fill('#checkpoint-url', 'checkpoints/demo/');
+    await page.click('#url-form button[type="submit"]');
+    await page.waitForFunction(() =>
+      /^Loaded /.test(document.querySelector('#checkpoint-status')?.textContent ?? ''),
+    );
+    expect(await page.textContent('#model-info')).toMatch(/^Model: /);
+    // The preview server answers unknown paths with the app's index.html, as single-page hosts do.
+    await page.fill('#checkpoint-url', 'no-such-model/');
+    await page.click('#url-form button[type="submit"]');
+    await page.waitForFunction(() => (document.querySelector('#checkpoint-error')?.textContent ?? '') !== '');
+    expect(await page.textContent('#checkpoint-error')).toMatch(
+      /no-such-model\/.*config\.json is a web page \(HTML\), not a model's config: there is no model folder at this address/,
+    );
+    expect(await page.textContent('#model-info')).toMatch(/^Model: /);
   });
 });

@@ -206,6 +206,10 @@ describe('loadModel on MDLM hub folders', () => {
     await expect(loadModel(noWeights)).rejects.toThrow(/cannot read model\.safetensors/);
     await writeFile(join(noWeights, 'config.json'), '{"model_type": "mdlm",');
     await expect(loadModel(noWeights)).rejects.toThrow(/config\.json is not valid JSON/);
+    await writeFile(join(noWeights, 'config.json'), '\n<!doctype html><html><body>app</body></html>');
+    await expect(loadModel(noWeights)).rejects.toThrow(
+      /config\.json is a web page \(HTML\), not a model's config: there is no model folder at this address/,
+    );
     await expect(loadModel(join(scratch, 'nothing-here'))).rejects.toThrow(
       /no model at .*nothing-here: cannot read config\.json/,
     );

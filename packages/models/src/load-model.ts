@@ -88,16 +88,20 @@ export async function loadModelFromFolder(
   opts: LoadModelOptions = {},
 ): Promise<LoadedModel> {
   opts.signal?.throwIfAborted();
+  const text = await folder.text(CONFIG_FILE);
   let json: unknown;
   try {
-    json = JSON.parse(await folder.text(CONFIG_FILE));
+    json = JSON.parse(text);
   } catch (error) {
-    if (error instanceof SyntaxError) {
+    if (!(error instanceof SyntaxError)) throw error;
+    // A web server that answers every path with its index page (a single-page app's host) sends
+    // HTML for a folder that is not there.
+    if (/^\s*</.test(text)) {
       throw new CheckpointError(
-        `${folder.location}: ${CONFIG_FILE} is not valid JSON (truncated or corrupted?)`,
+        `${folder.location}: ${CONFIG_FILE} is a web page (HTML), not a model's config: there is no model folder at this address (check the URL; the server answered with a page instead)`,
       );
     }
-    throw error;
+    throw new CheckpointError(`${folder.location}: ${CONFIG_FILE} is not valid JSON (truncated or corrupted?)`);
   }
   if (isMdlmConfig(json) || (json != null && typeof json === 'object' && 'model_type' in json)) {
     return loadMdlm(folder, dditConfigFromMdlm(json), tokenizerOfMdlm(json as MdlmHubConfig), opts);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitExample } from './infill-panel';
+import { cleanInfillText, fitExample } from './infill-panel';
 
 describe('fitExample', () => {
   const example = 'the president of the united states ____________ the congress on the state';
@@ -23,5 +23,23 @@ describe('fitExample', () => {
 
   it('cuts a first word longer than the model mid-word', () => {
     expect(fitExample('infrastructure bill', 5)).toBe('infra');
+  });
+});
+
+describe('cleanInfillText', () => {
+  it('cleans the text between placeholders as cleanText8 does and keeps every placeholder in place', () => {
+    expect(cleanInfillText('Hello, ____ World!', '_')).toBe('hello ____ world');
+    expect(cleanInfillText('In 1990, the ___', '_')).toBe('in one nine nine zero the ___');
+    expect(cleanInfillText('"__"--and__, so.', '_')).toBe('__ and__ so');
+    expect(cleanInfillText('a_b', '_')).toBe('a_b');
+    expect(cleanInfillText('__ , __', '_')).toBe('__ __');
+    expect(cleanInfillText('already clean ___ text', '_')).toBe('already clean ___ text');
+  });
+
+  it('keeps the number of placeholders', () => {
+    const text = 'Mr. Speaker: ___, the (___) state; of 2 the ______!';
+    const count = (s: string) => s.split('_').length - 1;
+    expect(count(cleanInfillText(text, '_'))).toBe(count(text));
+    expect(cleanInfillText(text, '_')).toMatch(/^[a-z _]+$/);
   });
 });

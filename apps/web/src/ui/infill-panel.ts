@@ -1,3 +1,4 @@
+import { cleanText8 } from '@md4/datasets';
 import type { ModelInfo } from '../worker/protocol';
 import type { AppState } from './app-state';
 import { byId, messageOf } from './dom';
@@ -22,6 +23,25 @@ export function fitExample(example: string, maxLength: number): string {
   const cut = example.slice(0, maxLength + 1);
   const space = cut.lastIndexOf(' ');
   return (space > 0 ? cut.slice(0, space) : cut.slice(0, maxLength)).trimEnd();
+}
+
+/**
+ * A visitor's infill text in text8 form: each stretch between placeholders cleaned as `cleanText8`
+ * cleans prose (lowercase, digits spelled out, punctuation to single spaces), with a space kept where
+ * cleaning took one away beside a placeholder; the placeholders stay where they are.
+ */
+export function cleanInfillText(text: string, placeholder: string): string {
+  const parts = text.split(placeholder);
+  const last = parts.length - 1;
+  return parts
+    .map((part, i) => {
+      const clean = cleanText8(part);
+      if (clean === '') return part !== '' && i > 0 && i < last ? ' ' : '';
+      const before = i > 0 && /^[^a-z]/i.test(part) ? ' ' : '';
+      const after = i < last && /[^a-z]$/i.test(part) ? ' ' : '';
+      return before + clean + after;
+    })
+    .join(placeholder);
 }
 
 export function setupInfillPanel(state: AppState): void {
@@ -69,7 +89,7 @@ export function setupInfillPanel(state: AppState): void {
   });
   run.addEventListener('click', () => {
     // text8 models know only lowercase letters and space; show the visitor what is used.
-    if (state.model?.tokenizer === 'text8') area.value = area.value.toLowerCase();
+    if (state.model?.tokenizer === 'text8') area.value = cleanInfillText(area.value, placeholder());
     const template = area.value;
     if (!template.includes(placeholder())) {
       status.textContent = `Mark at least one span to fill (select text, then Mask selection; each ${placeholder()} is one ${unit.textContent}).`;
