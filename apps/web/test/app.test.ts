@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
+import { contrastRatio, parseRgb, TEXT_CONTRAST } from '../src/ui/step-colors';
 import { type Browser, launchBrowser, openApp } from './browser';
 import { runAndWait, setSampleControls, switchBackend } from './page-actions';
 
@@ -312,5 +313,47 @@ describe('the app in Chromium with WebGPU', () => {
       /no-such-model\/.*config\.json is a web page \(HTML\), not a model's config: there is no model folder at this address/,
     );
     expect(await page.textContent('#model-info')).toMatch(/^Model: /);
+  });
+
+  it(`revealed text reads at ${TEXT_CONTRAST}:1 or more on light and dark pages, and breaks only at spaces`, async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      await setSampleControls(page, { length: 128, steps: 16, seed: 5 });
+      await runAndWait(page, '#sample-run', '#sample-output', '#sample-status');
+      const { colors, background } = await page.evaluate(() => {
+        const out = document.querySelector<HTMLElement>('#sample-output')!;
+        const spans = [...out.querySelectorAll<HTMLElement>('span[data-step]')];
+        return {
+          colors: spans.map((s) => getComputedStyle(s).color),
+          background: getComputedStyle(out).backgroundColor,
+        };
+      });
+      expect(colors.length).toBeGreaterThan(64);
+      const worst = Math.min(...colors.map((c) => contrastRatio(parseRgb(c), parseRgb(background))));
+      expect(worst, `${colorScheme}: lowest contrast`).toBeGreaterThanOrEqual(TEXT_CONTRAST);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await page.$eval('#sample-output', (e) => getComputedStyle(e).overflowWrap)).toBe('anywhere');
+    expect(await page.$eval('#sample-output', (e) => getComputedStyle(e).wordBreak)).toBe('normal');
+  });
+
+  it('at 390 px wide (a phone) no control overflows its card', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const overflow = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('.card input, .card select, .card button, .card textarea')]
+          .filter((e) => e.offsetParent != null)
+          .map((e) => {
+            const card = e.closest<HTMLElement>('.card')!.getBoundingClientRect();
+            const box = e.getBoundingClientRect();
+            return { id: e.id || e.getAttribute('name') || e.tagName, over: box.right - card.right };
+          })
+          .filter((e) => e.over > 0.5),
+      );
+      expect(overflow).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
   });
 });

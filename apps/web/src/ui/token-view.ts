@@ -1,4 +1,4 @@
-import { stepColor } from './step-colors';
+import { parseRgb, type Rgb, stepTextColor } from './step-colors';
 
 /**
  * Shows a sequence of tokens in a <pre>, one <span> per token, coloured by the step that revealed it.
@@ -9,10 +9,14 @@ export class TokenView {
 
   constructor(private readonly root: HTMLElement) {}
 
+  /** The view's background (the page's light or dark scheme), read when a run starts. */
+  private background: Rgb = [255, 255, 255];
+
   /** Starts a new run over `length` positions; `fixed[i]` marks prompt tokens that never change. */
   reset(tokens: Int32Array, tokenStrings: readonly string[], fixed?: readonly boolean[]): void {
     this.root.replaceChildren();
     this.spans = [];
+    this.background = parseRgb(getComputedStyle(this.root).backgroundColor);
     const mask = tokenStrings.length - 1;
     for (let i = 0; i < tokens.length; i++) {
       const span = document.createElement('span');
@@ -45,7 +49,7 @@ export class TokenView {
       span.style.color = '';
       delete span.dataset.step;
     }
-    const color = stepColor(totalSteps > 1 ? (step - 1) / (totalSteps - 1) : 1);
+    const color = stepTextColor(totalSteps > 1 ? (step - 1) / (totalSteps - 1) : 1, this.background);
     for (const pos of changed) {
       const span = this.spans[pos];
       if (!span) continue;
@@ -71,7 +75,7 @@ export class TokenView {
       const step = revealedAt[i]!;
       if (step > 0) {
         span.className = '';
-        span.style.color = stepColor(totalSteps > 1 ? (step - 1) / (totalSteps - 1) : 1);
+        span.style.color = stepTextColor(totalSteps > 1 ? (step - 1) / (totalSteps - 1) : 1, this.background);
         span.dataset.step = String(step);
       }
     }
