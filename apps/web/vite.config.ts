@@ -1,5 +1,6 @@
 import { defaultClientConditions, defineConfig } from 'vite';
 import { contentSecurityPolicy } from './src/build/content-security-policy.ts';
+import { offlinePrecache } from './src/build/offline-precache.ts';
 
 /**
  * Cross-origin isolation: lets the wasm backend use threads (SharedArrayBuffer). Static hosts need
@@ -25,7 +26,7 @@ export default defineConfig({
     // identifiers breaks those threads ("_scriptDir is not defined").
     rolldownOptions: { checks, output: { minify: { mangle: false, compress: false } } },
   },
-  plugins: [contentSecurityPolicy()],
+  plugins: [contentSecurityPolicy(), offlinePrecache()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   build: {

@@ -32,3 +32,12 @@ const ready = (async () => {
   document.body.dataset.ready = 'true';
 })();
 window.md4 = { client: state.client, state, ready };
+
+// The built app keeps its files for offline use (src/build/service-worker.js). The dev server (the one
+// with hot module replacement) has no sw.js. Not import.meta.env.PROD: that follows NODE_ENV, which a
+// build run from the tests sets to 'test'.
+if (import.meta.hot == null && 'serviceWorker' in navigator) {
+  navigator.serviceWorker.register('./sw.js').catch((error: unknown) => {
+    console.warn(`offline use is off: the service worker did not register (${String(error)})`);
+  });
+}

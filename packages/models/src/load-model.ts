@@ -101,7 +101,9 @@ export async function loadModelFromFolder(
         `${folder.location}: ${CONFIG_FILE} is a web page (HTML), not a model's config: there is no model folder at this address (check the URL; the server answered with a page instead)`,
       );
     }
-    throw new CheckpointError(`${folder.location}: ${CONFIG_FILE} is not valid JSON (truncated or corrupted?)`);
+    throw new CheckpointError(
+      `${folder.location}: ${CONFIG_FILE} is not valid JSON (truncated or corrupted?)`,
+    );
   }
   if (isMdlmConfig(json) || (json != null && typeof json === 'object' && 'model_type' in json)) {
     return loadMdlm(folder, dditConfigFromMdlm(json), tokenizerOfMdlm(json as MdlmHubConfig), opts);
