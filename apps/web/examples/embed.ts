@@ -2,7 +2,7 @@
  * Embedding MD4 in another page: start the worker client, pick a backend, load a checkpoint, and
  * stream a sample. Every step arrives as plain data; write it into the page as text.
  */
-import { Md4Client } from '../src/client/md4-client';
+import { Md4Client } from '@md4/browser';
 
 const out = document.getElementById('out')!;
 const status = document.getElementById('status')!;

@@ -1,4 +1,5 @@
-import { Md4Client } from './client/md4-client';
+import type { BackendChoice } from '@md4/browser';
+import { Md4Client } from '@md4/browser';
 import { AppState } from './ui/app-state';
 import { setupCheckpointPanel } from './ui/checkpoint-panel';
 import { byId } from './ui/dom';
@@ -7,7 +8,6 @@ import { setupInfillPanel } from './ui/infill-panel';
 import { setupRuntimePanel } from './ui/runtime-panel';
 import { drawSchedulePlots } from './ui/schedule-plots';
 import { setupTrainPanel } from './ui/train-panel';
-import type { BackendChoice } from './worker/protocol';
 
 declare global {
   interface Window {

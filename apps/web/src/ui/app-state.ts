@@ -1,5 +1,4 @@
-import type { Md4Client } from '../client/md4-client';
-import type { ModelInfo } from '../worker/protocol';
+import type { Md4Client, ModelInfo } from '@md4/browser';
 import { byId } from './dom';
 
 /**

@@ -1,4 +1,4 @@
-import type { CheckpointSource, LoadProgress } from '../worker/protocol';
+import type { CheckpointSource, LoadProgress } from '@md4/browser';
 import type { AppState } from './app-state';
 import { byId, isAbort, messageOf } from './dom';
 

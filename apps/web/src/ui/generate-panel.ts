@@ -1,5 +1,5 @@
+import type { ModelInfo, SampleResult, SamplerMethod, SampleSettings } from '@md4/browser';
 import type { RemaskStrategy, TransferCount, TransferRank } from '@md4/samplers';
-import type { ModelInfo, SampleResult, SamplerMethod, SampleSettings } from '../worker/protocol';
 import type { AppState } from './app-state';
 import { byId, choiceField, frameThrottle, isAbort, messageOf, numberField } from './dom';
 import { fieldApplies, setupSamplerFields } from './sampler-fields';

@@ -1,5 +1,5 @@
+import type { ModelInfo } from '@md4/browser';
 import { cleanText8 } from '@md4/datasets';
-import type { ModelInfo } from '../worker/protocol';
 import type { AppState } from './app-state';
 import { byId, messageOf } from './dom';
 import { readSampleSettings, runSampler } from './generate-panel';

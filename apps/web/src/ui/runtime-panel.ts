@@ -1,4 +1,4 @@
-import { BACKEND_CHOICES, type BackendChoice, type BackendInfo } from '../worker/protocol';
+import { BACKEND_CHOICES, type BackendChoice, type BackendInfo } from '@md4/browser';
 import type { AppState } from './app-state';
 import { byId, messageOf } from './dom';
 

@@ -1,4 +1,4 @@
-import type { TrainSettings } from '../worker/protocol';
+import type { TrainSettings } from '@md4/browser';
 import type { AppState } from './app-state';
 import { byId, choiceField, frameThrottle, isAbort, messageOf, numberField } from './dom';
 import { chartWidth, lineChart } from './svg-chart';

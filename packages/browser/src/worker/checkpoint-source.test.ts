@@ -1,16 +1,16 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { readdirSync, readFileSync } from 'node:fs';
-import { createDDiT, serializeMdlm } from '@md4/models';
+import { checkpointFromModel, createDDiT, createTransformer, serializeMdlm } from '@md4/models';
+import { cosine } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { folderFiles, openModel } from './checkpoint-source';
 import { textTokenizerFor } from './tokenizers';
 
-const DEMO = new URL('../../public/checkpoints/demo/', import.meta.url);
-const weightsName = readdirSync(DEMO).find((f) => f.endsWith('.safetensors'))!;
-const config = readFileSync(new URL('config.json', DEMO));
-const weights = readFileSync(new URL(weightsName, DEMO));
+/** A small text8 checkpoint, as `md4 train` writes it: config.json and the weights file it names. */
+let config: Uint8Array;
+let weights: Uint8Array;
+let weightsName: string;
 
 const file = (name: string, bytes: Uint8Array) => ({
   name,
@@ -19,6 +19,15 @@ const file = (name: string, bytes: Uint8Array) => ({
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+  const model = createTransformer(
+    { vocabSize: 27, seqLen: 16, layers: 1, dModel: 16, heads: 2 },
+    { seed: 1 },
+  );
+  const saved = await checkpointFromModel(model, { schedule: cosine(), tokenizer: 'text8' });
+  model.dispose();
+  config = new TextEncoder().encode(saved.configJson);
+  weights = saved.weights;
+  weightsName = saved.config.weights.file;
 });
 
 /** Opens local files and disposes the model again; returns what the test looks at. */

@@ -1,21 +1,20 @@
-// The app registers every tfjs backend it offers: @tensorflow/tfjs brings cpu, webgl and the
+// The worker registers every tfjs backend it offers (the one place in the package that does): @tensorflow/tfjs brings cpu, webgl and the
 // gradient functions that training needs; wasm and webgpu are separate packages.
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { type BackendName, selectBackend } from '@md4/core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { BackendChoice, BackendInfo } from '../protocol';
 import { gpuAdapter } from './gpu-adapter';
-import type { BackendChoice, BackendInfo } from './protocol';
 
-// The .wasm binaries are bundled by Vite (copied into the build as assets) and served by the app
-// itself: nothing is fetched from a CDN.
+// The .wasm binaries sit next to the worker (the package build copies them into dist/), so a page
+// serves them itself and nothing is fetched from a CDN. Written as `new URL('./…', import.meta.url)`
+// so that a bundler that ships the worker ships the binaries too.
 setWasmPaths({
-  'tfjs-backend-wasm.wasm': new URL(wasmPlain, self.location.href).href,
-  'tfjs-backend-wasm-simd.wasm': new URL(wasmSimd, self.location.href).href,
-  'tfjs-backend-wasm-threaded-simd.wasm': new URL(wasmThreadedSimd, self.location.href).href,
+  'tfjs-backend-wasm.wasm': new URL('./tfjs-backend-wasm.wasm', import.meta.url).href,
+  'tfjs-backend-wasm-simd.wasm': new URL('./tfjs-backend-wasm-simd.wasm', import.meta.url).href,
+  'tfjs-backend-wasm-threaded-simd.wasm': new URL('./tfjs-backend-wasm-threaded-simd.wasm', import.meta.url)
+    .href,
 });
 
 const AUTO: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];

@@ -1,7 +1,7 @@
 import { createRng, maskId } from '@md4/core';
 import { type SampleOptions, sampleWithStats } from '@md4/samplers';
+import type { SampleResult, SampleSettings, SampleStep } from '../protocol';
 import type { ActiveModel } from './model-session';
-import type { SampleResult, SampleSettings, SampleStep } from './protocol';
 
 /**
  * Encodes an infilling template: each mask placeholder ('_' for text8) is a position to generate,

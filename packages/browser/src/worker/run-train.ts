@@ -7,7 +7,7 @@ import {
 } from '@md4/models';
 import { parseSchedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainingText, TrainSettings, TrainStep } from './protocol';
+import type { TrainingText, TrainSettings, TrainStep } from '../protocol';
 
 /** Text8 tokens of the training text: pasted text is cleaned first; a file must already be text8. */
 async function trainingTokens(data: TrainingText): Promise<{ tokens: Int32Array; source: string }> {

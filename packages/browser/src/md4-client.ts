@@ -13,7 +13,7 @@ import type {
   WorkerReply,
   WorkerRequest,
   WorkerResults,
-} from '../worker/protocol';
+} from './protocol';
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 type RequestBody = Distribute<Exclude<WorkerRequest, { type: 'abort' }>>;
@@ -24,6 +24,7 @@ interface Pending {
   onEvent?: (reply: WorkerReply) => void;
 }
 
+/** Options of a streamed run (`sample`, `train`). */
 export interface RunOptions<E> {
   /** Called for every step the worker reports. */
   onStep?: (event: E) => void;
@@ -31,6 +32,7 @@ export interface RunOptions<E> {
   signal?: AbortSignal;
 }
 
+/** Options of `loadCheckpoint`. */
 export interface LoadOptions {
   /** Bytes of the weights read so far (about every 1%, and at the end). */
   onProgress?: (progress: LoadProgress) => void;
@@ -39,19 +41,25 @@ export interface LoadOptions {
 }
 
 /**
- * The page's handle on the model worker: every call is a message to a Web Worker that owns tfjs, the
- * model and all tensors, so the page stays responsive while it samples or trains. This is also the
- * API for embedding MD4 in another app (see examples/embed.ts).
+ * A page's handle on the model worker: every call is a message to a Web Worker that owns tfjs, the
+ * model and all tensors, so the page stays responsive while it samples or trains. The page itself
+ * loads no tfjs code.
  */
 export class Md4Client {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
+  /**
+   * @param worker the model worker to talk to. By default the client starts `md4-worker.js`, the file
+   *   next to this module: bundlers (Vite, webpack 5, esbuild with a worker plugin, Parcel) see the
+   *   `new Worker(new URL(...), import.meta.url)` below and ship the worker with the page; a page
+   *   without a bundler serves the package's dist/ folder from its own origin (workers must be
+   *   same-origin). Pass a Worker of `@md4/browser/worker` to start it yourself.
+   */
   constructor(worker?: Worker) {
     this.worker =
-      worker ??
-      new Worker(new URL('../worker/md4-worker.ts', import.meta.url), { type: 'module', name: 'md4' });
+      worker ?? new Worker(new URL('./md4-worker.js', import.meta.url), { type: 'module', name: 'md4' });
     this.worker.addEventListener('message', (e: MessageEvent<WorkerReply>) => this.receive(e.data));
     this.worker.addEventListener('error', (e) => {
       const error = new Error(`the model worker failed: ${e.message || 'unknown error'}`);

@@ -10,7 +10,7 @@ import {
   urlFolder,
 } from '@md4/models';
 import { unzipSync } from 'fflate';
-import type { CheckpointSource, LocalFile } from './protocol';
+import type { CheckpointSource, LocalFile } from '../protocol';
 
 const HOW =
   'a checkpoint is a folder holding config.json and the weights file it names (weights-….safetensors), ' +

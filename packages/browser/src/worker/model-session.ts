@@ -15,7 +15,7 @@ import {
 import { type GenMD4ScheduleConfig, genmd4ScheduleFromJSON, type Schedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { zipSync } from 'fflate';
-import type { ModelInfo } from './protocol';
+import type { ModelInfo } from '../protocol';
 import { textTokenizerFor } from './tokenizers';
 
 /** The model the worker samples from, with everything needed to rebuild or save it. */

@@ -1,11 +1,11 @@
 /// <reference lib="webworker" />
 import * as tf from '@tensorflow/tfjs-core';
-import { activateBackend } from './backends';
-import { openModel } from './checkpoint-source';
-import { ModelSession } from './model-session';
 import type { BackendChoice, BackendInfo, WorkerReply, WorkerRequest } from './protocol';
-import { runSample } from './run-sample';
-import { runTrain } from './run-train';
+import { activateBackend } from './worker/backends';
+import { openModel } from './worker/checkpoint-source';
+import { ModelSession } from './worker/model-session';
+import { runSample } from './worker/run-sample';
+import { runTrain } from './worker/run-train';
 
 declare const self: DedicatedWorkerGlobalScope;
 
