@@ -17,7 +17,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-packages=(core schedules elbo models samplers datasets generate)
+packages=(core schedules elbo models samplers datasets generate browser)
 readmes=(README.md)
 for p in "${packages[@]}"; do readmes+=("packages/$p/README.md"); done
 

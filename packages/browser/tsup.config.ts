@@ -32,6 +32,9 @@ export default defineConfig([
     noExternal: [/.*/],
     splitting: true,
     minify: false,
+    // Its declarations are empty (a worker exports nothing): they are there so that
+    // `import '@md4/browser/worker'` type-checks.
+    dts: true,
     async onSuccess() {
       for (const name of WASM_FILES)
         await copyFile(new URL(name, wasmFolder), new URL(`./dist/${name}`, import.meta.url));

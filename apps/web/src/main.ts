@@ -5,6 +5,7 @@ import { setupCheckpointPanel } from './ui/checkpoint-panel';
 import { byId } from './ui/dom';
 import { setupGeneratePanel } from './ui/generate-panel';
 import { setupInfillPanel } from './ui/infill-panel';
+import { setupNetworkNote } from './ui/network-note';
 import { setupRuntimePanel } from './ui/runtime-panel';
 import { drawSchedulePlots } from './ui/schedule-plots';
 import { setupTrainPanel } from './ui/train-panel';
@@ -22,6 +23,7 @@ const checkpoints = setupCheckpointPanel(state);
 setupGeneratePanel(state);
 setupInfillPanel(state);
 setupTrainPanel(state);
+setupNetworkNote();
 drawSchedulePlots(byId('alpha-chart', HTMLElement), byId('weight-chart', HTMLElement));
 
 // ?backend=wasm (or webgpu, webgl, cpu) starts on that backend instead of the automatic choice.

@@ -80,6 +80,8 @@ describe('a backend that cannot start', () => {
       expect(await page.textContent('#backend-note')).toMatch(
         /^WebGPU is not available: this browser (does not offer WebGPU|offers WebGPU but no graphics adapter for it)[^.]*\. Using wasm instead\./,
       );
+      // Said once: WebGPU is not listed again among the backends the automatic choice skipped.
+      expect(await page.textContent('#backend-note')).not.toMatch(/Skipped WebGPU/);
       expect(await page.textContent('#model-info')).toMatch(/^Model: the demo model/);
       expect(await page.textContent('#checkpoint-error')).toBe('');
       await sampleWorks(page);

@@ -1,39 +1,14 @@
-import '@tensorflow/tfjs-backend-cpu';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gpt2Tokenizer } from '@md4/datasets/gpt2';
 import { createDDiT, dditLayout, resolveDDiTConfig, serializeMdlm } from '@md4/models';
-import * as tf from '@tensorflow/tfjs-core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Browser, launchBrowser, openApp } from './browser';
 import { REFUSE_MARKER } from './fixture-server';
+import { TINY_GPT2_DDIT, tinyGpt2Folder, writeModelFolder } from './mdlm-fixture';
 import { runAndWait, setSampleControls } from './page-actions';
-
-/**
- * Hugging Face MDLM folders (config.json with model_type "mdlm" + model.safetensors) in the app: a
- * tiny DDiT over GPT-2's vocabulary, made here in Node and served by the test server (fixture-server.ts).
- * Its output layer starts at zero, so its samples are uniform random GPT-2 tokens: fine for these checks.
- */
-const TINY = {
-  arch: 'ddit',
-  vocabSize: 50257,
-  seqLen: 64,
-  layers: 1,
-  dModel: 16,
-  heads: 2,
-  condDim: 16,
-} as const;
-
-/** Writes a model folder under the served fixtures; returns its URL. */
-function writeFolder(name: string, configJson: string, weights: Uint8Array): string {
-  const dir = join(inject('fixturesDir'), name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config.json'), configJson);
-  writeFileSync(join(dir, 'model.safetensors'), weights);
-  return `${inject('fixturesUrl')}${name}/`;
-}
 
 /** Loads a URL with the panel's form and waits until it loaded, failed or was cancelled. */
 async function loadUrl(page: Page, url: string, wait = true): Promise<void> {
@@ -78,18 +53,15 @@ describe('MDLM hub folders (GPT-2 vocabulary) in Chromium', () => {
   let tinyUrl: string;
 
   beforeAll(async () => {
-    await tf.setBackend('cpu');
-    const ddit = createDDiT(TINY, { seed: 1 });
-    hub = await serializeMdlm(ddit, { tokenizer: 'gpt2' });
-    ddit.dispose();
-    tinyUrl = writeFolder('gpt2-tiny', hub.configJson, hub.weights);
+    hub = await tinyGpt2Folder();
+    tinyUrl = writeModelFolder('gpt2-tiny', hub.configJson, hub.weights);
     const bert = { ...JSON.parse(hub.configJson), model_type: 'bert' };
-    writeFolder('bert', JSON.stringify(bert), hub.weights);
+    writeModelFolder('bert', JSON.stringify(bert), hub.weights);
     // A DDiT whose folder does not say which tokenizer its 27 ids belong to.
-    const small = createDDiT({ ...TINY, vocabSize: 27, seqLen: 16 }, { seed: 2 });
+    const small = createDDiT({ ...TINY_GPT2_DDIT, vocabSize: 27, seqLen: 16 }, { seed: 2 });
     const anonymous = await serializeMdlm(small, { tokenizer: null });
     small.dispose();
-    writeFolder('no-tokenizer', anonymous.configJson, anonymous.weights);
+    writeModelFolder('no-tokenizer', anonymous.configJson, anonymous.weights);
 
     // No GPU: the wasm backend is the quickest on this machine's CPUs.
     browser = await launchBrowser('none');
@@ -214,7 +186,7 @@ describe('MDLM hub folders (GPT-2 vocabulary) in Chromium', () => {
 
   it('an MDLM text8 model keeps its weights when the backend changes (wasm -> cpu -> wasm)', async () => {
     // Random weights everywhere (the output layer too), so the logits depend on every tensor.
-    const config = resolveDDiTConfig({ ...TINY, vocabSize: 27, seqLen: 16 });
+    const config = resolveDDiTConfig({ ...TINY_GPT2_DDIT, vocabSize: 27, seqLen: 16 });
     let seed = 7;
     const random = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -229,7 +201,7 @@ describe('MDLM hub folders (GPT-2 vocabulary) in Chromium', () => {
     const ddit = createDDiT(config, { weights });
     const text8 = await serializeMdlm(ddit, { tokenizer: 'text8' });
     ddit.dispose();
-    await loadUrl(page, writeFolder('text8-random', text8.configJson, text8.weights));
+    await loadUrl(page, writeModelFolder('text8-random', text8.configJson, text8.weights));
     expect(await page.textContent('#checkpoint-error')).toBe('');
     expect(await modelInfo(page)).toMatch(
       /MDLM DDiT, 1 layer × 16 .* text8 tokens \(V = 27\), up to 16 positions/,
@@ -261,7 +233,7 @@ describe('MDLM hub folders (GPT-2 vocabulary) in Chromium', () => {
     expect(await modelInfo(page)).toBe(before);
   });
   it('a folder loaded by URL is kept in the browser cache: after a reload it loads again with the server refusing it', async () => {
-    const url = writeFolder('cached', hub.configJson, hub.weights);
+    const url = writeModelFolder('cached', hub.configJson, hub.weights);
     await loadUrl(page, url);
     expect(await page.textContent('#checkpoint-error')).toBe('');
     expect(await page.textContent('#checkpoint-status')).toBe(`Loaded ${url}.`);

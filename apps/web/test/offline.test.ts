@@ -1,4 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
+import { OFFLINE_NOTE } from '../src/ui/network-note';
 import { launchBrowser, openApp } from './browser';
 import { runAndWait, setSampleControls, switchBackend } from './page-actions';
 
@@ -37,6 +38,9 @@ describe('offline after the first visit (the service worker)', () => {
       });
       expect(await page.textContent('#model-info')).toMatch(/^Model: the demo model/);
       expect(await page.textContent('#checkpoint-error')).toBe('');
+      // The header says the app is offline and what still works.
+      expect(await page.isVisible('#network-note')).toBe(true);
+      expect(await page.textContent('#network-note')).toBe(OFFLINE_NOTE);
 
       expect(await switchBackend(page, 'wasm')).toBe('wasm');
       await setSampleControls(page, { length: 32, steps: 8, seed: 2 });
@@ -62,6 +66,10 @@ describe('offline after the first visit (the service worker)', () => {
       );
       expect(await page.textContent('#train-status')).toMatch(/^Trained 3 steps/);
       expect(browser.errors).toEqual([]);
+
+      // Back online, the note goes away.
+      await browser.context.setOffline(false);
+      await page.waitForFunction(() => document.querySelector<HTMLElement>('#network-note')?.hidden === true);
     } finally {
       await browser.context.setOffline(false).catch(() => undefined);
       await browser.close();

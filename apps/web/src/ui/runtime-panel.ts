@@ -16,7 +16,11 @@ function showBackend(info: BackendInfo): void {
   const badge = byId('backend-active', HTMLElement);
   badge.textContent = NAMES[info.backend] ?? info.backend;
   badge.dataset.backend = info.backend;
-  const skipped = info.skipped.map((s) => `${NAMES[s.name] ?? s.name}: ${s.reason}`).join('; ');
+  // The backend that was asked for and refused is said once, in `refused`, not again among the skipped.
+  const skipped = info.skipped
+    .filter((s) => s.name !== info.refused?.choice)
+    .map((s) => `${NAMES[s.name] ?? s.name}: ${s.reason}`)
+    .join('; ');
   const threads =
     info.backend === 'wasm' && !info.crossOriginIsolated
       ? ' (single-threaded: page not cross-origin isolated)'
