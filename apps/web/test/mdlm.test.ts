@@ -117,6 +117,22 @@ describe('MDLM hub folders (GPT-2 vocabulary) in Chromium', () => {
     expect(browser.errors).toEqual([]);
   });
 
+  it('Infill takes GPT-2 text: each █ is one token to fill, the rest is kept token for token', async () => {
+    const before = 'The president of the United States';
+    const after = ' the Congress';
+    await page.fill('#infill-text', `${before}${'█'.repeat(5)}${after}`);
+    expect(await page.textContent('#infill-placeholder')).toBe('█');
+    await setSampleControls(page, { steps: 4, seed: 5 });
+    const { status, text } = await runAndWait(page, '#infill-run', '#infill-output', '#infill-status');
+    expect(status).toMatch(/^Done: /);
+    const kept = [gpt2Tokenizer.encode(before), gpt2Tokenizer.encode(after)];
+    expect(await page.locator('#infill-output span').count()).toBe(kept[0]!.length + 5 + kept[1]!.length);
+    expect(await page.locator('#infill-output span.mask').count()).toBe(0);
+    expect(text.startsWith(before)).toBe(true);
+    expect(text.endsWith(after)).toBe(true);
+    expect(browser.errors).toEqual([]);
+  });
+
   it('Cancel stops a slow download; the previous model stays and still samples', async () => {
     const before = await modelInfo(page);
     const slowUrl = tinyUrl.replace(inject('fixturesUrl'), `${inject('fixturesUrl')}slow/`);
