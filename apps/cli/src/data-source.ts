@@ -1,6 +1,13 @@
 import { existsSync } from 'node:fs';
 import { DataFormatError, type TokenDataset, type Tokenizer } from '@md4/datasets';
-import { bundledCorpus, fashionMnist, loadMnist, loadText8, textCorpus } from '@md4/datasets/node';
+import {
+  bundledCorpus,
+  fashionMnist,
+  loadMnist,
+  loadText8,
+  mobyDickCorpus,
+  textCorpus,
+} from '@md4/datasets/node';
 import { InputError, UsageError } from './cli-errors';
 
 /** Train and evaluation splits of one data source, with the tokenizer its ids come from. */
@@ -15,7 +22,7 @@ export interface DataSplits {
 }
 
 export const DATA_SPECS =
-  '"bundled" (State of the Union, default), "text8:<path to text8 or text8.zip>", ' +
+  '"bundled" (State of the Union, default), "moby-dick" (held-out prose), "text8:<path to text8 or text8.zip>", ' +
   '"corpus:<files, folders or globs of .txt/.jsonl>", "fashion-mnist" or "mnist:<dir of IDX files>"';
 
 /**
@@ -36,6 +43,17 @@ export async function openData(
         return {
           tokenizer: train.tokenizer,
           description: `bundled State of the Union corpus (${opts.tokenizer})`,
+          train,
+          valid,
+          close() {},
+        };
+      }
+      case 'moby-dick': {
+        const train = mobyDickCorpus({ tokenizer: opts.tokenizer, split: 'train', length: opts.length });
+        const valid = mobyDickCorpus({ tokenizer: opts.tokenizer, split: 'valid', length: opts.length });
+        return {
+          tokenizer: train.tokenizer,
+          description: `Moby-Dick (${opts.tokenizer})`,
           train,
           valid,
           close() {},

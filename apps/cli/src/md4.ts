@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { MATMUL_PRECISIONS } from '@md4/backend-native';
+import { SAMPLING_PRECISIONS } from '@md4/core';
 import { DEFAULT_MASK_CHAR, DEFAULT_STEPS } from '@md4/generate';
 import { REMASK_STRATEGIES, SAMPLE_METHODS, TRANSFER_COUNTS, TRANSFER_RANKS } from '@md4/samplers';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -26,6 +27,36 @@ function precisionOption(): Option {
   )
     .choices(MATMUL_PRECISIONS)
     .default('fp32');
+}
+
+/**
+ * The sampler settings `md4 sample` and `md4 eval --gen-ppl` share (one list): reverse steps under
+ * `stepsFlag`, method, time grid, top-p, temperature and the precision of the draws.
+ */
+function samplerOptions(stepsFlag: '--steps' | '--sample-steps'): Option[] {
+  return [
+    new Option(`${stepsFlag} <n>`, 'reverse steps T')
+      .argParser(positiveInteger(stepsFlag))
+      .default(DEFAULT_STEPS),
+    new Option('--method <name>', 'sampler').choices(SAMPLE_METHODS).default('ancestral'),
+    new Option('--grid <kind>', 'time grid').choices(['uniform', 'cosine']).default('cosine'),
+    new Option('--top-p <p>', 'nucleus truncation in (0, 1]').argParser(number('--top-p')).default(1),
+    new Option('--temperature <x>', 'softmax temperature (0: greedy)')
+      .argParser(number('--temperature'))
+      .default(1),
+    new Option(
+      '--sampling-precision <p>',
+      'token draws: float64 (exact); float32 Gumbel-max as float32 PyTorch samplers draw, only to measure what float64 protects against',
+    )
+      .choices(SAMPLING_PRECISIONS)
+      .default('float64'),
+  ];
+}
+
+/** Adds options in order. */
+function withOptions(command: Command, options: Option[]): Command {
+  for (const option of options) command.addOption(option);
+  return command;
 }
 
 /** A hidden flag under its old name, refused with the new one (so that no script silently changes meaning). */
@@ -67,9 +98,11 @@ export function buildProgram(): Command {
       });
     });
 
-  program
+  const evalProgram = program
     .command('eval')
-    .description("the ELBO of a checkpoint's model on a data split (bits/token, perplexity)")
+    .description(
+      "the ELBO (an autoregressive model: the exact likelihood) of a checkpoint's model on a data split; --gen-ppl: its samples under a judge",
+    )
     .argument('<checkpoint>', 'a run folder or checkpoint folder')
     .option('--data <spec>', "data to evaluate on (default: the checkpoint's training data)")
     .addOption(new Option('--split <name>', 'split').choices(['train', 'valid', 'test']).default('valid'))
@@ -82,22 +115,34 @@ export function buildProgram(): Command {
     .option('--batch <n>', 'sequences per batch', positiveInteger('--batch'), 32)
     .option('--max-batches <n>', 'evaluate only the first n batches', positiveInteger('--max-batches'))
     .option('--samples <n>', '(t, mask) draws per sequence', positiveInteger('--samples'), 1)
-    .option('--seed <n>', 'seed of the times and masks', integer('--seed'), 0)
+    .option('--seed <n>', 'seed of the times and masks (and of --gen-ppl samples)', integer('--seed'), 0)
     .option('--backend <name>', 'auto | native | wasm | cpu', 'auto')
     .addOption(precisionOption())
-    .action(async (checkpoint: string, flags: Record<string, unknown>, command: Command) => {
+    .option(
+      '--gen-ppl <n>',
+      'also draw n samples and report their generative perplexity under --judge, with their unigram entropy, beside held-out text',
+      positiveInteger('--gen-ppl'),
+    )
+    .option(
+      '--judge <checkpoint>',
+      'with --gen-ppl: an autoregressive checkpoint (md4 train --objective ar)',
+    );
+  withOptions(evalProgram, samplerOptions('--sample-steps')).action(
+    async (checkpoint: string, flags: Record<string, unknown>, command: Command) => {
       const { json } = command.optsWithGlobals() as { json?: boolean };
       await evalCommand(checkpoint, { ...(flags as unknown as EvalOptions), json: Boolean(json) });
-    });
+    },
+  );
 
-  program
-    .command('sample')
-    .description('generate from a checkpoint; --prompt with placeholders infills; --watch shows unmasking')
-    .argument('<checkpoint>', 'a run folder or checkpoint folder')
-    .option('--count <n>', 'sequences to generate', integer('--count'), 1)
-    .option('--length <n>', "sequence length (the model's)", integer('--length'))
-    .option('--steps <n>', 'reverse steps T', positiveInteger('--steps'), DEFAULT_STEPS)
-    .addOption(new Option('--method <name>', 'sampler').choices(SAMPLE_METHODS).default('ancestral'))
+  withOptions(
+    program
+      .command('sample')
+      .description('generate from a checkpoint; --prompt with placeholders infills; --watch shows unmasking')
+      .argument('<checkpoint>', 'a run folder or checkpoint folder')
+      .option('--count <n>', 'sequences to generate', integer('--count'), 1)
+      .option('--length <n>', "sequence length (the model's)", integer('--length')),
+    samplerOptions('--steps'),
+  )
     .addOption(
       new Option('--transfer <count>', 'confidence: tokens a step commits (default schedule)').choices(
         TRANSFER_COUNTS,
@@ -128,9 +173,6 @@ export function buildProgram(): Command {
     .option('--guidance <w>', 'classifier-free guidance scale with --prompt (0: none)', number('--guidance'))
     .option('--eos', "cut each text after the model's end-of-text token (GPT-2 models)")
     .option('--min-length <n>', 'with --eos: no end-of-text before token n', integer('--min-length'))
-    .addOption(new Option('--grid <kind>', 'time grid').choices(['uniform', 'cosine']).default('cosine'))
-    .option('--top-p <p>', 'nucleus truncation in (0, 1]', number('--top-p'), 1)
-    .option('--temperature <x>', 'softmax temperature (0: greedy)', number('--temperature'), 1)
     .option('--seed <n>', 'sampling seed', integer('--seed'), 0)
     .option(
       '--prompt <text>',

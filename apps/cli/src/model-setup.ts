@@ -19,7 +19,8 @@ const DEFAULT_COND_DIM = 128;
 
 /**
  * The architecture `md4 train` builds: a preset's size with the config's overrides and the data's
- * vocabulary, as an md4 transformer or (`--arch ddit`) MDLM's DDiT of the same size.
+ * vocabulary, as an md4 transformer (causal for `--objective ar`) or (`--arch ddit`) MDLM's DDiT of
+ * the same size.
  */
 export function architectureOf(config: TrainConfig, vocabSize: number, imageSeqLen?: number): NetworkConfig {
   if (!(config.preset in PRESETS)) {
@@ -35,6 +36,22 @@ export function architectureOf(config: TrainConfig, vocabSize: number, imageSeqL
   if (imageSeqLen != null) overrides.seqLen = imageSeqLen;
   if (config.dropout != null) overrides.dropout = config.dropout;
   if (config.timeConditioned != null) overrides.timeConditioned = config.timeConditioned;
+  if (config.objective === 'ar') {
+    if (config.arch !== 'md4') {
+      throw new UsageError(
+        '--objective ar trains the md4 transformer with causal attention; drop --arch ddit',
+      );
+    }
+    if (config.timeConditioned === true) {
+      throw new UsageError(
+        '--objective ar: an autoregressive network has no time to condition on; drop --time-conditioned',
+      );
+    }
+    if (isGenmd4(config)) {
+      throw new UsageError('--objective ar has no masking schedule to learn; drop --schedule genmd4');
+    }
+    overrides.causal = true;
+  }
   const md4 = preset(config.preset as PresetName, overrides);
   checkHeads(md4.dModel, md4.heads);
   if (config.condDim != null && config.arch !== 'ddit')

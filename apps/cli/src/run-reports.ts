@@ -1,14 +1,15 @@
 import { createRng } from '@md4/core';
 import type { Trainer } from '@md4/models';
-import { sample } from '@md4/samplers';
 import type { DataSplits } from './data-source';
 import { evaluateSplit } from './evaluation';
 import type { MetricsLog } from './metrics-log';
+import { drawSamples } from './model-samples';
 import type { TrainingProgress } from './progress-bar';
 import { decodeForPeople } from './render-tokens';
 
 /**
- * What a training run reports along the way: the validation ELBO of the EMA model (logged and
+ * What a training run reports along the way: the validation ELBO (an autoregressive model: its exact
+ * likelihood) of the EMA model (logged and
  * recorded in metrics.jsonl, computed once per step however often it is asked for) and a sample
  * (text data only), each seeded from the run's seed so a resumed run reports the same.
  */
@@ -54,7 +55,10 @@ export class RunReports {
     const { trainer, data, config, progress } = this.run;
     if (data.tokenizer.kind !== 'text') return;
     const seqLen = trainer.model.config.seqLen;
-    const [tokens] = await sample(trainer.evalModel(), {
+    const {
+      tokens: [tokens],
+    } = await drawSamples(trainer.evalModel(), {
+      count: 1,
       length: seqLen,
       steps: Math.min(seqLen, 128),
       schedule: trainer.schedule,

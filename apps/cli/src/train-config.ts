@@ -7,6 +7,13 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError, UsageError } from './cli-errors';
 
+/**
+ * What `md4 train --objective` trains: the masked diffusion ELBO (MD4, or GenMD4 with
+ * `--schedule genmd4`), or an autoregressive baseline ('ar': the same transformer with causal
+ * attention, trained on the exact next-token likelihood).
+ */
+export const TRAINING_OBJECTIVES = ['diffusion', 'ar'] as const;
+
 /** How a config key reads as a flag of `md4 train`: its help line and the name of its value. */
 export interface TrainFlagHelp {
   /** The help line (the default is appended from the schema). */
@@ -31,6 +38,10 @@ export const trainConfigSchema = z
       .enum(ARCHITECTURES)
       .default('md4')
       .register(trainFlagHelp, { value: '<name>', help: "network: md4 (transformer) or ddit (MDLM's DDiT)" }),
+    objective: z.enum(TRAINING_OBJECTIVES).default('diffusion').register(trainFlagHelp, {
+      value: '<name>',
+      help: 'diffusion (the masked diffusion ELBO: MD4, or GenMD4 with --schedule genmd4) | ar (an autoregressive baseline: the same transformer with causal attention and the exact next-token likelihood)',
+    }),
     preset: z.string().default('tiny').register(trainFlagHelp, {
       value: '<name>',
       help: 'model preset (size): tiny, small-cpu, small, medium',
@@ -75,7 +86,7 @@ export const trainConfigSchema = z
     }),
     data: z.string().default('bundled').register(trainFlagHelp, {
       value: '<spec>',
-      help: 'bundled | text8:<file> | corpus:<paths> | fashion-mnist | mnist:<dir>',
+      help: 'bundled | moby-dick | text8:<file> | corpus:<paths> | fashion-mnist | mnist:<dir>',
     }),
     tokenizer: z
       .enum(['text8', 'gpt2'])

@@ -133,7 +133,7 @@ export interface NativeAddon {
   ): void;
   /**
    * Fused attention (ATTENTION_KERNEL of `@md4/core`) of qkv [B*L, 3d] into out [B*L, d] and
-   * lse [B, H, L]; `sizes` = [B, L, H, hd, scale]; null tables: no rotary embedding.
+   * lse [B, H, L]; `sizes` = [B, L, H, hd, scale, causal 0/1]; null tables: no rotary embedding.
    */
   attention(
     qkv: Float32Array,

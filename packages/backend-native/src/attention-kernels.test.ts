@@ -7,11 +7,13 @@ import { nativeAvailable } from './native-available.test-helper';
 import { NATIVE_BACKEND } from './register-native-backend';
 
 // Odd shapes; L = 300 takes six blocks of query rows (5 x 54 + 30), exercising the accumulation
-// of dk and dv across blocks.
+// of dk and dv across blocks (causal: over the keys each block sees).
 const CASES: Array<Omit<AttentionAttrs, 'scale'> & { spread: number }> = [
   { batch: 2, seqLen: 37, heads: 3, headDim: 10, rotary: true, spread: 2 },
   { batch: 3, seqLen: 9, heads: 1, headDim: 6, rotary: false, spread: 4 },
   { batch: 1, seqLen: 300, heads: 2, headDim: 8, rotary: true, spread: 3 },
+  { batch: 2, seqLen: 37, heads: 3, headDim: 10, rotary: true, causal: true, spread: 2 },
+  { batch: 1, seqLen: 300, heads: 2, headDim: 8, rotary: true, causal: true, spread: 3 },
 ];
 
 describe.runIf(nativeAvailable)('native fused attention kernels', () => {
@@ -23,7 +25,7 @@ describe.runIf(nativeAvailable)('native fused attention kernels', () => {
   });
 
   for (const c of CASES) {
-    it(`match the float64 reference, value, lse and gradient (B ${c.batch}, L ${c.seqLen}, H ${c.heads}, hd ${c.headDim}, rotary ${c.rotary})`, () => {
+    it(`match the float64 reference, value, lse and gradient (B ${c.batch}, L ${c.seqLen}, H ${c.heads}, hd ${c.headDim}, rotary ${c.rotary}, causal ${c.causal === true})`, () => {
       const attrs: AttentionAttrs = { ...c, scale: 1 / Math.sqrt(c.headDim) };
       const { batch: B, seqLen: L, heads: H, headDim: hd } = attrs;
       const d = H * hd;

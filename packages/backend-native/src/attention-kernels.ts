@@ -3,7 +3,7 @@ import { type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core'
 import type { NativeAddon } from './addon';
 import { float32Of, type NativeKernelArgs, type NativeStorageBackend, newFloat32 } from './tensor-storage';
 
-/** [B, L, H, hd, scale] after checking qkv [B*L, 3d] and the rotary tables against the attributes. */
+/** [B, L, H, hd, scale, causal 0/1] after checking qkv [B*L, 3d] and the rotary tables against the attributes. */
 function attentionSizes(
   kernel: string,
   attrs: AttentionAttrs,
@@ -30,7 +30,7 @@ function attentionSizes(
       `${kernel}: expected float32 cos and sin [${seqLen}, ${headDim / 2}], got [${cos.shape}], [${sin.shape}]`,
     );
   }
-  return new Float64Array([batch, seqLen, heads, headDim, scale]);
+  return new Float64Array([batch, seqLen, heads, headDim, scale, attrs.causal === true ? 1 : 0]);
 }
 
 /** The rotary tables' values, or nulls without rotary embedding. */

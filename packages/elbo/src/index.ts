@@ -1,3 +1,4 @@
+export { autoregressiveLoss, estimateAutoregressiveNll } from './autoregressive-loss';
 export type { CleanBatch } from './clean-batch';
 export type { BatchSource, ElboEstimate, EstimateElboOptions } from './estimate-elbo';
 export { estimateElbo } from './estimate-elbo';
@@ -9,3 +10,4 @@ export type { Md4TimeWeights } from './md4-time-weights';
 export { md4ReconstructionNats, md4TimeWeights } from './md4-time-weights';
 export type { TrainingLoss, TrainingLossResult } from './training-loss';
 export { disposeLossResult, maskedDiffusionLoss } from './training-loss';
+export { meanUnigramEntropy, unigramEntropy } from './unigram-entropy';

@@ -19,9 +19,12 @@ export interface TrainingLossResult {
   perSequence: tf.Tensor1D;
   /** The reconstruction term in bits per token (included in `nelbo`), the batch's mean. */
   reconstruction: tf.Scalar;
-  /** The time each sequence was masked at. */
+  /** The time each sequence was masked at (empty for the autoregressive loss). */
   times: Float64Array;
-  /** The masked tokens of each sequence, one array per mask drawn (MD4 draws one, GenMD4 two). */
+  /**
+   * The masked tokens of each sequence, one array per mask drawn (MD4 draws one, GenMD4 two, the
+   * autoregressive loss none).
+   */
   maskedTokens: Int32Array[];
 }
 
@@ -30,8 +33,12 @@ export function disposeLossResult(result: TrainingLossResult): void {
   tf.dispose([result.loss, result.nelbo, result.perSequence, result.reconstruction]);
 }
 
-/** A training objective: the loss of `denoiser` on the clean batch x0 (borrowed), drawing from `rng`. */
-export type TrainingLoss = (denoiser: Denoiser, x0: CleanBatch, rng: Rng) => TrainingLossResult;
+/**
+ * A training objective: the loss of a network on the clean batch x0 (borrowed), drawing from `rng`.
+ * The network is a `Denoiser` for the masked diffusion losses (the default `M`), a
+ * `NextTokenModel` for `autoregressiveLoss`.
+ */
+export type TrainingLoss<M = Denoiser> = (model: M, x0: CleanBatch, rng: Rng) => TrainingLossResult;
 
 /**
  * The masked diffusion loss that fits `schedule`: `md4Loss` for a scalar schedule alpha(t) (with

@@ -1,7 +1,12 @@
 export { infillTokens } from './infill-template';
 export { loadTextGenerator } from './load-text-generator';
-export type { BatchedSampleOptions } from './sample-chunks';
-export { SAMPLE_LOGITS_BYTES, sampleChunks, sampleInBatches } from './sample-chunks';
+export type { BatchedAutoregressiveOptions, BatchedSampleOptions } from './sample-chunks';
+export {
+  SAMPLE_LOGITS_BYTES,
+  sampleAutoregressiveInBatches,
+  sampleChunks,
+  sampleInBatches,
+} from './sample-chunks';
 export type {
   GenerateOptions,
   GenerateProgress,

@@ -1,5 +1,11 @@
-import type { Denoiser } from '@md4/core';
-import { type SampleOptions, type StepEvent, sampleWithStats } from '@md4/samplers';
+import type { Denoiser, NextTokenModel } from '@md4/core';
+import {
+  type AutoregressiveSampleOptions,
+  type SampleOptions,
+  type StepEvent,
+  sampleAutoregressive,
+  sampleWithStats,
+} from '@md4/samplers';
 
 /** Logits one network call may produce (count x L x V float32): 256 MiB. */
 export const SAMPLE_LOGITS_BYTES = 2 ** 28;
@@ -43,6 +49,37 @@ export async function sampleInBatches(
       ...rest,
       ...(prompt ? { prompt: Array.from({ length: n }, () => Int32Array.from(prompt)) } : { batch: n }),
       ...(onStep ? { onStep: (event: StepEvent) => onStep(event, first) } : {}),
+    });
+    tokens.push(...result.tokens);
+    networkCalls += result.networkCalls;
+  }
+  return { tokens, networkCalls };
+}
+
+/** What `sampleAutoregressiveInBatches` takes: `count` sequences in place of a batch. */
+export type BatchedAutoregressiveOptions = Omit<AutoregressiveSampleOptions, 'batch' | 'prompt'> & {
+  /** Sequences to draw. */
+  count: number;
+  /** The tokens every sequence starts from (a fixed prefix, MASK after it); none: all generated. */
+  prompt?: ArrayLike<number> | undefined;
+};
+
+/**
+ * `count` sequences from an autoregressive model, a batch at a time (`sampleChunks`) from one
+ * stream of `rng`, as `sampleInBatches` does for masked diffusion. Returns them with the network
+ * calls of every batch.
+ */
+export async function sampleAutoregressiveInBatches(
+  model: NextTokenModel,
+  opts: BatchedAutoregressiveOptions,
+): Promise<{ tokens: Int32Array[]; networkCalls: number }> {
+  const { count, prompt, ...rest } = opts;
+  const tokens: Int32Array[] = [];
+  let networkCalls = 0;
+  for (const n of sampleChunks(count, opts.length, model.vocabSize)) {
+    const result = await sampleAutoregressive(model, {
+      ...rest,
+      ...(prompt ? { prompt: Array.from({ length: n }, () => Int32Array.from(prompt)) } : { batch: n }),
     });
     tokens.push(...result.tokens);
     networkCalls += result.networkCalls;

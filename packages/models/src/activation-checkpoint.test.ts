@@ -19,7 +19,12 @@ function gradients(model: Network, checkpointActivations: boolean, seed: number)
   let keptBytes = 0;
   const { value, grads } = tf.variableGrads(() => {
     const logits = (
-      model as DenoisingNetwork<{ vocabSize: number; timeConditioned: boolean; dropout: number }>
+      model as DenoisingNetwork<{
+        vocabSize: number;
+        seqLen: number;
+        timeConditioned: boolean;
+        dropout: number;
+      }>
     )
       .training(createRng(seed), { checkpointActivations })
       .logits(xt, t);

@@ -16,13 +16,19 @@ export interface AttentionShape {
   headDim: number;
   /** RoPE base theta (10000 in the paper's network); 0 turns rotary embeddings off. */
   ropeTheta: number;
+  /** Position i attends to positions 0..i only (an autoregressive network); default bidirectional. */
+  causal?: boolean | undefined;
 }
 
+/** Added to the scores above the diagonal in causal attention: exp underflows to exactly 0. */
+const HIDDEN_SCORE = -1e9;
+
 /**
- * Bidirectional multi-head softmax attention (no causal mask) on a fused projection
- * qkv [B*L, 3d] (columns: q heads, then k heads, then v heads; d = H * hd). Returns [B*L, d]:
- *   O_h = softmax( (R q_h)(R k_h)^T / sqrt(hd) ) v_h
- * with R the rotary embedding (rows = positions). Differentiable in qkv.
+ * Multi-head softmax attention on a fused projection qkv [B*L, 3d] (columns: q heads, then k heads,
+ * then v heads; d = H * hd). Returns [B*L, d]:
+ *   O_h = softmax( (R q_h)(R k_h)^T / sqrt(hd) + M ) v_h
+ * with R the rotary embedding (rows = positions) and M = 0 (bidirectional) or, with `shape.causal`,
+ * M_ij = -inf for j > i (position i sees positions 0..i). Differentiable in qkv.
  *
  * Where the active backend registers `@md4/core`'s ATTENTION_KERNEL (the native backend), one fused
  * kernel each way that never keeps the L x L probabilities; else with `fast` (wasm backend)
@@ -50,6 +56,7 @@ function fusedAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
     headDim,
     scale: 1 / Math.sqrt(headDim),
     rotary: ropeTheta > 0,
+    causal: shape.causal === true,
   } satisfies AttentionAttrs as unknown as tf.NamedAttrMap;
   const op = customOp(([x], save) => {
     const none = () => tf.zeros([0, headDim / 2]) as tf.Tensor2D;
@@ -70,7 +77,17 @@ function fusedAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
 }
 
 function kernelAttrs(shape: AttentionShape): AttentionKernelAttrs {
-  return { ...shape, scale: 1 / Math.sqrt(shape.headDim) };
+  const { batch, seqLen, heads, headDim, ropeTheta } = shape;
+  return { batch, seqLen, heads, headDim, ropeTheta, scale: 1 / Math.sqrt(headDim) };
+}
+
+/** Scores [..., L, L] with the entries above the diagonal hidden when causal (else as they are). */
+function maskFuture(scores: tf.Tensor, shape: AttentionShape): tf.Tensor {
+  if (shape.causal !== true) return scores;
+  const L = shape.seqLen;
+  const hidden = new Float32Array(L * L);
+  for (let i = 0; i < L; i++) hidden.fill(HIDDEN_SCORE, i * L + i + 1, (i + 1) * L);
+  return tf.add(scores, tf.tensor2d(hidden, [L, L]));
 }
 
 function fastAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
@@ -94,7 +111,7 @@ function fastAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
     };
   });
   return tf.tidy(() => {
-    const s = scores(qkv);
+    const s = maskFuture(scores(qkv), shape);
     const p = tf.softmax(s);
     return mix(p, qkv) as tf.Tensor2D;
   });
@@ -111,7 +128,7 @@ function referenceAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2
       k = applyRope(k, tables);
     }
     q = tf.mul(q, 1 / Math.sqrt(hd));
-    const p = tf.softmax(tf.matMul(q, k, false, true));
+    const p = tf.softmax(maskFuture(tf.matMul(q, k, false, true), shape));
     const o = tf.matMul(p, v);
     return tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [B * L, H * hd]);
   });

@@ -20,7 +20,7 @@ export const TENSOR_PREFIX = { ema: 'ema.', adamM: 'optim.m.', adamV: 'optim.v.'
 export interface TrainingState {
   /** Updates applied. */
   step: number;
-  /** The objective trained ('md4' or 'genmd4'), as `Trainer#objective`. */
+  /** The objective trained ('md4', 'genmd4' or 'ar'), as `Trainer#objective`. */
   loss: LossKind;
   /** MD4 discrete-time T, or null for continuous time (written as `steps` before md4 1.0; read either way). */
   timesteps: number | null;

@@ -1,4 +1,10 @@
-import { type Denoiser, type MatMulPrecision, type Rng, withMatMulPrecision } from '@md4/core';
+import {
+  type Denoiser,
+  type MatMulPrecision,
+  type NextTokenModel,
+  type Rng,
+  withMatMulPrecision,
+} from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkpointed } from './activation-checkpoint';
 import { wasmKernelsActive } from './kernels/wasm-kernels';
@@ -46,6 +52,9 @@ export interface NetworkOptions {
   kernels?: KernelMode | undefined;
 }
 
+/** A network as a training loss sees it: a `Denoiser`, and (causal networks only) a `NextTokenModel`. */
+export type TrainingView = Denoiser & NextTokenModel;
+
 /** What one block of a forward pass reads: its weights by name, and dropout. */
 export interface BlockContext {
   /**
@@ -74,12 +83,19 @@ export interface ForwardContext extends BlockContext {
 }
 
 /**
- * What the trainer, checkpoints and loaders need of a denoising network, whatever its architecture:
- * a `Denoiser` over named variables with a fixed layout. Subclasses give the forward pass.
+ * What the trainer, checkpoints and loaders need of a network, whatever its architecture: a
+ * `Denoiser` over named variables with a fixed layout, which is also a `NextTokenModel` when its
+ * config is causal (an autoregressive network). Subclasses give the forward pass.
  */
 export abstract class DenoisingNetwork<
-  C extends { vocabSize: number; timeConditioned: boolean; dropout: number },
-> implements Denoiser
+  C extends {
+    vocabSize: number;
+    seqLen: number;
+    timeConditioned: boolean;
+    dropout: number;
+    causal?: boolean;
+  },
+> implements TrainingView
 {
   /** The architecture, all defaults filled in. */
   readonly config: C;
@@ -137,16 +153,47 @@ export abstract class DenoisingNetwork<
     return this.forward(xt, t);
   }
 
+  /** The longest sequence a forward pass takes (the config's seqLen). */
+  get maxLength(): number {
+    return this.config.seqLen;
+  }
+
   /**
-   * A `Denoiser` view for training losses: dropout with seeds drawn from `rng`, and activation
-   * checkpointing when asked (see ForwardOptions).
+   * `NextTokenModel` of a causal network: logits [B, L, V] whose row n is the distribution of x_n
+   * given x_0..x_(n-1), the forward pass on x shifted right by one with the mask id V in front
+   * (the start token) at t = 0. x: int32 [B, L] in 0..V-1, borrowed. Throws for a bidirectional
+   * network, whose row n would see x_n.
    */
-  training(rng: Rng, options: { checkpointActivations?: boolean | undefined } = {}): Denoiser {
-    const { checkpointActivations } = options;
+  nextTokenLogits(x: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+    if (this.config.causal !== true) {
+      throw new Error(
+        'nextTokenLogits: this network is bidirectional (config.causal is not true), so position n would see x_n; ' +
+          'an autoregressive model is a transformer with causal: true (md4 train --objective ar)',
+      );
+    }
+    if (x.rank !== 2 || x.dtype !== 'int32') {
+      throw new TypeError(`nextTokenLogits: x must be an int32 [B, L] tensor, got ${x.dtype} [${x.shape}]`);
+    }
+    const [B, L] = x.shape;
+    return tf.tidy(() => {
+      const start = tf.fill([B, 1], this.vocabSize, 'int32');
+      const shifted = tf.concat([start, tf.slice(x, [0, 0], [B, L - 1])], 1) as tf.Tensor2D;
+      return this.forward(shifted, tf.zeros([B]), options);
+    });
+  }
+
+  /**
+   * The view training losses see: dropout with seeds drawn from `rng`, and activation checkpointing
+   * when asked (see ForwardOptions), for `logits` and `nextTokenLogits` alike.
+   */
+  training(rng: Rng, options: { checkpointActivations?: boolean | undefined } = {}): TrainingView {
+    const forward = { training: true, rng, checkpointActivations: options.checkpointActivations };
     return {
       vocabSize: this.vocabSize,
       timeConditioned: this.timeConditioned,
-      logits: (xt, t) => this.forward(xt, t, { training: true, rng, checkpointActivations }),
+      maxLength: this.maxLength,
+      logits: (xt, t) => this.forward(xt, t, forward),
+      nextTokenLogits: (x) => this.nextTokenLogits(x, forward),
     };
   }
 

@@ -34,6 +34,7 @@ export type {
   KernelMode,
   NetworkOptions,
   ParameterMap,
+  TrainingView,
   WeightValues,
 } from './denoising-network';
 export { DenoisingNetwork } from './denoising-network';
@@ -103,7 +104,7 @@ export type {
 } from './safetensors-stream';
 export { readSafetensorsStream } from './safetensors-stream';
 export type { LossKind, StepResult, TrainerOptions } from './train-step';
-export { createTrainer, SCHEDULE_PARAM, Trainer } from './train-step';
+export { createTrainer, objectiveOf, SCHEDULE_PARAM, Trainer } from './train-step';
 export type { KernelPath, MemoryLimit } from './training-memory';
 export { assertTrainingMemory, MAX_TRAINING_BYTES, trainingFloats } from './training-memory';
 export type { TransformerOptions } from './transformer';

@@ -83,7 +83,7 @@ describe('leanVariableGrads', () => {
     ],
   ] as const)('%s: identical gradients at a lower peak', async (_, build) => {
     const model = build() as Network &
-      DenoisingNetwork<{ vocabSize: number; timeConditioned: boolean; dropout: number }>;
+      DenoisingNetwork<{ vocabSize: number; seqLen: number; timeConditioned: boolean; dropout: number }>;
     randomizeZeroInit(model, 9);
     const [B, L, V] = [3, 16, model.vocabSize];
     const xt = randomTokens(B, L, V, 1);

@@ -5,10 +5,11 @@ import {
   type SeededRng,
   withMatMulPrecision,
 } from '@md4/core';
-import { type CleanBatch, maskedDiffusionLoss, type TrainingLoss } from '@md4/elbo';
+import { autoregressiveLoss, type CleanBatch, maskedDiffusionLoss, type TrainingLoss } from '@md4/elbo';
 import type { Schedule } from '@md4/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, type AdamWConfig } from './adamw';
+import type { TrainingView } from './denoising-network';
 import { ExponentialMovingAverage } from './ema';
 import { leanVariableGrads } from './lean-variable-grads';
 import type { Network } from './network-config';
@@ -17,14 +18,27 @@ import { NonFiniteLossError } from './non-finite-error';
 /** Name of the GenMD4 schedule's raw exponents among the trained variables (and in checkpoints). */
 export const SCHEDULE_PARAM = 'schedule.raw_exponents';
 
-/** The objective a trainer optimises, by the schedule's kind: MD4's ELBO or GenMD4's. */
-export type LossKind = 'md4' | 'genmd4';
+/**
+ * The objective a trainer optimises: MD4's ELBO or GenMD4's (by the schedule's kind), or for a
+ * causal network the autoregressive log-likelihood ('ar').
+ */
+export type LossKind = 'md4' | 'genmd4' | 'ar';
+
+/** The objective that fits a model and schedule: 'ar' for a causal network, else by the schedule's kind. */
+export function objectiveOf(model: Network, schedule: Schedule): LossKind {
+  if (model.config.arch === 'md4' && model.config.causal) return 'ar';
+  return schedule.kind === 'genmd4' ? 'genmd4' : 'md4';
+}
 
 /** Options of `createTrainer` / `new Trainer`: the model and schedule to train, and how. */
 export interface TrainerOptions {
   /** The network to train; borrowed, its variables updated in place. */
   model: Network;
-  /** A scalar schedule (MD4 loss) or a GenMD4 `StateDependentSchedule` (GenMD4 loss; its w is trained). */
+  /**
+   * A scalar schedule (MD4 loss) or a GenMD4 `StateDependentSchedule` (GenMD4 loss; its w is
+   * trained). A causal model trains the autoregressive loss, which has no schedule: a scalar one is
+   * kept (checkpoints record it) and not used.
+   */
   schedule: Schedule;
   /** AdamW and learning-rate settings (defaults: `resolveAdamW`). */
   optimizer?: AdamWConfig | undefined;
@@ -41,7 +55,7 @@ export interface TrainerOptions {
    * GenMD4's loss by the schedule's kind). Another loss of the same type trains the same way; the
    * trainer trains the model's variables and a GenMD4 schedule's exponents.
    */
-  loss?: TrainingLoss | undefined;
+  loss?: TrainingLoss<TrainingView> | undefined;
   /**
    * The precision of the step's matrix products, forward and backward (@md4/core's
    * `withMatMulPrecision`): honoured by the native backend ('bf16': bfloat16 operands, float32
@@ -83,7 +97,7 @@ export class Trainer {
   /** The schedule's kind of loss, as checkpoints record it. */
   readonly objective: LossKind;
   /** The loss function each step differentiates (`TrainerOptions.loss`, or the schedule's default). */
-  readonly loss: TrainingLoss;
+  readonly loss: TrainingLoss<TrainingView>;
   /** The AdamW optimizer; owned by the trainer, its moments freed by `dispose()`. */
   readonly optimizer: AdamW;
   /** The EMA of the network's parameters, or null when `emaDecay` is 0; owned by the trainer. */
@@ -102,7 +116,12 @@ export class Trainer {
     const { model, schedule } = options;
     this.model = model;
     this.schedule = schedule;
-    this.objective = schedule.kind === 'genmd4' ? 'genmd4' : 'md4';
+    this.objective = objectiveOf(model, schedule);
+    if (this.objective === 'ar' && (schedule.kind === 'genmd4' || options.timesteps != null)) {
+      throw new RangeError(
+        'trainer: a causal (autoregressive) model trains its exact likelihood: no GenMD4 schedule and no timesteps',
+      );
+    }
     if (schedule.kind === 'genmd4') {
       if (schedule.vocabSize !== model.vocabSize) {
         throw new RangeError(
@@ -118,7 +137,11 @@ export class Trainer {
       );
     }
     this.timesteps = options.timesteps ?? null;
-    this.loss = options.loss ?? maskedDiffusionLoss(schedule, { timesteps: options.timesteps });
+    this.loss =
+      options.loss ??
+      (this.objective === 'ar'
+        ? (m, x0) => autoregressiveLoss(m, x0)
+        : maskedDiffusionLoss(schedule, { timesteps: options.timesteps }));
     this.precision = options.precision;
     this.checkpointActivations = options.checkpointActivations ?? false;
     this.optimizer = new AdamW(options.optimizer);

@@ -20,8 +20,15 @@ export interface TransformerConfig {
   heads: number;
   /** Gated-MLP hidden size; default 32 * ceil(floor(8d/3) / 32) as in the reference. */
   mlpHidden?: number | undefined;
-  /** adaLN-Zero conditioning on a sinusoidal embedding of 1000 t (default true). */
+  /** adaLN-Zero conditioning on a sinusoidal embedding of 1000 t (default true; false when causal). */
   timeConditioned?: boolean | undefined;
+  /**
+   * An autoregressive network (default false): causal attention, position n sees positions 0..n,
+   * and `Transformer#nextTokenLogits` reads the sequence shifted right by one (the mask id V as the
+   * start token), so its row n is the distribution of x_n given x_0..x_(n-1). It has no time
+   * conditioning and one token per position.
+   */
+  causal?: boolean | undefined;
   /** Dropout rate on the residual branches while training (default 0). */
   dropout?: number | undefined;
   /** RoPE base theta (default 10000; 0 disables rotary embeddings). */
@@ -138,10 +145,24 @@ export function resolveConfig(config: TransformerConfig): ResolvedTransformerCon
   if (tokensPerPosition === 1 && tokenEmbedDim !== dModel) {
     throw new RangeError('transformer config: tokenEmbedDim must equal dModel when tokensPerPosition is 1');
   }
-  const timeConditioned = config.timeConditioned ?? true;
+  const causal = config.causal ?? false;
+  if (typeof causal !== 'boolean') {
+    throw new RangeError(`transformer config: causal must be true or false, got ${JSON.stringify(causal)}`);
+  }
+  const timeConditioned = config.timeConditioned ?? !causal;
   if (typeof timeConditioned !== 'boolean') {
     throw new RangeError(
       `transformer config: timeConditioned must be true or false, got ${JSON.stringify(timeConditioned)}`,
+    );
+  }
+  if (causal && timeConditioned) {
+    throw new RangeError(
+      'transformer config: a causal (autoregressive) network has no time to condition on; set timeConditioned false',
+    );
+  }
+  if (causal && tokensPerPosition !== 1) {
+    throw new RangeError(
+      `transformer config: a causal network predicts one token per position; tokensPerPosition must be 1, got ${tokensPerPosition}`,
     );
   }
   const resolved: ResolvedTransformerConfig = {
@@ -153,6 +174,7 @@ export function resolveConfig(config: TransformerConfig): ResolvedTransformerCon
     heads,
     mlpHidden: positiveInt('mlpHidden', config.mlpHidden ?? gluHidden(dModel)),
     timeConditioned,
+    causal,
     dropout,
     ropeTheta,
     normEps,
@@ -184,6 +206,7 @@ export function sameArchitecture(a: ResolvedTransformerConfig, b: ResolvedTransf
     'heads',
     'mlpHidden',
     'timeConditioned',
+    'causal',
     'tokensPerPosition',
     'tokenEmbedDim',
   ];

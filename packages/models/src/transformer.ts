@@ -35,10 +35,11 @@ export type TransformerOptions = NetworkOptions;
 
 /**
  * The MD4 denoising transformer (DESIGN.md section 2): token embedding with V + 1 rows (mask
- * included), n pre-norm blocks of bidirectional multi-head attention with RoPE and a gated MLP,
+ * included), n pre-norm blocks of bidirectional (or, with `causal`, causal) multi-head attention
+ * with RoPE and a gated MLP,
  * no biases; optional adaLN-Zero time conditioning on a sinusoidal embedding of 1000 t; final norm
  * and a zero-initialised output layer to V logits, so an untrained model predicts the uniform
- * distribution. Implements `Denoiser`.
+ * distribution. Implements `Denoiser`; a causal one also `NextTokenModel` (the AR baseline).
  */
 export class Transformer extends DenoisingNetwork<ResolvedTransformerConfig> {
   /** Use `createTransformer`; this wraps existing variables (not owned unless `owned`). */
@@ -75,7 +76,14 @@ export class Transformer extends DenoisingNetwork<ResolvedTransformerConfig> {
             fast,
           )
         : null;
-      const shape = { batch: B, seqLen: P, heads: c.heads, headDim: d / c.heads, ropeTheta: c.ropeTheta };
+      const shape = {
+        batch: B,
+        seqLen: P,
+        heads: c.heads,
+        headDim: d / c.heads,
+        ropeTheta: c.ropeTheta,
+        causal: c.causal,
+      };
       // the block of layer `pre` (a closure per layer: a checkpointed block is replayed later)
       const block =
         (pre: string): Block =>

@@ -23,6 +23,19 @@ describe('unmaskProbability', () => {
 });
 
 describe('ancestral sampling', () => {
+  it('with float32 draws (samplingPrecision) still matches a joint whose probabilities float32 resolves', async () => {
+    const options = { length: L, batch: 5000, steps: 64, schedule: linear(), rng: createRng(2) } as const;
+    const float32 = await sample(denoiser, { ...options, samplingPrecision: 'float32' });
+    const test = chiSquareTest(countSequences(float32, V, V ** L), joint.probabilities);
+    expect(test.pValue).toBeGreaterThan(SIGNIFICANCE);
+    // a Gumbel-max draw takes one uniform per value: the same seed gives other sequences
+    const float64 = await sample(denoiser, { ...options, rng: createRng(2) });
+    expect(float32.map((x) => x.join(''))).not.toEqual(float64.map((x) => x.join('')));
+    await expect(sample(denoiser, { ...options, samplingPrecision: 'float16' as 'float32' })).rejects.toThrow(
+      /samplingPrecision must be one of "float64", "float32", got "float16"/,
+    );
+  });
+
   it('matches the true joint under a chi-square test (1000 steps, 20000 samples, alpha = 0.001)', async () => {
     const { tokens, networkCalls, sequencesEvaluated } = await sampleWithStats(denoiser, {
       length: L,

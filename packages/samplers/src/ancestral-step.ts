@@ -1,5 +1,4 @@
 import type { Rng } from '@md4/core';
-import { sampleCategorical } from '@md4/core';
 import type { RowLogits } from './predictor';
 import { logitsOffset } from './predictor';
 import type { RowPlan, StepContext, StepKernel } from './step-kernel';
@@ -66,7 +65,7 @@ export function applyReveals(
     let probability = Number.NaN;
     if (plan.sampled[k]) {
       const mu = context.distribution.at(logits.data, offset);
-      value = sampleCategorical(mu, context.rng);
+      value = context.distribution.draw(mu, context.rng);
       probability = mu[value]!;
     } else {
       value = argmax(logits.data, offset, V);

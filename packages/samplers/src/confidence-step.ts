@@ -1,4 +1,3 @@
-import { sampleCategorical } from '@md4/core';
 import { nextHittingTime } from './hitting-time';
 import { logitsOffset } from './predictor';
 import type { RowPlan, StepContext, StepKernel } from './step-kernel';
@@ -111,7 +110,7 @@ export function confidenceKernel(
       const probabilities = new Float64Array(m);
       for (let k = 0; k < m; k++) {
         const offset = logitsOffset(logits, plan.positions[k]!, V);
-        const value = sampleCategorical(context.distribution.at(logits.data, offset), context.rng);
+        const value = context.distribution.draw(context.distribution.at(logits.data, offset), context.rng);
         candidates[k] = value;
         const logP = logProbability(logits.data, offset, V, value);
         probabilities[k] = Math.exp(logP);

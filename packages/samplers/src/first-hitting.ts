@@ -1,5 +1,4 @@
 import type { Denoiser } from '@md4/core';
-import { sampleCategorical } from '@md4/core';
 import { throwIfAborted } from './abort';
 import { nextHittingTime } from './hitting-time';
 import type { PredictionRequest } from './predictor';
@@ -69,7 +68,7 @@ export class FirstHittingSampler implements Sampler {
       const n = positions[0]!;
       const rowLogits = logits[i]!;
       const mu = state.context.distribution.at(rowLogits.data, logitsOffset(rowLogits, n, V));
-      state.context.reveal(row, n, sampleCategorical(mu, rng));
+      state.context.reveal(row, n, state.context.distribution.draw(mu, rng));
     }
     times.set(next);
     state.stepsTaken++;

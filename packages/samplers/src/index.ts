@@ -1,4 +1,6 @@
 export { unmaskProbability } from './ancestral-step';
+export type { AutoregressiveSample, AutoregressiveSampleOptions } from './autoregressive-sampler';
+export { sampleAutoregressive } from './autoregressive-sampler';
 export { maskedTarget, timeOfMaskedFraction } from './confidence-step';
 export { trimAtEos } from './end-of-sequence';
 export { stayProbabilities } from './genmd4-step';

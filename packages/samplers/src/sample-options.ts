@@ -1,4 +1,4 @@
-import type { Denoiser, Rng } from '@md4/core';
+import { type Denoiser, type Rng, SAMPLING_PRECISIONS, type SamplingPrecision } from '@md4/core';
 import type { Schedule } from '@md4/schedules';
 import { timeGrid } from '@md4/schedules';
 import type { TransferPolicy } from './confidence-step';
@@ -103,6 +103,13 @@ export interface SampleOptions {
   /** Seeded generator for every random draw (float64 inverse-CDF categorical draws). */
   rng: Rng;
   /**
+   * How token values are drawn from mu: 'float64' inverse-CDF draws (default), or 'float32'
+   * Gumbel-max as float32 PyTorch samplers draw them, only to measure what float64 protects against
+   * (a thinned tail: lower generative perplexity and entropy; `sampleCategoricalFloat32`). The
+   * unmasking decisions and GenMD4's step stay float64.
+   */
+  samplingPrecision?: SamplingPrecision | undefined;
+  /**
    * Called after every step with plain data; a returned promise is awaited before the next step.
    * Between steps the sampler lets the event loop turn about every 16 ms, so timers, UI and
    * `signal` stay live on every backend.
@@ -159,6 +166,7 @@ export interface ResolvedOptions {
   grid: Float64Array;
   topP: number;
   temperature: number;
+  samplingPrecision: SamplingPrecision;
   tokens: Int32Array[];
   rng: Rng;
   signal: AbortSignal | undefined;
@@ -209,6 +217,7 @@ export function resolveSampleOptions(denoiser: Denoiser, opts: SampleOptions): R
   if (typeof temperature !== 'number' || !(temperature >= 0) || !Number.isFinite(temperature)) {
     throw new RangeError(`temperature must be a finite number >= 0 (0 = greedy), got ${temperature}`);
   }
+  const samplingPrecision = checkSamplingPrecision(opts.samplingPrecision);
   const confidenceNoise = opts.confidenceNoise ?? 0;
   if (!(confidenceNoise >= 0) || !Number.isFinite(confidenceNoise)) {
     throw new RangeError(`confidenceNoise must be a finite number >= 0, got ${confidenceNoise}`);
@@ -272,6 +281,7 @@ export function resolveSampleOptions(denoiser: Denoiser, opts: SampleOptions): R
     exponents,
     grid,
     topP,
+    samplingPrecision,
     temperature,
     tokens,
     rng: opts.rng,
@@ -362,4 +372,15 @@ function resolveEos(opts: SampleOptions, V: number, length: number): ResolvedOpt
     throw new RangeError(`minLength must be an integer in [0, length = ${length}], got ${minLength}`);
   }
   return { token: opts.eos, minLength };
+}
+
+/** A sampling precision, 'float64' when omitted; a RangeError naming the choices otherwise. */
+export function checkSamplingPrecision(value: SamplingPrecision | undefined): SamplingPrecision {
+  if (value === undefined) return 'float64';
+  if (!SAMPLING_PRECISIONS.includes(value)) {
+    throw new RangeError(
+      `samplingPrecision must be one of ${SAMPLING_PRECISIONS.map((p) => `"${p}"`).join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
 }

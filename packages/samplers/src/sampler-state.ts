@@ -61,7 +61,12 @@ export class SamplerState {
       guidance: options.guidance,
       eos: options.eos,
     });
-    const distribution = new TokenDistribution(V, options.temperature, options.topP);
+    const distribution = new TokenDistribution(
+      V,
+      options.temperature,
+      options.topP,
+      options.samplingPrecision,
+    );
     this.context = {
       tokens: this.tokens,
       vocabSize: V,

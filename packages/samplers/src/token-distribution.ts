@@ -1,4 +1,10 @@
-import { softmax64 } from '@md4/core';
+import {
+  type Rng,
+  type SamplingPrecision,
+  sampleCategorical,
+  sampleCategoricalFloat32,
+  softmax64,
+} from '@md4/core';
 import { truncateTopP } from './nucleus';
 
 /** Index of the largest of `logits[offset .. offset+count)` (the lower index on ties). */
@@ -17,7 +23,9 @@ export function argmax(logits: ArrayLike<number>, offset: number, count: number)
 
 /**
  * The distribution a sampler draws a token from: mu = softmax(logits / temperature) in float64,
- * then top-p truncation. Temperature 0 means greedy (all mass on the argmax).
+ * then top-p truncation. Temperature 0 means greedy (all mass on the argmax). `draw` takes a value
+ * from it: a float64 inverse-CDF draw, or with precision 'float32' a float32 Gumbel-max
+ * (`sampleCategoricalFloat32`, to measure what float64 protects against).
  * One instance owns its scratch buffers; `at` overwrites and returns the same array each call.
  */
 export class TokenDistribution {
@@ -28,6 +36,7 @@ export class TokenDistribution {
     readonly vocabSize: number,
     readonly temperature = 1,
     readonly topP = 1,
+    readonly precision: SamplingPrecision = 'float64',
   ) {
     this.probs = new Float64Array(vocabSize);
     this.order = new Int32Array(vocabSize);
@@ -44,6 +53,20 @@ export class TokenDistribution {
     softmax64(logits, this.probs, offset, V, this.temperature);
     if (this.topP < 1) truncateTopP(this.probs, this.topP, this.order, V);
     return this.probs;
+  }
+
+  /** A value drawn from mu (what `at` returned, or any weights over the V values) in this precision. */
+  draw(mu: ArrayLike<number>, rng: Rng): number {
+    switch (this.precision) {
+      case 'float64':
+        return sampleCategorical(mu, rng);
+      case 'float32':
+        return sampleCategoricalFloat32(mu, rng);
+      default: {
+        const unknown: never = this.precision;
+        throw new RangeError(`unknown sampling precision ${JSON.stringify(unknown)}`);
+      }
+    }
   }
 }
 

@@ -1,13 +1,27 @@
 import type { MatMulPrecision } from '@md4/backend-native';
+import type { SamplingPrecision } from '@md4/core';
+import type { TokenDataset } from '@md4/datasets';
 import { tokenizerFromId } from '@md4/datasets/node';
 import type { ElboEstimate } from '@md4/elbo';
+import { type LoadedModel, objectiveOf } from '@md4/models';
+import type { SampleMethod } from '@md4/samplers';
 import { setupBackend } from '../backend-setup';
 import { openCheckpoint, tokenizerIdOf } from '../checkpoint-access';
 import { InputError, UsageError } from '../cli-errors';
 import { openData } from '../data-source';
 import { evaluateSplit } from '../evaluation';
+import { type GenerativeReport, generativeReport, printGenerativeReport } from '../generative-report';
 
 export interface EvalOptions {
+  /** --gen-ppl: samples to draw and score under --judge. */
+  genPpl?: number;
+  judge?: string;
+  sampleSteps: number;
+  method: SampleMethod;
+  grid: 'uniform' | 'cosine';
+  topP: number;
+  temperature: number;
+  samplingPrecision: SamplingPrecision;
   split: 'train' | 'valid' | 'test';
   data?: string;
   batch: number;
@@ -43,12 +57,20 @@ export function parseTimestepList(spec: string): Array<number | undefined> {
 }
 
 /**
- * `md4 eval`: the ELBO of a checkpoint's EMA model on a data split: bits per token (char, dim),
- * perplexity, standard error and token count; several `--timesteps` give the discretisation table of
- * the paper's Table 7.
+ * `md4 eval`: the ELBO of a checkpoint's EMA model on a data split (an autoregressive model: its
+ * exact likelihood): bits per token (char, dim), perplexity, standard error and token count;
+ * several `--timesteps` give the discretisation table of the paper's Table 7. `--gen-ppl n` adds
+ * the generative perplexity of n samples under `--judge`, with their entropy, beside held-out text.
  */
 export async function evalCommand(checkpointPath: string, opts: EvalOptions): Promise<void> {
   const timestepList = parseTimestepList(opts.timesteps);
+  if (opts.genPpl != null && opts.judge == null) {
+    throw new UsageError(
+      '--gen-ppl needs --judge <checkpoint>: an autoregressive checkpoint (md4 train --objective ar) that scores the samples',
+    );
+  }
+  if (opts.judge != null && opts.genPpl == null)
+    throw new UsageError('--judge applies to --gen-ppl <n>; add it');
   const { notice } = await setupBackend(opts.backend, opts.precision);
   if (notice && !opts.json) process.stderr.write(`${notice}\n`);
   const opened = await openCheckpoint(checkpointPath);
@@ -76,6 +98,12 @@ export async function evalCommand(checkpointPath: string, opts: EvalOptions): Pr
     }
     const split = opts.split === 'test' ? data.test : opts.split === 'train' ? data.train : data.valid;
     if (split == null) throw new UsageError(`--split test: ${data.description} has no test split`);
+    const autoregressive = objectiveOf(model, schedule) === 'ar';
+    if (autoregressive && timestepList.some((T) => T != null)) {
+      throw new UsageError(
+        `--timesteps: ${checkpointPath} is autoregressive; its likelihood is exact, with no discretisation to choose (drop --timesteps)`,
+      );
+    }
     const rows: Array<{ timesteps: number | 'inf' } & ElboEstimate> = [];
     for (const timesteps of timestepList) {
       const estimate = await evaluateSplit(model, split, {
@@ -95,9 +123,20 @@ export async function evalCommand(checkpointPath: string, opts: EvalOptions): Pr
       rows.push({ timesteps: timesteps ?? 'inf', ...estimate });
     }
     const unit = unitOf(tokenizerId);
+    const generative =
+      opts.genPpl != null
+        ? await withJudge(opts.judge!, (judge) => generativeFor(opened, judge, split, opts))
+        : null;
     if (opts.json) {
       process.stdout.write(
-        `${JSON.stringify({ checkpoint: checkpointPath, split: opts.split, unit, results: rows })}\n`,
+        `${JSON.stringify({
+          checkpoint: checkpointPath,
+          split: opts.split,
+          unit,
+          objective: autoregressive ? 'ar' : 'diffusion',
+          results: rows,
+          ...(generative ? { generative } : {}),
+        })}\n`,
       );
       return;
     }
@@ -109,12 +148,59 @@ export async function evalCommand(checkpointPath: string, opts: EvalOptions): Pr
     );
     for (const r of rows) {
       process.stdout.write(
-        `${String(r.timesteps).padStart(8)}  ${r.bitsPerToken.toFixed(4).padStart(10)}  ${r.stderr.toFixed(4).padStart(8)}  ` +
-          `${r.perplexity.toFixed(3).padStart(10)}\n`,
+        `${(autoregressive ? 'exact' : String(r.timesteps)).padStart(8)}  ${r.bitsPerToken.toFixed(4).padStart(10)}  ` +
+          `${r.stderr.toFixed(4).padStart(8)}  ${r.perplexity.toFixed(3).padStart(10)}\n`,
       );
     }
+    if (generative) printGenerativeReport(generative, (line) => process.stdout.write(`${line}\n`));
   } finally {
     data.close();
     opened.dispose();
   }
+}
+
+/** Runs `use` with the judge checkpoint open (an autoregressive text model, or an InputError). */
+async function withJudge<T>(path: string, use: (judge: LoadedModel) => Promise<T>): Promise<T> {
+  const judge = await openCheckpoint(path);
+  try {
+    if (objectiveOf(judge.denoiser, judge.schedule) !== 'ar') {
+      throw new InputError(
+        `--judge ${path} is a masked diffusion model; the judge must be autoregressive (train one with md4 train --objective ar)`,
+      );
+    }
+    return await use(judge);
+  } finally {
+    judge.dispose();
+  }
+}
+
+/** The --gen-ppl report of the evaluated model under the judge, with the sampler settings given. */
+async function generativeFor(
+  opened: LoadedModel,
+  judge: LoadedModel,
+  split: TokenDataset,
+  opts: EvalOptions,
+): Promise<GenerativeReport> {
+  const modelTokenizer = tokenizerFromId(tokenizerIdOf(opened, 'the evaluated model'));
+  const judgeTokenizer = tokenizerFromId(tokenizerIdOf(judge, opts.judge!));
+  if (modelTokenizer.kind !== 'text' || judgeTokenizer.kind !== 'text') {
+    throw new UsageError('--gen-ppl scores text: both the model and the judge must be text models');
+  }
+  return generativeReport({
+    model: opened.denoiser,
+    schedule: opened.schedule,
+    reading: { judge: judge.denoiser, modelTokenizer, judgeTokenizer, batchSize: opts.batch },
+    judgePath: opts.judge!,
+    heldOut: split,
+    count: opts.genPpl!,
+    sampler: {
+      steps: opts.sampleSteps,
+      method: opts.method,
+      grid: opts.grid,
+      topP: opts.topP,
+      temperature: opts.temperature,
+      samplingPrecision: opts.samplingPrecision,
+      seed: opts.seed,
+    },
+  });
 }

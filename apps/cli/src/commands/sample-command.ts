@@ -1,14 +1,16 @@
 import type { MatMulPrecision } from '@md4/backend-native';
-import { createRng } from '@md4/core';
+import { createRng, type SamplingPrecision } from '@md4/core';
 import { writeFileAtomic } from '@md4/core/node';
 import type { TextTokenizer } from '@md4/datasets';
 import { renderImageGrid, tokenizerFromId } from '@md4/datasets/node';
-import { infillTokens, sampleInBatches } from '@md4/generate';
+import { infillTokens } from '@md4/generate';
+import { objectiveOf } from '@md4/models';
 import type { RemaskStrategy, SampleMethod, SampleOptions, TransferCount, TransferRank } from '@md4/samplers';
 import { SAMPLE_METHODS, trimAtEos } from '@md4/samplers';
 import { setupBackend } from '../backend-setup';
 import { openCheckpoint, tokenizerIdOf } from '../checkpoint-access';
 import { InputError, UsageError } from '../cli-errors';
+import { drawSamples } from '../model-samples';
 import { UnmaskingView } from '../unmasking-view';
 
 export interface SampleCommandOptions {
@@ -31,6 +33,7 @@ export interface SampleCommandOptions {
   grid: 'uniform' | 'cosine';
   topP: number;
   temperature: number;
+  samplingPrecision: SamplingPrecision;
   seed: number;
   prompt?: string;
   maskChar: string;
@@ -120,6 +123,9 @@ const OPTION_FLAGS: ReadonlyArray<readonly [string, string]> = [
 /** A sampler RangeError about an option becomes a UsageError naming the flag; others pass through. */
 function asFlagError(error: unknown): unknown {
   if (!(error instanceof RangeError)) return error;
+  // an autoregressive model's prompt must be a prefix (every sequence gets the same --prompt)
+  const prompt = /^prompt\[\d+\]: /.exec(error.message);
+  if (prompt) return new UsageError(`--prompt: ${error.message.slice(prompt[0].length)}`);
   for (const [option, flag] of OPTION_FLAGS) {
     if (error.message.startsWith(`${option} `))
       return new UsageError(`${flag}${error.message.slice(option.length)}`);
@@ -148,8 +154,9 @@ function promptTokens(
 }
 
 /**
- * `md4 sample`: draws sequences from a checkpoint's EMA model with any sampler; text goes to stdout
- * (or JSON), images to a PNG grid; `--prompt` infills around fixed text; `--watch` shows unmasking.
+ * `md4 sample`: draws sequences from a checkpoint's EMA model with any sampler (an autoregressive
+ * checkpoint: left to right); text goes to stdout (or JSON), images to a PNG grid; `--prompt`
+ * infills around fixed text (an autoregressive model continues a prefix); `--watch` shows unmasking.
  */
 export async function sampleCommand(checkpointPath: string, opts: SampleCommandOptions): Promise<void> {
   if (!SAMPLE_METHODS.includes(opts.method)) {
@@ -191,9 +198,23 @@ export async function sampleCommand(checkpointPath: string, opts: SampleCommandO
       if (tokenizer.kind !== 'text') throw new UsageError('--prompt needs a text model');
       prompt = promptTokens(opts.prompt, tokenizer, length, opts.maskChar);
     }
+    if (objectiveOf(model, schedule) === 'ar') {
+      const masked = [
+        [opts.method !== 'ancestral', `--method ${opts.method}`],
+        [opts.watch, '--watch'],
+        [opts.guidance !== undefined, '--guidance'],
+      ] as const;
+      for (const [given, flag] of masked) {
+        if (given) {
+          throw new UsageError(
+            `${flag} applies to masked diffusion models; ${checkpointPath} is autoregressive (it draws left to right)`,
+          );
+        }
+      }
+    }
     const view = opts.watch && tokenizer.kind === 'text' ? new UnmaskingView(tokenizer) : null;
     // one seeded stream over all batches: the same --seed gives the same samples whatever the batching
-    const { tokens: samples, networkCalls } = await sampleInBatches(model, {
+    const { tokens: samples, networkCalls } = await drawSamples(model, {
       ...methodSettings,
       count: opts.count,
       length,
@@ -204,6 +225,7 @@ export async function sampleCommand(checkpointPath: string, opts: SampleCommandO
       method: opts.method,
       topP: opts.topP,
       temperature: opts.temperature,
+      samplingPrecision: opts.samplingPrecision,
       ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
       ...(eos !== undefined
         ? { eos, ...(opts.minLength !== undefined ? { minLength: opts.minLength } : {}) }

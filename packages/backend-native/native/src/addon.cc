@@ -19,7 +19,7 @@
 //   rope(x, cos, sin, out, outer, length, half, inverse)   rotary embedding
 //   gate(gate, up, out, n)                            sigmoid(gate) * up
 //   gateGrad(dy, gate, up, dGate, dUp, n)             its gradient
-//   attention(qkv, cos | null, sin | null, out, lse, sizes: Float64Array [B, L, H, hd, scale])
+//   attention(qkv, cos | null, sin | null, out, lse, sizes: Float64Array [B, L, H, hd, scale, causal])
 //   attentionGrad(dy, qkv, cos | null, sin | null, out, lse, dqkv, sizes)
 //                                   fused attention and its gradient (null tables: no rotary embedding)
 //   adaLayerNorm(x, shift, scale, y, mean, r, batch, rows, d, eps)
@@ -425,18 +425,20 @@ Napi::Value GateGrad(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// The shape of an attention call from its sizes (Float64Array [B, L, H, hd, scale]) at
+// The shape of an attention call from its sizes (Float64Array [B, L, H, hd, scale, causal 0/1]) at
 // info[sizesArg], and its rotary tables at info[cosArg], info[cosArg + 1] (null: none).
 md4::AttentionShape attentionShape(const Napi::CallbackInfo& info, int cosArg, int sizesArg) {
   size_t count = 0;
-  const double* sizes = layoutOf(info, sizesArg, 1, "attention: sizes must be a Float64Array [B, L, H, hd, scale]", count);
-  if (count != 5) throw ArgumentError{"attention: sizes must be [B, L, H, hd, scale]", true};
+  const double* sizes =
+      layoutOf(info, sizesArg, 1, "attention: sizes must be a Float64Array [B, L, H, hd, scale, causal]", count);
+  if (count != 6) throw ArgumentError{"attention: sizes must be [B, L, H, hd, scale, causal]", true};
   md4::AttentionShape s;
   s.batch = static_cast<int64_t>(sizes[0]);
   s.seqLen = static_cast<int64_t>(sizes[1]);
   s.heads = static_cast<int64_t>(sizes[2]);
   s.headDim = static_cast<int64_t>(sizes[3]);
   s.scale = static_cast<float>(sizes[4]);
+  s.causal = sizes[5] != 0;
   if (s.batch < 0 || s.seqLen < 1 || s.heads < 1 || s.headDim < 2 || s.headDim % 2 != 0 ||
       s.seqLen * s.headDim > (int64_t{1} << 30))
     throw ArgumentError{"attention: bad sizes", true};

@@ -57,22 +57,38 @@ MD4_MULTIVERSION float softmaxInPlace(float* __restrict row, int64_t n) {
   return m + std::log(sum);
 }
 
-// Scores rows -> probabilities exp(row - lse) in place.
-MD4_MULTIVERSION void expShifted(float* __restrict rows, int64_t count, int64_t n, const float* __restrict lse) {
+// Causal: in the scores (or probabilities) of query rows i0..i0+n-1 over keys 0..i0+n-1, sets the
+// entries of row i beyond key i0 + i to `value` (-inf before the softmax, then exactly 0).
+// Bidirectional: nothing to hide.
+void hideFuture(const AttentionShape& s, float* p, int64_t n, int64_t i0, int64_t ld, float value) {
+  if (!s.causal) return;
+  for (int64_t i = 0; i < n; i++) {
+    float* row = p + i * ld;
+    for (int64_t j = i0 + i + 1; j < i0 + n; j++) row[j] = value;
+  }
+}
+
+// The keys query rows i0..i0+n-1 may see: all L, or 0..i0+n-1 when causal.
+int64_t visibleKeys(const AttentionShape& s, int64_t i0, int64_t n) { return s.causal ? i0 + n : s.seqLen; }
+
+// Scores rows (n entries, rows ld apart) -> probabilities exp(row - lse) in place.
+MD4_MULTIVERSION void expShifted(float* __restrict rows, int64_t count, int64_t n, int64_t ld,
+                                 const float* __restrict lse) {
   for (int64_t i = 0; i < count; i++) {
-    float* row = rows + i * n;
+    float* row = rows + i * ld;
     const float shift = lse[i];
     for (int64_t j = 0; j < n; j++) row[j] = expApprox(row[j] - shift);
   }
 }
 
-// dS = P (dP - D_i) in place in dP, D_i = sum_c dO_ic O_ic; dO and O rows at a stride.
+// dS = P (dP - D_i) in place in dP (n entries a row, rows ld apart), D_i = sum_c dO_ic O_ic; dO and
+// O rows at a stride.
 MD4_MULTIVERSION void softmaxGrad(const float* __restrict p, float* __restrict dp, int64_t count, int64_t n,
-                                  const float* dy, const float* out, int64_t stride, int64_t hd) {
+                                  int64_t ld, const float* dy, const float* out, int64_t stride, int64_t hd) {
   for (int64_t i = 0; i < count; i++) {
     const float d = rowDot(dy + i * stride, out + i * stride, hd);
-    const float* pr = p + i * n;
-    float* dr = dp + i * n;
+    const float* pr = p + i * ld;
+    float* dr = dp + i * ld;
     for (int64_t j = 0; j < n; j++) dr[j] = pr[j] * (dr[j] - d);
   }
 }
@@ -118,10 +134,12 @@ void attentionForward(const AttentionShape& s, const float* qkv, float* out, flo
     const float* v = loadHead(s, qkv, b, h, q, k);
     float* lseRow = lse + (b * s.heads + h) * L;
     for (int64_t i0 = 0; i0 < L; i0 += rowsPerBlock) {
-      const int64_t n = std::min(rowsPerBlock, L - i0);
-      sgemm(false, true, n, L, hd, q + i0 * hd, hd, k, hd, 0.f, p, L);
-      for (int64_t i = 0; i < n; i++) lseRow[i0 + i] = softmaxInPlace(p + i * L, L);
-      sgemm(false, false, n, hd, L, p, L, v, 3 * d, 0.f, out + (b * L + i0) * d + h * hd, d);
+      const int64_t n = std::min(rowsPerBlock, L - i0), keys = visibleKeys(s, i0, n);
+      sgemm(false, true, n, keys, hd, q + i0 * hd, hd, k, hd, 0.f, p, L);
+      hideFuture(s, p, n, i0, L, -INFINITY);
+      for (int64_t i = 0; i < n; i++) lseRow[i0 + i] = softmaxInPlace(p + i * L, keys);
+      hideFuture(s, p, n, i0, L, 0.f);
+      sgemm(false, false, n, hd, keys, p, L, v, 3 * d, 0.f, out + (b * L + i0) * d + h * hd, d);
     }
   });
 }
@@ -143,16 +161,21 @@ void attentionBackward(const AttentionShape& s, const float* dy, const float* qk
     const float* lseRow = lse + (b * s.heads + h) * L;
     const float* dyRows = dy + b * L * d + h * hd;
     const float* outRows = out + b * L * d + h * hd;
+    // causal blocks touch only the first i0 + n rows of dk and dv: start from zero, always add
+    if (s.causal) std::fill(dk, dk + 2 * L * hd, 0.f);
     for (int64_t i0 = 0; i0 < L; i0 += rowsPerBlock) {
-      const int64_t n = std::min(rowsPerBlock, L - i0);
+      const int64_t n = std::min(rowsPerBlock, L - i0), keys = visibleKeys(s, i0, n);
+      const float beta = i0 == 0 && !s.causal ? 0.f : 1.f;
       const float* dyBlock = dyRows + i0 * d;
-      sgemm(false, true, n, L, hd, q + i0 * hd, hd, k, hd, 0.f, p, L);
-      expShifted(p, n, L, lseRow + i0);
-      sgemm(true, false, L, hd, n, p, L, dyBlock, d, i0 == 0 ? 0.f : 1.f, dv, hd);
-      sgemm(false, true, n, L, hd, dyBlock, d, v, 3 * d, 0.f, dp, L);
-      softmaxGrad(p, dp, n, L, dyBlock, outRows + i0 * d, d, hd);
-      sgemm(false, false, n, hd, L, dp, L, k, hd, 0.f, dq + i0 * hd, hd);
-      sgemm(true, false, L, hd, n, dp, L, q + i0 * hd, hd, i0 == 0 ? 0.f : 1.f, dk, hd);
+      sgemm(false, true, n, keys, hd, q + i0 * hd, hd, k, hd, 0.f, p, L);
+      hideFuture(s, p, n, i0, L, -INFINITY);
+      expShifted(p, n, keys, L, lseRow + i0);
+      hideFuture(s, p, n, i0, L, 0.f);
+      sgemm(true, false, keys, hd, n, p, L, dyBlock, d, beta, dv, hd);
+      sgemm(false, true, n, keys, hd, dyBlock, d, v, 3 * d, 0.f, dp, L);
+      softmaxGrad(p, dp, n, keys, L, dyBlock, outRows + i0 * d, d, hd);
+      sgemm(false, false, n, hd, keys, dp, L, k, hd, 0.f, dq + i0 * hd, hd);
+      sgemm(true, false, keys, hd, n, dp, L, q + i0 * hd, hd, beta, dk, hd);
     }
     float* dRows = dqkv + b * L * 3 * d;
     rotateRows(s, dq, hd, dRows + h * hd, s.scale, true, 3 * d);

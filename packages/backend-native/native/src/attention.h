@@ -1,4 +1,4 @@
-// Fused bidirectional softmax attention (@md4/core's attention kernels) on a fused projection
+// Fused softmax attention (bidirectional, or causal: query i sees keys 0..i) (@md4/core's attention kernels) on a fused projection
 // qkv [B*L, 3d], one (sequence, head) pair per task on the addon's pool, the products by the BLAS
 // single-threaded, the L x L scores one block of query rows at a time (never all in memory).
 #pragma once
@@ -10,6 +10,9 @@ namespace md4 {
 struct AttentionShape {
   int64_t batch = 0, seqLen = 0, heads = 0, headDim = 0;
   float scale = 1.f;
+  // Query i attends to keys 0..i only (an autoregressive network); the scores above the diagonal
+  // are never computed.
+  bool causal = false;
   // cos, sin [seqLen, headDim / 2] rotate q and k (RoPE, interleaved pairs) when not null.
   const float* cos = nullptr;
   const float* sin = nullptr;

@@ -6,8 +6,8 @@ import { attentionGradReference, attentionReference } from './attention-referenc
 const values = (n: number, seed: number) =>
   Float64Array.from({ length: n }, (_, i) => Math.sin(seed * 97.1 + i * 12.9898) * 0.9);
 
-function setup(rotary: boolean) {
-  const attrs: AttentionAttrs = { batch: 2, seqLen: 5, heads: 2, headDim: 4, scale: 0.5, rotary };
+function setup(rotary: boolean, causal = false) {
+  const attrs: AttentionAttrs = { batch: 2, seqLen: 5, heads: 2, headDim: 4, scale: 0.5, rotary, causal };
   const d = attrs.heads * attrs.headDim;
   const half = attrs.headDim / 2;
   const angles = Float64Array.from(
@@ -40,9 +40,43 @@ describe('attention reference (float64)', () => {
     }
   });
 
-  for (const rotary of [true, false]) {
-    it(`its gradient equals central finite differences of sum(dy * out) (rotary ${rotary})`, () => {
-      const { attrs, inputs, dy } = setup(rotary);
+  it('causal: with q = k = 0, position l averages the values of positions 0..l (lse = log(l + 1))', () => {
+    const { attrs, inputs } = setup(true, true);
+    const d = attrs.heads * attrs.headDim;
+    const L = attrs.seqLen;
+    const qkv = Float64Array.from(inputs.qkv, (x, i) => (i % (3 * d) < 2 * d ? 0 : x));
+    const { out, lse } = attentionReference(attrs, { ...inputs, qkv });
+    for (let i = 0; i < lse.length; i++) expect(lse[i]).toBeCloseTo(Math.log((i % L) + 1), 12);
+    for (let b = 0; b < attrs.batch; b++) {
+      for (let c = 0; c < d; c++) {
+        let sum = 0;
+        for (let l = 0; l < L; l++) {
+          sum += qkv[(b * L + l) * 3 * d + 2 * d + c]!;
+          expect(out[(b * L + l) * d + c]).toBeCloseTo(sum / (l + 1), 12);
+        }
+      }
+    }
+  });
+
+  it('causal: the output at position l does not change when a later position changes', () => {
+    const { attrs, inputs } = setup(true, true);
+    const d = attrs.heads * attrs.headDim;
+    const L = attrs.seqLen;
+    const base = attentionReference(attrs, inputs).out;
+    const qkv = Float64Array.from(inputs.qkv);
+    for (let c = 0; c < 3 * d; c++) qkv[(L - 1) * 3 * d + c] = 5; // last position of sequence 0
+    const moved = attentionReference(attrs, { ...inputs, qkv }).out;
+    for (let i = 0; i < (L - 1) * d; i++) expect(moved[i]).toBe(base[i]);
+    expect(moved[(L - 1) * d]).not.toBe(base[(L - 1) * d]);
+  });
+
+  for (const [rotary, causal] of [
+    [true, false],
+    [false, false],
+    [true, true],
+  ]) {
+    it(`its gradient equals central finite differences of sum(dy * out) (rotary ${rotary}, causal ${causal})`, () => {
+      const { attrs, inputs, dy } = setup(rotary!, causal);
       const grad = attentionGradReference(attrs, inputs, dy);
       const loss = (qkv: Float64Array) => {
         const { out } = attentionReference(attrs, { ...inputs, qkv });

@@ -40,7 +40,10 @@ const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return s;
 };
 
-/** q (rotated, scaled), k (rotated), v and P = softmax(q k^T) of head h of sequence b, in float64. */
+/**
+ * q (rotated, scaled), k (rotated), v and P = softmax(q k^T) of head h of sequence b, in float64;
+ * with `attrs.causal`, row i of P over keys 0..i (exactly 0 beyond).
+ */
 function headTensors(attrs: AttentionAttrs, inputs: AttentionReferenceInputs, b: number, h: number) {
   const { seqLen: L, heads: H, headDim: hd, scale } = attrs;
   const d = H * hd;
@@ -51,7 +54,7 @@ function headTensors(attrs: AttentionAttrs, inputs: AttentionReferenceInputs, b:
   const v = Array.from({ length: L }, (_, l) => Float64Array.from({ length: hd }, (_, j) => at(2)(l, j)));
   const lse = new Float64Array(L);
   const p = q.map((qi, i) => {
-    const s = k.map((kj) => dot(qi, kj));
+    const s = k.map((kj, j) => (attrs.causal === true && j > i ? Number.NEGATIVE_INFINITY : dot(qi, kj)));
     const m = Math.max(...s);
     const e = s.map((x) => Math.exp(x - m));
     const sum = e.reduce((x, y) => x + y, 0);

@@ -1,6 +1,7 @@
 export { adaLayerNormGradReference, adaLayerNormReference } from './ada-layer-norm-reference';
 export type { AttentionReferenceInputs } from './attention-reference';
 export { attentionGradReference, attentionReference } from './attention-reference';
+export { createBigramNextTokenModel } from './bigram-next-token-model';
 export type { DenoiserContractOptions } from './denoiser-contract';
 export { checkDenoiserContract } from './denoiser-contract';
 export type { JointDistribution } from './exact-denoiser';
@@ -13,3 +14,4 @@ export {
   sequenceAt,
   sequenceIndex,
 } from './exact-denoiser';
+export { createExactNextTokenModel } from './exact-next-token-model';
