@@ -9,9 +9,11 @@ import { type EvalOptions, evalCommand } from './commands/eval-command';
 import { EXPORT_FORMATS, type ExportFormat, exportCommand } from './commands/export-command';
 import { infoCommand } from './commands/info-command';
 import { plotMetricsCommand, plotSchedulesCommand } from './commands/plot-command';
+import { type ReproduceOptions, reproduceCommand } from './commands/reproduce-command';
 import { type SampleCommandOptions, sampleCommand } from './commands/sample-command';
 import { trainCommand } from './commands/train-command';
 import { integer, number, positiveInteger } from './flag-parsers';
+import { REPRODUCTION_SCALES } from './reproduce/reproduction-plan';
 import { readConfigFile, resolveTrainConfig, resumedTrainConfig } from './train-config';
 import { addTrainFlags, typedTrainFlags } from './train-flags';
 
@@ -112,6 +114,10 @@ export function buildProgram(): Command {
       'inf',
     )
     .addOption(renamedOption('--steps <list>', '--timesteps'))
+    .option(
+      '--schedule <spec>',
+      "the ELBO under this masking schedule instead of the checkpoint's (linear, cosine, polyK, geometric)",
+    )
     .option('--batch <n>', 'sequences per batch', positiveInteger('--batch'), 32)
     .option('--max-batches <n>', 'evaluate only the first n batches', positiveInteger('--max-batches'))
     .option('--samples <n>', '(t, mask) draws per sequence', positiveInteger('--samples'), 1)
@@ -191,6 +197,27 @@ export function buildProgram(): Command {
         eos: Boolean(flags.eos),
         json: Boolean(json),
       });
+    });
+
+  program
+    .command('reproduce')
+    .description("train and measure the paper's claims at this machine's scale, and write a results page")
+    .addOption(
+      new Option('--scale <name>', 'full (hours), quick (minutes), smoke (seconds, for tests)')
+        .choices(REPRODUCTION_SCALES)
+        .default('full'),
+    )
+    .option('--out <dir>', 'where the page goes (default docs/reproduce/<scale>)')
+    .option('--work <dir>', 'runs and step results, kept to resume (default runs/reproduce/<scale>)')
+    .option('--backend <name>', 'auto | native | wasm | cpu', 'auto')
+    .action(async (flags: Record<string, unknown>, command: Command) => {
+      const { json, quiet } = command.optsWithGlobals() as { json?: boolean; quiet?: boolean };
+      const page = await reproduceCommand({
+        ...(flags as unknown as Omit<ReproduceOptions, 'quiet' | 'version'>),
+        quiet: Boolean(quiet),
+        version,
+      });
+      process.stdout.write(json ? `${JSON.stringify({ page })}\n` : `${page}\n`);
     });
 
   const plot = program.command('plot').description('plots as SVG or PNG (by the --out extension)');
