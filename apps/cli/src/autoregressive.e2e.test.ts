@@ -180,6 +180,16 @@ describe('the autoregressive baseline: md4 train --objective ar, eval, sample, e
         message: /is autoregressive; its likelihood is exact/,
       },
       {
+        args: ['eval', ar, '--schedule', 'cosine'],
+        code: 2,
+        message: /--schedule: an autoregressive model has no masking schedule/,
+      },
+      {
+        args: ['eval', diffusion, '--schedule', 'bogus', '--max-batches', '1'],
+        code: 2,
+        message: /--schedule: unknown schedule "bogus"; expected/,
+      },
+      {
         args: ['sample', ar, '--method', 'confidence'],
         code: 2,
         message: /--method confidence applies to masked diffusion/,
@@ -214,5 +224,9 @@ describe('the autoregressive baseline: md4 train --objective ar, eval, sample, e
       expect(r.code, `md4 ${args.join(' ')}: ${r.stderr}`).toBe(code);
       expect(r.stderr).toMatch(message);
     }
+    // the same schedule parser behind plot's --schedules (a command with no --backend)
+    const plot = md4(['plot', 'schedules', '--schedules', 'linear,poly0', '--out', join(work, 'bad.svg')]);
+    expect(plot.code).toBe(2);
+    expect(plot.stderr).toMatch(/--schedules: schedule "poly0": polynomial degree must be > 0/);
   });
 });

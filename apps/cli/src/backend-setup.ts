@@ -8,9 +8,8 @@ import {
   setMatMulPrecision,
 } from '@md4/backend-native';
 import { selectBackend } from '@md4/core';
+import { BACKEND_NAMES } from './backend-names';
 import { UsageError } from './cli-errors';
-
-const KNOWN = ['auto', 'native', 'wasm', 'cpu'];
 
 /** The backend in use, the precision its matrix products are computed in, and what to tell the user. */
 export interface BackendSetup {
@@ -34,8 +33,8 @@ export async function setupBackend(
   precision: MatMulPrecision = 'fp32',
   scope: 'backend' | 'resolve' = 'backend',
 ): Promise<BackendSetup> {
-  if (!KNOWN.includes(requested)) {
-    throw new UsageError(`unknown backend "${requested}"; expected one of ${KNOWN.join(', ')}`);
+  if (!(BACKEND_NAMES as readonly string[]).includes(requested)) {
+    throw new UsageError(`unknown backend "${requested}"; expected one of ${BACKEND_NAMES.join(', ')}`);
   }
   let notice: string | undefined;
   if (requested === 'auto' || requested === 'native') {

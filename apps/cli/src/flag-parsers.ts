@@ -1,4 +1,6 @@
+import { type MaskingSchedule, parseSchedule } from '@md4/schedules';
 import { InvalidArgumentError } from 'commander';
+import { UsageError } from './cli-errors';
 
 /** A commander argument parser: an integer, or an error naming the flag and the value given. */
 export function integer(name: string) {
@@ -27,4 +29,13 @@ export function number(name: string) {
     if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${value}"`);
     return n;
   };
+}
+
+/** A masking schedule named by `flag` (linear, cosine, polyK, geometric), or a UsageError naming the flag. */
+export function scheduleFlag(flag: string, spec: string): MaskingSchedule {
+  try {
+    return parseSchedule(spec);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
+  }
 }

@@ -4,6 +4,7 @@ import { SAMPLING_PRECISIONS } from '@md4/core';
 import { DEFAULT_MASK_CHAR, DEFAULT_STEPS } from '@md4/generate';
 import { REMASK_STRATEGIES, SAMPLE_METHODS, TRANSFER_COUNTS, TRANSFER_RANKS } from '@md4/samplers';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BACKEND_HELP } from './backend-names';
 import { EXIT_USAGE, exitCodeOf } from './cli-errors';
 import { type EvalOptions, evalCommand } from './commands/eval-command';
 import { EXPORT_FORMATS, type ExportFormat, exportCommand } from './commands/export-command';
@@ -122,7 +123,7 @@ export function buildProgram(): Command {
     .option('--max-batches <n>', 'evaluate only the first n batches', positiveInteger('--max-batches'))
     .option('--samples <n>', '(t, mask) draws per sequence', positiveInteger('--samples'), 1)
     .option('--seed <n>', 'seed of the times and masks (and of --gen-ppl samples)', integer('--seed'), 0)
-    .option('--backend <name>', 'auto | native | wasm | cpu', 'auto')
+    .option('--backend <name>', BACKEND_HELP, 'auto')
     .addOption(precisionOption())
     .option(
       '--gen-ppl <n>',
@@ -187,7 +188,7 @@ export function buildProgram(): Command {
     .option('--mask-char <c>', 'placeholder for masked positions in --prompt', DEFAULT_MASK_CHAR)
     .option('--watch', 'show the unmasking step by step')
     .option('--out <file.png>', 'image models: where to write the PNG grid (default samples.png)')
-    .option('--backend <name>', 'auto | native | wasm | cpu', 'auto')
+    .option('--backend <name>', BACKEND_HELP, 'auto')
     .addOption(precisionOption())
     .action(async (checkpoint: string, flags: Record<string, unknown>, command: Command) => {
       const { json } = command.optsWithGlobals() as { json?: boolean };
@@ -209,7 +210,7 @@ export function buildProgram(): Command {
     )
     .option('--out <dir>', 'where the page goes (default docs/reproduce/<scale>)')
     .option('--work <dir>', 'runs and step results, kept to resume (default runs/reproduce/<scale>)')
-    .option('--backend <name>', 'auto | native | wasm | cpu', 'auto')
+    .option('--backend <name>', BACKEND_HELP, 'auto')
     .action(async (flags: Record<string, unknown>, command: Command) => {
       const { json, quiet } = command.optsWithGlobals() as { json?: boolean; quiet?: boolean };
       const page = await reproduceCommand({

@@ -5,6 +5,7 @@ import { MATMUL_PRECISIONS } from '@md4/backend-native';
 import { ARCHITECTURES } from '@md4/models';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { BACKEND_HELP } from './backend-names';
 import { InputError, UsageError } from './cli-errors';
 
 /**
@@ -140,10 +141,7 @@ export const trainConfigSchema = z
       .int()
       .default(0)
       .register(trainFlagHelp, { value: '<n>', help: 'seed for weights, data order, times and masks' }),
-    backend: z
-      .string()
-      .default('auto')
-      .register(trainFlagHelp, { value: '<name>', help: 'auto | native | wasm | cpu' }),
+    backend: z.string().default('auto').register(trainFlagHelp, { value: '<name>', help: BACKEND_HELP }),
     precision: z.enum(MATMUL_PRECISIONS).default('auto').register(trainFlagHelp, {
       value: '<p>',
       help: 'matrix products: fp32; bf16 (bfloat16 inputs through oneDNN on the native backend); auto (bf16 where the CPU has bf16 instructions, else fp32)',

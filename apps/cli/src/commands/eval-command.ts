@@ -5,12 +5,13 @@ import { tokenizerFromId } from '@md4/datasets/node';
 import type { ElboEstimate } from '@md4/elbo';
 import { type LoadedModel, objectiveOf } from '@md4/models';
 import type { SampleMethod } from '@md4/samplers';
-import { type MaskingSchedule, parseSchedule } from '@md4/schedules';
+import type { MaskingSchedule } from '@md4/schedules';
 import { setupBackend } from '../backend-setup';
 import { openCheckpoint, tokenizerIdOf } from '../checkpoint-access';
 import { InputError, UsageError } from '../cli-errors';
 import { openData } from '../data-source';
 import { evaluateSplit } from '../evaluation';
+import { scheduleFlag } from '../flag-parsers';
 import { type GenerativeReport, generativeReport, printGenerativeReport } from '../generative-report';
 
 export interface EvalOptions {
@@ -169,11 +170,7 @@ export async function evalCommand(checkpointPath: string, opts: EvalOptions): Pr
  */
 function scheduleOverride(spec: string, autoregressive: boolean): MaskingSchedule {
   if (autoregressive) throw new UsageError('--schedule: an autoregressive model has no masking schedule');
-  try {
-    return parseSchedule(spec);
-  } catch (error) {
-    throw new UsageError(`--schedule: ${(error as Error).message}`);
-  }
+  return scheduleFlag('--schedule', spec);
 }
 
 /** Runs `use` with the judge checkpoint open (an autoregressive text model, or an InputError). */

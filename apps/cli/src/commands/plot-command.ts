@@ -1,5 +1,5 @@
-import { parseSchedule } from '@md4/schedules';
 import { UsageError } from '../cli-errors';
+import { scheduleFlag } from '../flag-parsers';
 import { writeChart } from '../render-chart';
 import { scheduleFigure } from '../schedule-figure';
 import { readMetrics, trainingCurves } from '../training-curves';
@@ -11,13 +11,7 @@ export async function plotSchedulesCommand(opts: { schedules: string; out: strin
     .map((s) => s.trim())
     .filter(Boolean);
   if (names.length === 0) throw new UsageError('--schedules needs at least one schedule name');
-  const schedules = names.map((name) => {
-    try {
-      return parseSchedule(name);
-    } catch (error) {
-      throw new UsageError(`--schedules: ${(error as Error).message}`);
-    }
-  });
+  const schedules = names.map((name) => scheduleFlag('--schedules', name));
   await writeChart(scheduleFigure(schedules), opts.out);
   return opts.out;
 }

@@ -1,12 +1,7 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { makeDirectory } from '@md4/core/node';
-import { UsageError } from '../cli-errors';
-import {
-  REPRODUCTION_SCALES,
-  type ReproductionScale,
-  reproductionSteps,
-} from '../reproduce/reproduction-plan';
+import { type ReproductionScale, reproductionSteps } from '../reproduce/reproduction-plan';
 import { writeResultsPage } from '../reproduce/results-page';
 import { runStep, type StepRecord } from '../reproduce/step-runner';
 
@@ -28,9 +23,6 @@ export interface ReproduceOptions {
  * folder, so a stopped reproduction resumes where it stopped; then writes the results page.
  */
 export async function reproduceCommand(opts: ReproduceOptions): Promise<string> {
-  if (!REPRODUCTION_SCALES.includes(opts.scale)) {
-    throw new UsageError(`--scale must be one of ${REPRODUCTION_SCALES.join(', ')}, got "${opts.scale}"`);
-  }
   const out = opts.out ?? join('docs', 'reproduce', opts.scale);
   const work = opts.work ?? join('runs', 'reproduce', opts.scale);
   makeDirectory(out);
