@@ -13,6 +13,8 @@ export interface ScaleSettings {
   batch: number;
   /** Training steps of every text run (the judge trains twice as long). */
   steps: number;
+  /** The optimiser flags of every run (learning rate, warmup, weight decay, clipping). */
+  optimiser: string[];
   /** EMA decay of the evaluated weights (short runs need a short EMA: 0.999^250 still weighs the initial weights 0.78). */
   ema: number;
   /** Seeds of the GenMD4-against-MD4 comparison. */
@@ -25,8 +27,15 @@ export interface ScaleSettings {
   genPplSamples: number;
   /** Reverse steps of the sample-quality curve. */
   sampleSteps: number[];
-  /** The Fashion-MNIST model: its size flags, steps, batch and test batches evaluated. */
-  image: { model: string[]; steps: number; batch: number; evalBatches: number };
+  /** The Fashion-MNIST model: its size flags, steps, batch, optimiser flags, EMA decay and test batches evaluated. */
+  image: {
+    model: string[];
+    steps: number;
+    batch: number;
+    optimiser: string[];
+    ema: number;
+    evalBatches: number;
+  };
 }
 
 export const SCALES: Readonly<Record<ReproductionScale, ScaleSettings>> = {
@@ -34,30 +43,47 @@ export const SCALES: Readonly<Record<ReproductionScale, ScaleSettings>> = {
     model: ['--preset', 'tiny', '--seq-length', '128'],
     batch: 32,
     steps: 2400,
+    optimiser: ['--lr', '0.002', '--warmup', '100', '--weight-decay', '0.03', '--clip', '1'],
     ema: 0.999,
     seeds: 3,
     evalBatches: undefined,
     elboSamples: 2,
     genPplSamples: 64,
     sampleSteps: [16, 64, 256, 1024],
-    image: { model: ['--preset', 'image-28'], steps: 2000, batch: 16, evalBatches: 40 },
+    image: {
+      model: ['--preset', 'image-28'],
+      steps: 2000,
+      batch: 16,
+      optimiser: ['--lr', '0.002', '--warmup', '100', '--weight-decay', '0.03', '--clip', '1'],
+      ema: 0.999,
+      evalBatches: 40,
+    },
   },
   quick: {
-    model: ['--preset', 'tiny', '--seq-length', '128'],
-    batch: 16,
-    steps: 250,
+    model: ['--preset', 'tiny', '--seq-length', '64'],
+    batch: 32,
+    steps: 560,
+    optimiser: ['--lr', '0.003', '--warmup', '40', '--weight-decay', '0.03', '--clip', '1'],
     ema: 0.99,
     seeds: 3,
     evalBatches: 8,
     elboSamples: 2,
     genPplSamples: 16,
     sampleSteps: [16, 64, 256],
-    image: { model: ['--preset', 'image-28'], steps: 100, batch: 8, evalBatches: 2 },
+    image: {
+      model: ['--preset', 'image-28'],
+      steps: 100,
+      batch: 8,
+      optimiser: ['--lr', '0.003', '--warmup', '10', '--weight-decay', '0.03', '--clip', '1'],
+      ema: 0.9,
+      evalBatches: 2,
+    },
   },
   smoke: {
     model: ['--preset', 'tiny', '--layers', '1', '--dim', '16', '--heads', '2', '--seq-length', '16'],
     batch: 4,
     steps: 3,
+    optimiser: ['--lr', '0.001', '--warmup', '1'],
     ema: 0.5,
     seeds: 2,
     evalBatches: 1,
@@ -68,6 +94,8 @@ export const SCALES: Readonly<Record<ReproductionScale, ScaleSettings>> = {
       model: ['--preset', 'image-28', '--layers', '1', '--dim', '16', '--heads', '2'],
       steps: 2,
       batch: 2,
+      optimiser: ['--lr', '0.001', '--warmup', '1'],
+      ema: 0.5,
       evalBatches: 1,
     },
   },
@@ -161,6 +189,7 @@ export function reproductionSteps(
       String(batch ?? s.batch),
       '--steps',
       String(runSteps ?? s.steps),
+      ...s.optimiser,
       '--ema',
       String(s.ema),
       '--eval-batches',
@@ -184,6 +213,9 @@ export function reproductionSteps(
       String(s.image.batch),
       '--steps',
       String(s.image.steps),
+      ...s.image.optimiser,
+      '--ema',
+      String(s.image.ema),
       '--eval-batches',
       '1',
       '--quiet',

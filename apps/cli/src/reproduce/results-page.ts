@@ -289,7 +289,7 @@ export async function writeResultsPage(
     '',
     `Written by \`${context.command}\` on ${context.date}: md4 ${context.versions.md4}, Node ${context.versions.node},`,
     `${context.cpu}, backend ${context.backend}; ${all.length} commands in ${(totalSeconds / 60).toFixed(1)} min of command time.`,
-    `Text: the bundled State of the Union corpus (text8 characters), \`${s.model.join(' ')}\`, ${s.steps} steps;`,
+    `Text: the bundled State of the Union corpus (text8 characters), \`${s.model.join(' ')}\`, ${s.steps} steps of ${s.batch} sequences, \`${s.optimiser.join(' ')} --ema ${s.ema}\`;`,
     `validation ${s.evalBatches != null ? `${s.evalBatches} batches of 32 sequences` : 'the whole split'}. Every number below comes from the commands listed at the end.`,
     '',
     ...sections.flatMap((x) => [x, '']),
