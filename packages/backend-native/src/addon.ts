@@ -27,6 +27,8 @@ export interface AddonInfo {
   precision: 'fp32' | 'bf16';
   /** oneDNN: `bf16` whether it has a bfloat16 matrix product for this CPU; `kernel` its last one. */
   dnnl: { loaded: boolean; library: string; version: string; kernel: string; bf16: boolean };
+  /** The CPU has AVX512-BF16: in bf16 precision the fused attention's products use it (else float32). */
+  attentionBf16: boolean;
 }
 
 /** The N-API addon built from native/src/addon.cc: kernels on typed arrays, computed in place. */

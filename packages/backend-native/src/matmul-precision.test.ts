@@ -21,7 +21,7 @@ const dnnlAvailable = bf16Result?.ok === true;
 if (bf16Result != null && !bf16Result.ok) console.warn(`${bf16Result.notice}: bf16 product tests skipped`);
 if (nativeAvailable) setMatMulPrecision('fp32');
 
-/** Product calls of at least 2^27 flops, so they take oneDNN's path: every transpose, batches, broadcasts. */
+/** Product calls of at least 2^26 flops, so they take oneDNN's path: every transpose, batches, broadcasts. */
 const cases: Case[] = [];
 for (const transposeA of [false, true]) {
   for (const transposeB of [false, true]) {

@@ -190,6 +190,7 @@ async function main() {
       precisionNotice: ctx.precisionNotice ?? null,
       bf16Skipped: opts.bf16Skipped,
       dnnl: nativeBackendInfo()?.dnnl ?? null,
+      attentionBf16: nativeBackendInfo()?.attentionBf16 ?? null,
       threads: ctx.threads,
       openblasCoretype: { environment: coreTypeGiven ?? null, givenToBoth: coreType ?? null },
       peer: 'error' in ctx.peer ? null : ctx.peer.path,

@@ -36,6 +36,7 @@
 
 #include "ada-layer-norm.h"
 #include "attention.h"
+#include "avx512-bf16-gemm.h"
 #include "blas-loader.h"
 #include "dnnl-gemm.h"
 #include "elementwise.h"
@@ -105,6 +106,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   d.Set("kernel", dnnl.isa);
   d.Set("bf16", dnnl.bf16);
   o.Set("dnnl", d);
+  o.Set("attentionBf16", md4::hasAvx512Bf16());
   return o;
 }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "avx512-bf16-gemm.h"
 #include "blas-loader.h"
 #include "exp-approx.h"
 #include "gemm.h"
@@ -121,9 +122,17 @@ void forEachHead(const AttentionShape& s, const Body& body) {
   if (!settings.poolSplit) setBlasThreads(settings.threads);
 }
 
-}  // namespace
+// Head h's columns of dRows (sequence b's rows of dqkv) from its dq, dk (rotated back, q's scale
+// applied) and dv [L, hd].
+void writeHeadGrad(const AttentionShape& s, const float* dq, const float* dk, const float* dv, float* dRows,
+                   int64_t h) {
+  const int64_t L = s.seqLen, hd = s.headDim, d = s.heads * hd;
+  rotateRows(s, dq, hd, dRows + h * hd, s.scale, true, 3 * d);
+  rotateRows(s, dk, hd, dRows + d + h * hd, 1.f, true, 3 * d);
+  for (int64_t l = 0; l < L; l++) std::memcpy(dRows + 2 * d + h * hd + l * 3 * d, dv + l * hd, hd * sizeof(float));
+}
 
-void attentionForward(const AttentionShape& s, const float* qkv, float* out, float* lse) {
+void attentionForwardFloat32(const AttentionShape& s, const float* qkv, float* out, float* lse) {
   const int64_t L = s.seqLen, hd = s.headDim, d = s.heads * hd, rowsPerBlock = blockRows(L);
   forEachHead(s, [&](int64_t b, int64_t h) {
     thread_local std::vector<float> work;
@@ -144,8 +153,8 @@ void attentionForward(const AttentionShape& s, const float* qkv, float* out, flo
   });
 }
 
-void attentionBackward(const AttentionShape& s, const float* dy, const float* qkv, const float* out,
-                       const float* lse, float* dqkv) {
+void attentionBackwardFloat32(const AttentionShape& s, const float* dy, const float* qkv, const float* out,
+                              const float* lse, float* dqkv) {
   const int64_t L = s.seqLen, hd = s.headDim, d = s.heads * hd, rowsPerBlock = blockRows(L);
   forEachHead(s, [&](int64_t b, int64_t h) {
     thread_local std::vector<float> work;
@@ -177,11 +186,144 @@ void attentionBackward(const AttentionShape& s, const float* dy, const float* qk
       sgemm(false, false, n, hd, keys, dp, L, k, hd, 0.f, dq + i0 * hd, hd);
       sgemm(true, false, keys, hd, n, dp, L, q + i0 * hd, hd, beta, dk, hd);
     }
-    float* dRows = dqkv + b * L * 3 * d;
-    rotateRows(s, dq, hd, dRows + h * hd, s.scale, true, 3 * d);
-    rotateRows(s, dk, hd, dRows + d + h * hd, 1.f, true, 3 * d);
-    for (int64_t l = 0; l < L; l++) std::memcpy(dRows + 2 * d + h * hd + l * 3 * d, dv + l * hd, hd * sizeof(float));
+    writeHeadGrad(s, dq, dk, dv, dqkv + b * L * 3 * d, h);
   });
+}
+
+// The products of one head in bf16 (avx512-bf16-gemm.h): its operands packed once, q scaled and
+// rotated, k rotated, v read in place; the block operands packed per block of query rows.
+struct HeadOperands {
+  int64_t L, hd, rowsPerBlock, hdWords, keyWords, keyColumns, headColumns;
+  uint32_t* q;   // [L, hdWords]: left operand rows
+  uint32_t* kT;  // [hdWords, keyColumns]: k^T, the right operand of q k^T
+  HeadOperands(const AttentionShape& s, int64_t rows)
+      : L(s.seqLen),
+        hd(s.headDim),
+        rowsPerBlock(rows),
+        hdWords(wordsOf(s.headDim)),
+        keyWords(wordsOf(s.seqLen)),
+        keyColumns(paddedColumns(s.seqLen)),
+        headColumns(paddedColumns(s.headDim)) {}
+};
+
+// Scores of query rows i0..i0+n-1 over `keys` keys into p (rows L apart).
+void scoresBf16(const HeadOperands& h, int64_t i0, int64_t n, int64_t keys, float* p) {
+  gemmBf16({h.q + i0 * h.hdWords, h.hdWords, 1}, h.kT, h.keyColumns, n, keys, h.hd, 0.f, p, h.L);
+}
+
+void attentionForwardBf16(const AttentionShape& s, const float* qkv, float* out, float* lse) {
+  const int64_t L = s.seqLen, hd = s.headDim, d = s.heads * hd;
+  forEachHead(s, [&](int64_t b, int64_t head) {
+    thread_local std::vector<float> work;
+    thread_local std::vector<uint32_t> words;
+    HeadOperands h(s, blockRows(L));
+    work.resize(static_cast<size_t>(2 * L * hd + h.rowsPerBlock * L));
+    words.resize(static_cast<size_t>(L * h.hdWords + h.hdWords * h.keyColumns + h.keyWords * h.headColumns +
+                                     h.rowsPerBlock * h.keyWords));
+    float* q = work.data();
+    float* k = q + L * hd;
+    float* p = k + L * hd;
+    const float* v = loadHead(s, qkv, b, head, q, k);
+    h.q = words.data();
+    h.kT = h.q + L * h.hdWords;
+    uint32_t* vPairs = h.kT + h.hdWords * h.keyColumns;  // [keyWords, headColumns]
+    uint32_t* pRows = vPairs + h.keyWords * h.headColumns;  // [rowsPerBlock, keyWords]
+    packRows(q, hd, L, hd, h.q, h.hdWords);
+    packRowsTransposed(k, hd, L, hd, h.kT, h.keyColumns);
+    packRowPairs(v, 3 * d, L, hd, vPairs, h.headColumns);
+    float* lseRow = lse + (b * s.heads + head) * L;
+    for (int64_t i0 = 0; i0 < L; i0 += h.rowsPerBlock) {
+      const int64_t n = std::min(h.rowsPerBlock, L - i0), keys = visibleKeys(s, i0, n);
+      scoresBf16(h, i0, n, keys, p);
+      hideFuture(s, p, n, i0, L, -INFINITY);
+      for (int64_t i = 0; i < n; i++) lseRow[i0 + i] = softmaxInPlace(p + i * L, keys);
+      hideFuture(s, p, n, i0, L, 0.f);
+      packRows(p, L, n, keys, pRows, h.keyWords);
+      gemmBf16({pRows, h.keyWords, 1}, vPairs, h.headColumns, n, hd, keys, 0.f, out + (b * L + i0) * d + head * hd, d);
+    }
+  });
+}
+
+void attentionBackwardBf16(const AttentionShape& s, const float* dy, const float* qkv, const float* out,
+                           const float* lse, float* dqkv) {
+  const int64_t L = s.seqLen, hd = s.headDim, d = s.heads * hd;
+  forEachHead(s, [&](int64_t b, int64_t head) {
+    thread_local std::vector<float> work;
+    thread_local std::vector<uint32_t> words;
+    HeadOperands h(s, blockRows(L));
+    const int64_t rows = h.rowsPerBlock, rowWords = wordsOf(rows);
+    work.resize(static_cast<size_t>(5 * L * hd + 2 * rows * L));
+    words.resize(static_cast<size_t>(L * h.hdWords + 2 * h.hdWords * h.keyColumns + h.keyWords * h.headColumns +
+                                     2 * rowWords * h.keyColumns + 2 * rowWords * h.headColumns +
+                                     rows * h.hdWords + rows * h.keyWords));
+    float* q = work.data();
+    float* k = q + L * hd;
+    float* dq = k + L * hd;
+    float* dk = dq + L * hd;
+    float* dv = dk + L * hd;
+    float* p = dv + L * hd;
+    float* dp = p + rows * L;
+    const float* v = loadHead(s, qkv, b, head, q, k);
+    h.q = words.data();
+    h.kT = h.q + L * h.hdWords;
+    uint32_t* vT = h.kT + h.hdWords * h.keyColumns;          // [hdWords, keyColumns]: v^T for dP = dy v^T
+    uint32_t* kPairs = vT + h.hdWords * h.keyColumns;         // [keyWords, headColumns]: k for dQ = dS k
+    uint32_t* pPairs = kPairs + h.keyWords * h.headColumns;   // [rowWords, keyColumns]: P^T, left
+    uint32_t* dsPairs = pPairs + rowWords * h.keyColumns;     // [rowWords, keyColumns]: dS^T, left
+    uint32_t* dyPairs = dsPairs + rowWords * h.keyColumns;    // [rowWords, headColumns]: dy block, right
+    uint32_t* qPairs = dyPairs + rowWords * h.headColumns;    // [rowWords, headColumns]: q block, right
+    uint32_t* dyRows = qPairs + rowWords * h.headColumns;     // [rows, hdWords]: dy block, left
+    uint32_t* dsRows = dyRows + rows * h.hdWords;             // [rows, keyWords]: dS, left
+    packRows(q, hd, L, hd, h.q, h.hdWords);
+    packRowsTransposed(k, hd, L, hd, h.kT, h.keyColumns);
+    packRowsTransposed(v, 3 * d, L, hd, vT, h.keyColumns);
+    packRowPairs(k, hd, L, hd, kPairs, h.headColumns);
+    const float* lseRow = lse + (b * s.heads + head) * L;
+    const float* dyHead = dy + b * L * d + head * hd;
+    const float* outRows = out + b * L * d + head * hd;
+    if (s.causal) std::fill(dk, dk + 2 * L * hd, 0.f);
+    for (int64_t i0 = 0; i0 < L; i0 += rows) {
+      const int64_t n = std::min(rows, L - i0), keys = visibleKeys(s, i0, n);
+      const float beta = i0 == 0 && !s.causal ? 0.f : 1.f;
+      const float* dyBlock = dyHead + i0 * d;
+      scoresBf16(h, i0, n, keys, p);
+      hideFuture(s, p, n, i0, L, -INFINITY);
+      expShifted(p, n, keys, L, lseRow + i0);
+      hideFuture(s, p, n, i0, L, 0.f);
+      packRowPairs(p, L, n, keys, pPairs, h.keyColumns);
+      packRowPairs(dyBlock, d, n, hd, dyPairs, h.headColumns);
+      gemmBf16({pPairs, 1, h.keyColumns}, dyPairs, h.headColumns, keys, hd, n, beta, dv, hd);
+      packRows(dyBlock, d, n, hd, dyRows, h.hdWords);
+      gemmBf16({dyRows, h.hdWords, 1}, vT, h.keyColumns, n, keys, hd, 0.f, dp, L);
+      softmaxGrad(p, dp, n, keys, L, dyBlock, outRows + i0 * d, d, hd);
+      packRows(dp, L, n, keys, dsRows, h.keyWords);
+      gemmBf16({dsRows, h.keyWords, 1}, kPairs, h.headColumns, n, hd, keys, 0.f, dq + i0 * hd, hd);
+      packRowPairs(dp, L, n, keys, dsPairs, h.keyColumns);
+      packRowPairs(q + i0 * hd, hd, n, hd, qPairs, h.headColumns);
+      gemmBf16({dsPairs, 1, h.keyColumns}, qPairs, h.headColumns, keys, hd, n, beta, dk, hd);
+    }
+    writeHeadGrad(s, dq, dk, dv, dqkv + b * L * 3 * d, head);
+  });
+}
+
+// bf16 products where the precision asks for them and the CPU has vdpbf16ps (the rest float32).
+bool attentionInBf16() { return gemmSettings().bf16 && hasAvx512Bf16(); }
+
+}  // namespace
+
+void attentionForward(const AttentionShape& s, const float* qkv, float* out, float* lse) {
+  if (attentionInBf16())
+    attentionForwardBf16(s, qkv, out, lse);
+  else
+    attentionForwardFloat32(s, qkv, out, lse);
+}
+
+void attentionBackward(const AttentionShape& s, const float* dy, const float* qkv, const float* out,
+                       const float* lse, float* dqkv) {
+  if (attentionInBf16())
+    attentionBackwardBf16(s, dy, qkv, out, lse, dqkv);
+  else
+    attentionBackwardFloat32(s, dy, qkv, out, lse, dqkv);
 }
 
 }  // namespace md4

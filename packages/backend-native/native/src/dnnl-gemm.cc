@@ -212,9 +212,10 @@ std::string loadDnnl(const std::vector<std::string>& paths) {
 // Below this many flops for the whole call (a batch counts together), float32 through the BLAS is
 // as fast or faster than rounding the operands and starting oneDNN's threads (measured on 2 AMX
 // cores: 16 x 256 x 256 takes 42 GFLOP/s in float32, 32 in bf16; the tiny sampler's 50 Mflop
-// products were slower in bf16 at a 2^24 threshold, 182 against 216 tokens/s; small-cpu's
-// attention, 64 products of 256 x 64 x 256, 10.4-14.4 ms in float32, 8.3-8.6 in bf16).
-constexpr double kBf16MinFlops = 1 << 27;
+// products were slower in bf16 at a 2^24 threshold, 182 against 216 tokens/s). On 2 Zen 4 cores
+// 2^26 rather than 2^27 (the tiny model's 67 Mflop output projection and its two gradients in
+// bf16) took tiny training from 37.1-37.8k to 40.0-46.6k tokens/s.
+constexpr double kBf16MinFlops = 1 << 26;
 
 void runGemmBf16(const Gemm& g) {
   Dnnl& d = dnnl();
