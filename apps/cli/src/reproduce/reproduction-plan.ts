@@ -41,9 +41,9 @@ export interface ScaleSettings {
 export const SCALES: Readonly<Record<ReproductionScale, ScaleSettings>> = {
   full: {
     model: ['--preset', 'tiny', '--seq-length', '128'],
-    batch: 32,
+    batch: 64,
     steps: 2400,
-    optimiser: ['--lr', '0.002', '--warmup', '100', '--weight-decay', '0.03', '--clip', '1'],
+    optimiser: ['--lr', '0.003', '--warmup', '200', '--weight-decay', '0.03', '--clip', '1'],
     ema: 0.999,
     seeds: 3,
     evalBatches: undefined,
