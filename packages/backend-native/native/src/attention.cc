@@ -122,7 +122,7 @@ void forEachHead(const AttentionShape& s, const Body& body) {
   if (!settings.poolSplit) setBlasThreads(settings.threads);
 }
 
-// Head h's columns of dRows (sequence b's rows of dqkv) from its dq, dk (rotated back, q's scale
+// Head h's columns of dRows (one sequence's rows of dqkv) from its dq, dk (rotated back, q's scale
 // applied) and dv [L, hd].
 void writeHeadGrad(const AttentionShape& s, const float* dq, const float* dk, const float* dv, float* dRows,
                    int64_t h) {
@@ -194,8 +194,8 @@ void attentionBackwardFloat32(const AttentionShape& s, const float* dy, const fl
 // rotated, k rotated, v read in place; the block operands packed per block of query rows.
 struct HeadOperands {
   int64_t L, hd, rowsPerBlock, hdWords, keyWords, keyColumns, headColumns;
-  uint32_t* q;   // [L, hdWords]: left operand rows
-  uint32_t* kT;  // [hdWords, keyColumns]: k^T, the right operand of q k^T
+  uint32_t* q = nullptr;   // [L, hdWords]: left operand rows
+  uint32_t* kT = nullptr;  // [hdWords, keyColumns]: k^T, the right operand of q k^T
   HeadOperands(const AttentionShape& s, int64_t rows)
       : L(s.seqLen),
         hd(s.headDim),
