@@ -38,12 +38,17 @@ export interface ScaleSettings {
   };
 }
 
+/** The quick start's optimiser flags at a learning rate and warmup: weight decay 0.03, clipping at 1. */
+function optimiserFlags(lr: number, warmup: number): string[] {
+  return ['--lr', String(lr), '--warmup', String(warmup), '--weight-decay', '0.03', '--clip', '1'];
+}
+
 export const SCALES: Readonly<Record<ReproductionScale, ScaleSettings>> = {
   full: {
     model: ['--preset', 'tiny', '--seq-length', '128'],
     batch: 64,
     steps: 2400,
-    optimiser: ['--lr', '0.003', '--warmup', '200', '--weight-decay', '0.03', '--clip', '1'],
+    optimiser: optimiserFlags(0.003, 200),
     ema: 0.999,
     seeds: 3,
     evalBatches: undefined,
@@ -54,7 +59,7 @@ export const SCALES: Readonly<Record<ReproductionScale, ScaleSettings>> = {
       model: ['--preset', 'image-28'],
       steps: 2000,
       batch: 16,
-      optimiser: ['--lr', '0.002', '--warmup', '100', '--weight-decay', '0.03', '--clip', '1'],
+      optimiser: optimiserFlags(0.002, 100),
       ema: 0.999,
       evalBatches: 40,
     },
@@ -63,7 +68,7 @@ export const SCALES: Readonly<Record<ReproductionScale, ScaleSettings>> = {
     model: ['--preset', 'tiny', '--seq-length', '64'],
     batch: 32,
     steps: 560,
-    optimiser: ['--lr', '0.003', '--warmup', '40', '--weight-decay', '0.03', '--clip', '1'],
+    optimiser: optimiserFlags(0.003, 40),
     ema: 0.99,
     seeds: 3,
     evalBatches: 8,
@@ -74,7 +79,7 @@ export const SCALES: Readonly<Record<ReproductionScale, ScaleSettings>> = {
       model: ['--preset', 'image-28'],
       steps: 100,
       batch: 8,
-      optimiser: ['--lr', '0.003', '--warmup', '10', '--weight-decay', '0.03', '--clip', '1'],
+      optimiser: optimiserFlags(0.003, 10),
       ema: 0.9,
       evalBatches: 2,
     },

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "avx512-bf16-gemm.h"
@@ -132,14 +133,35 @@ void writeHeadGrad(const AttentionShape& s, const float* dq, const float* dk, co
   for (int64_t l = 0; l < L; l++) std::memcpy(dRows + 2 * d + h * hd + l * 3 * d, dv + l * hd, hd * sizeof(float));
 }
 
+// The float32 work of one head on this thread: q and k [L, hd], a block of scores p [rows, L];
+// for the gradient also dq, dk, dv [L, hd] (dk and dv adjacent) and a block dp [rows, L].
+struct HeadWork {
+  float *q = nullptr, *k = nullptr, *dq = nullptr, *dk = nullptr, *dv = nullptr, *p = nullptr, *dp = nullptr;
+};
+
+HeadWork headWork(int64_t L, int64_t hd, int64_t rows, bool gradient) {
+  thread_local std::vector<float> work;
+  work.resize(static_cast<size_t>((gradient ? 5 : 2) * L * hd + (gradient ? 2 : 1) * rows * L));
+  float* next = work.data();
+  const auto take = [&](int64_t count) { return std::exchange(next, next + count); };
+  HeadWork w;
+  w.q = take(L * hd);
+  w.k = take(L * hd);
+  if (gradient) {
+    w.dq = take(L * hd);
+    w.dk = take(L * hd);
+    w.dv = take(L * hd);
+  }
+  w.p = take(rows * L);
+  if (gradient) w.dp = take(rows * L);
+  return w;
+}
+
 void attentionForwardFloat32(const AttentionShape& s, const float* qkv, float* out, float* lse) {
   const int64_t L = s.seqLen, hd = s.headDim, d = s.heads * hd, rowsPerBlock = blockRows(L);
   forEachHead(s, [&](int64_t b, int64_t h) {
-    thread_local std::vector<float> work;
-    work.resize(static_cast<size_t>(2 * L * hd + rowsPerBlock * L));
-    float* q = work.data();
-    float* k = q + L * hd;
-    float* p = k + L * hd;
+    const HeadWork w = headWork(L, hd, rowsPerBlock, false);
+    float *q = w.q, *k = w.k, *p = w.p;
     const float* v = loadHead(s, qkv, b, h, q, k);
     float* lseRow = lse + (b * s.heads + h) * L;
     for (int64_t i0 = 0; i0 < L; i0 += rowsPerBlock) {
@@ -157,15 +179,8 @@ void attentionBackwardFloat32(const AttentionShape& s, const float* dy, const fl
                               const float* lse, float* dqkv) {
   const int64_t L = s.seqLen, hd = s.headDim, d = s.heads * hd, rowsPerBlock = blockRows(L);
   forEachHead(s, [&](int64_t b, int64_t h) {
-    thread_local std::vector<float> work;
-    work.resize(static_cast<size_t>(5 * L * hd + 2 * rowsPerBlock * L));
-    float* q = work.data();
-    float* k = q + L * hd;
-    float* dq = k + L * hd;
-    float* dk = dq + L * hd;
-    float* dv = dk + L * hd;
-    float* p = dv + L * hd;
-    float* dp = p + rowsPerBlock * L;
+    const HeadWork w = headWork(L, hd, rowsPerBlock, true);
+    float *q = w.q, *k = w.k, *dq = w.dq, *dk = w.dk, *dv = w.dv, *p = w.p, *dp = w.dp;
     const float* v = loadHead(s, qkv, b, h, q, k);
     const float* lseRow = lse + (b * s.heads + h) * L;
     const float* dyRows = dy + b * L * d + h * hd;
@@ -214,15 +229,12 @@ void scoresBf16(const HeadOperands& h, int64_t i0, int64_t n, int64_t keys, floa
 void attentionForwardBf16(const AttentionShape& s, const float* qkv, float* out, float* lse) {
   const int64_t L = s.seqLen, hd = s.headDim, d = s.heads * hd;
   forEachHead(s, [&](int64_t b, int64_t head) {
-    thread_local std::vector<float> work;
     thread_local std::vector<uint32_t> words;
     HeadOperands h(s, blockRows(L));
-    work.resize(static_cast<size_t>(2 * L * hd + h.rowsPerBlock * L));
     words.resize(static_cast<size_t>(L * h.hdWords + h.hdWords * h.keyColumns + h.keyWords * h.headColumns +
                                      h.rowsPerBlock * h.keyWords));
-    float* q = work.data();
-    float* k = q + L * hd;
-    float* p = k + L * hd;
+    const HeadWork w = headWork(L, hd, h.rowsPerBlock, false);
+    float *q = w.q, *k = w.k, *p = w.p;
     const float* v = loadHead(s, qkv, b, head, q, k);
     h.q = words.data();
     h.kT = h.q + L * h.hdWords;
@@ -248,21 +260,14 @@ void attentionBackwardBf16(const AttentionShape& s, const float* dy, const float
                            const float* lse, float* dqkv) {
   const int64_t L = s.seqLen, hd = s.headDim, d = s.heads * hd;
   forEachHead(s, [&](int64_t b, int64_t head) {
-    thread_local std::vector<float> work;
     thread_local std::vector<uint32_t> words;
     HeadOperands h(s, blockRows(L));
     const int64_t rows = h.rowsPerBlock, rowWords = wordsOf(rows);
-    work.resize(static_cast<size_t>(5 * L * hd + 2 * rows * L));
     words.resize(static_cast<size_t>(L * h.hdWords + 2 * h.hdWords * h.keyColumns + h.keyWords * h.headColumns +
                                      2 * rowWords * h.keyColumns + 2 * rowWords * h.headColumns +
                                      rows * h.hdWords + rows * h.keyWords));
-    float* q = work.data();
-    float* k = q + L * hd;
-    float* dq = k + L * hd;
-    float* dk = dq + L * hd;
-    float* dv = dk + L * hd;
-    float* p = dv + L * hd;
-    float* dp = p + rows * L;
+    const HeadWork w = headWork(L, hd, rows, true);
+    float *q = w.q, *k = w.k, *dq = w.dq, *dk = w.dk, *dv = w.dv, *p = w.p, *dp = w.dp;
     const float* v = loadHead(s, qkv, b, head, q, k);
     h.q = words.data();
     h.kT = h.q + L * h.hdWords;
