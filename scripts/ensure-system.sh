@@ -48,6 +48,6 @@ mapfile -t still < <(missing_of "${OPTIONAL[@]}")
 for p in "${still[@]}"; do
   case "$p" in
     libopenblas0-pthread) echo "note: $p not installed; training falls back to the slower wasm backend" >&2 ;;
-    libdnnl-dev) echo "note: $p not installed; --precision bf16 falls back to float32 products" >&2 ;;
+    libdnnl-dev) echo "note: $p not installed; --precision bf16 falls back to float32 products, and float32 products stay on OpenBLAS" >&2 ;;
   esac
 done

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { Float32ProductLibrary } from './float32-products';
 import type { NativeValues } from './tensor-storage';
 
 /** What the addon reports about itself and the BLAS it loaded. */
@@ -25,8 +26,23 @@ export interface AddonInfo {
   poolSplit: boolean;
   /** The precision of matrix products: float32 through the BLAS, or bfloat16 inputs through oneDNN. */
   precision: 'fp32' | 'bf16';
-  /** oneDNN: `bf16` whether it has a bfloat16 matrix product for this CPU; `kernel` its last one. */
-  dnnl: { loaded: boolean; library: string; version: string; kernel: string; bf16: boolean };
+  /** Who computes float32 products of at least the threshold `float32Products()` was given. */
+  float32Products: Float32ProductLibrary;
+  /**
+   * oneDNN: `bf16` whether it has a bfloat16 matrix product for this CPU; `kernel` its last one;
+   * `float32Kernel` its float32 product's kernel ("" when none), e.g. "brg:avx512_core";
+   * `float32Products` and `bf16Products` the product calls it has computed in each.
+   */
+  dnnl: {
+    loaded: boolean;
+    library: string;
+    version: string;
+    kernel: string;
+    bf16: boolean;
+    float32Kernel: string;
+    float32Products: number;
+    bf16Products: number;
+  };
   /** The CPU has AVX512-BF16: in bf16 precision the fused attention's products use it (else float32). */
   attentionBf16: boolean;
 }
@@ -54,6 +70,13 @@ export interface NativeAddon {
    * product for this CPU.
    */
   precision(bf16: boolean, dnnlLibraries: string[]): void;
+  /**
+   * onednn true: float32 products of at least `minFlops` (a batch counts together) go to oneDNN's
+   * float32 matrix product (opened, once, from the first of `dnnlLibraries` that loads), the rest
+   * to the BLAS; false: all to the BLAS. Throws when oneDNN cannot be loaded or has no float32
+   * product for this CPU.
+   */
+  float32Products(onednn: boolean, dnnlLibraries: string[], minFlops: number): void;
   /**
    * Row-major C[i] = act(op(A[i]) op(B[i]) + bias) for i < batch, written into `c`. Batch strides
    * in elements (0 broadcasts), `bias` null for none. `precision`: -1 (or absent) as

@@ -5,6 +5,8 @@ export { defaultAddonPath, loadAddon } from './addon';
 export { blasInstallHint, blasLibraryCandidates } from './blas-libraries';
 export { copyKernelOverrides } from './copy-kernels';
 export { elementwiseKernelOverrides } from './elementwise-kernels';
+export type { Float32ProductChoice, Float32ProductLibrary, Float32Products } from './float32-products';
+export { FLOAT32_ONEDNN_MIN_FLOPS, FLOAT32_PRODUCT_CHOICES } from './float32-products';
 export { gateKernels } from './gate-kernels';
 export { batchMatMulKernel, fusedMatMulKernel, matMulKernelOverrides } from './matmul-kernels';
 export type { ComputedMatMulPrecision, MatMulPrecisionResult } from './matmul-precision';

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadAddon } from './addon';
-import { nativeAvailable } from './native-available.test-helper';
 
 // The addon opens its BLAS and oneDNN with one loader: the first library that opens and has what is
-// needed; otherwise one error listing every candidate's reason. (This file's worker has not loaded
-// oneDNN, so the loader runs here.)
-const loaded = nativeAvailable ? loadAddon() : null;
-const addon = loaded != null && 'addon' in loaded ? loaded.addon : null;
+// needed; otherwise one error listing every candidate's reason. (This file's worker loads the addon
+// without registering the backend, which would load oneDNN for float32 products, so the loader
+// runs here.)
+const loaded = loadAddon();
+const addon = 'addon' in loaded ? loaded.addon : null;
 /** False for an addon compiled without oneDNN's headers (it then refuses bf16 with that reason). */
 const builtWithDnnl = (() => {
   try {

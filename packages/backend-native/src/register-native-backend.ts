@@ -7,6 +7,12 @@ import { attentionKernels } from './attention-kernels';
 import { blasInstallHint, blasLibraryCandidates } from './blas-libraries';
 import { copyKernelOverrides } from './copy-kernels';
 import { elementwiseKernelOverrides } from './elementwise-kernels';
+import {
+  applyFloat32Products,
+  FLOAT32_PRODUCT_CHOICES,
+  type Float32ProductChoice,
+  type Float32Products,
+} from './float32-products';
 import { gateKernels } from './gate-kernels';
 import { matMulKernelOverrides } from './matmul-kernels';
 import { applyMatMulPrecision, type MatMulPrecisionResult, resolvePrecisionFor } from './matmul-precision';
@@ -40,6 +46,14 @@ export interface NativeBackendOptions {
    */
   gemmThreads?: 'auto' | 'pool' | 'blas' | undefined;
   /**
+   * Who computes float32 matrix products of at least 2^26 flops: 'blas', 'onednn' (oneDNN's
+   * float32 matmul; the BLAS where it cannot be loaded) or 'auto' (default: oneDNN where its
+   * kernel for this CPU is an AVX-512 brgemm, which runs nearer the CPU's peak than OpenBLAS
+   * 0.3.21, else the BLAS). Smaller products always go to the BLAS.
+   * Default: MD4_NATIVE_FP32_PRODUCTS or 'auto'.
+   */
+  float32Products?: Float32ProductChoice | undefined;
+  /**
    * Set OPENBLAS_CORETYPE from the CPU's instructions (SkylakeX / Haswell) unless it is set: OpenBLAS
    * 0.3.21 misdetects AMD's AVX-512 cores and VM-masked Intel ones (default true).
    */
@@ -60,6 +74,8 @@ export interface NativeBackendStatus {
   threads: number;
   /** The BLAS in use (when ok). */
   blas?: Pick<AddonInfo, 'library' | 'core' | 'config' | 'blasParallel' | 'poolSplit'> | undefined;
+  /** Who computes the large float32 products, and why (when ok). */
+  float32Products?: Float32Products | undefined;
 }
 
 let registered: NativeBackendStatus | null = null;
@@ -133,9 +149,16 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
   if (split !== 'auto' && split !== 'pool' && split !== 'blas') {
     throw new RangeError(`gemmThreads must be 'auto', 'pool' or 'blas' (got "${split}")`);
   }
+  const productChoice = opts.float32Products ?? process.env.MD4_NATIVE_FP32_PRODUCTS ?? 'auto';
+  if (!(FLOAT32_PRODUCT_CHOICES as readonly string[]).includes(productChoice)) {
+    throw new RangeError(
+      `float32Products must be ${FLOAT32_PRODUCT_CHOICES.map((c) => `'${c}'`).join(', ')} (got "${productChoice}")`,
+    );
+  }
   const started = startAddon(opts, threads, split);
   if ('error' in started) return fail(started.error);
   const { addon } = started;
+  const float32Products = applyFloat32Products(addon, productChoice as Float32ProductChoice);
 
   let cpu: typeof import('@tensorflow/tfjs-backend-cpu');
   try {
@@ -183,6 +206,7 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
       blasParallel: info.blasParallel,
       poolSplit: info.poolSplit,
     },
+    float32Products,
   };
   return registered;
 }

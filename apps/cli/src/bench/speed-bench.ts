@@ -186,6 +186,7 @@ async function main() {
       backend,
       nativeNotice: native.notice ?? null,
       blas: native.blas ?? null,
+      float32Products: native.float32Products ?? null,
       precisions: ctx.opts.precisions,
       precisionNotice: ctx.precisionNotice ?? null,
       bf16Skipped: opts.bf16Skipped,

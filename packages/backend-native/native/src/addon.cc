@@ -6,6 +6,7 @@
 //   init(blasPaths, threads, minBatchSplitFlops, tuneCoreType, poolSplit: -1 auto | 0 | 1)
 //   info()                                                     what was loaded
 //   precision(bf16, dnnlPaths)                                 bf16 products through oneDNN, or float32
+//   float32Products(onednn, dnnlPaths, minFlops)               float32 products through oneDNN or the BLAS
 //   gemm(transA, transB, batch, m, n, k, a, aStride, b, bStride, c, bias | null, act, alpha,
 //        precision?: -1 as precision() set | 0 float32 | 1 bf16)
 //   copy(src, srcStart, dst, layout: Float64Array [shape..., srcStrides...])     any 1/2/4/8-byte arrays
@@ -98,6 +99,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("minBatchSplitFlops", md4::gemmSettings().minBatchSplitFlops);
   o.Set("poolSplit", md4::gemmSettings().poolSplit);
   o.Set("precision", md4::gemmSettings().bf16 ? "bf16" : "fp32");
+  o.Set("float32Products", md4::gemmSettings().float32Dnnl ? "onednn" : "blas");
   const md4::DnnlInfo& dnnl = md4::dnnlInfo();
   Napi::Object d = Napi::Object::New(env);
   d.Set("loaded", dnnl.loaded);
@@ -105,6 +107,9 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   d.Set("version", dnnl.version);
   d.Set("kernel", dnnl.isa);
   d.Set("bf16", dnnl.bf16);
+  d.Set("float32Kernel", dnnl.float32Kernel);
+  d.Set("float32Products", dnnl.float32Products);
+  d.Set("bf16Products", dnnl.bf16Products);
   o.Set("dnnl", d);
   o.Set("attentionBf16", md4::hasAvx512Bf16());
   return o;
@@ -124,6 +129,25 @@ Napi::Value Precision(const Napi::CallbackInfo& info) {
                             " has no bfloat16 matrix product for this CPU");
   }
   md4::gemmSettings().bf16 = bf16;
+  return env.Undefined();
+}
+
+// float32Products(onednn, dnnlPaths, minFlops): onednn true sends float32 products of at least
+// minFlops to oneDNN's float32 matrix product (loading it from the first of dnnlPaths that works,
+// once); false keeps them all on the BLAS.
+Napi::Value Float32Products(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[1].IsArray() || !info[2].IsNumber())
+    return Throw(env, "float32Products(onednn, dnnlPaths, minFlops)");
+  const bool onednn = info[0].ToBoolean().Value();
+  if (onednn) {
+    const std::string error = md4::loadDnnl(stringList(info[1]));
+    if (!error.empty()) return Throw(env, "oneDNN could not be loaded (" + error + ")");
+    if (md4::dnnlInfo().float32Kernel.empty())
+      return Throw(env, "oneDNN " + md4::dnnlInfo().version + " has no float32 matrix product for this CPU");
+  }
+  md4::gemmSettings().float32Dnnl = onednn;
+  md4::gemmSettings().float32DnnlMinFlops = info[2].As<Napi::Number>().DoubleValue();
   return env.Undefined();
 }
 
@@ -542,6 +566,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Guarded<Info>));
   exports.Set("gemm", Napi::Function::New(env, Guarded<Gemm>));
   exports.Set("precision", Napi::Function::New(env, Guarded<Precision>));
+  exports.Set("float32Products", Napi::Function::New(env, Guarded<Float32Products>));
   exports.Set("copy", Napi::Function::New(env, Guarded<Copy>));
   exports.Set("concat", Napi::Function::New(env, Guarded<Concat>));
   exports.Set("unary", Napi::Function::New(env, Guarded<Unary>));

@@ -46,6 +46,7 @@ std::string loadDnnl(const std::vector<std::string>&) {
   return "the addon was built without oneDNN's headers (install libdnnl-dev, then rebuild the addon)";
 }
 void runGemmBf16(const Gemm& g) { runGemmFloat32(g); }
+bool runGemmFloat32Dnnl(const Gemm&) { return false; }
 
 #else
 
@@ -83,7 +84,7 @@ struct Plan {
   dnnl_memory_t src = nullptr, weights = nullptr, bias = nullptr, dst = nullptr;
 };
 
-using PlanKey = std::tuple<bool, bool, int, int, int, int, int, int, bool>;
+using PlanKey = std::tuple<bool, bool, int, int, int, int, int, int, bool, dnnl_data_type_t>;
 
 std::map<PlanKey, Plan>& plans() {
   static std::map<PlanKey, Plan> p;
@@ -97,13 +98,14 @@ bool matrixDesc(dnnl_memory_desc_t* md, int batch, int rows, int cols, bool tran
   return dnnl().mdByStrides(md, 3, dims, type, strides) == dnnl_success;
 }
 
-const Plan* planFor(const Gemm& g, int batchA, int batchB) {
-  const PlanKey key{g.transA, g.transB, g.batch, batchA, batchB, g.m, g.n, g.k, g.bias != nullptr};
+// The plan of g with inputs of `type` (dnnl_bf16 or dnnl_f32; the output is float32).
+const Plan* planFor(const Gemm& g, int batchA, int batchB, dnnl_data_type_t type) {
+  const PlanKey key{g.transA, g.transB, g.batch, batchA, batchB, g.m, g.n, g.k, g.bias != nullptr, type};
   auto found = plans().find(key);
   if (found != plans().end()) return &found->second;
   Dnnl& d = dnnl();
   dnnl_memory_desc_t a, b, c, bias;
-  if (!matrixDesc(&a, batchA, g.m, g.k, g.transA, dnnl_bf16) || !matrixDesc(&b, batchB, g.k, g.n, g.transB, dnnl_bf16) ||
+  if (!matrixDesc(&a, batchA, g.m, g.k, g.transA, type) || !matrixDesc(&b, batchB, g.k, g.n, g.transB, type) ||
       !matrixDesc(&c, g.batch, g.m, g.n, false, dnnl_f32) || !matrixDesc(&bias, 1, 1, g.n, false, dnnl_f32))
     return nullptr;
   dnnl_matmul_desc_t desc;
@@ -112,7 +114,7 @@ const Plan* planFor(const Gemm& g, int batchA, int batchB) {
   if (d.pdCreate(&pd, &desc, nullptr, d.engine, nullptr) != dnnl_success) return nullptr;
   const char* impl = nullptr;
   d.pdQuery(pd, dnnl_query_impl_info_str, 0, &impl);
-  if (impl != nullptr) dnnlInfo().isa = impl;
+  if (impl != nullptr) (type == dnnl_f32 ? dnnlInfo().float32Kernel : dnnlInfo().isa) = impl;
   Plan plan;
   const bool ok = d.primitiveCreate(&plan.primitive, pd) == dnnl_success &&
                   d.memoryCreate(&plan.src, &a, d.engine, DNNL_MEMORY_NONE) == dnnl_success &&
@@ -142,22 +144,22 @@ const uint16_t* bf16Stack(const float* x, int64_t stride, int batch, int64_t cou
   return out.data();
 }
 
-// Whether oneDNN has a bf16 matrix product for this CPU (2.6.3 refuses the primitive on an AVX2
-// Zen 1, for one); the kernel it offers goes to dnnlInfo().isa.
-bool probeBf16() {
+// The kernel oneDNN offers for a 256 x 256 x 256 product with inputs of `type` ("" where it has
+// none: 2.6.3 refuses bf16 on an AVX2 Zen 1, for one).
+std::string probeKernel(dnnl_data_type_t type) {
   Dnnl& d = dnnl();
   dnnl_memory_desc_t a, b, c;
   dnnl_matmul_desc_t desc;
   dnnl_primitive_desc_t pd;
-  if (!matrixDesc(&a, 1, 64, 64, false, dnnl_bf16) || !matrixDesc(&b, 1, 64, 64, false, dnnl_bf16) ||
-      !matrixDesc(&c, 1, 64, 64, false, dnnl_f32) || d.matmulDesc(&desc, &a, &b, nullptr, &c) != dnnl_success ||
+  if (!matrixDesc(&a, 1, 256, 256, false, type) || !matrixDesc(&b, 1, 256, 256, false, type) ||
+      !matrixDesc(&c, 1, 256, 256, false, dnnl_f32) || d.matmulDesc(&desc, &a, &b, nullptr, &c) != dnnl_success ||
       d.pdCreate(&pd, &desc, nullptr, d.engine, nullptr) != dnnl_success)
-    return false;
+    return "";
   const char* impl = nullptr;
   d.pdQuery(pd, dnnl_query_impl_info_str, 0, &impl);
-  if (impl != nullptr) dnnlInfo().isa = impl;
+  std::string kernel = impl != nullptr ? impl : "?";
   d.pdDestroy(pd);
-  return true;
+  return kernel;
 }
 
 }  // namespace
@@ -203,7 +205,9 @@ std::string loadDnnl(const std::vector<std::string>& paths) {
         info.loaded = true;
         info.path = path;
         info.version = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
-        info.bf16 = probeBf16();
+        info.float32Kernel = probeKernel(dnnl_f32);
+        info.isa = probeKernel(dnnl_bf16);
+        info.bf16 = !info.isa.empty();
         return "";
       },
       "no oneDNN library paths given");
@@ -217,23 +221,26 @@ std::string loadDnnl(const std::vector<std::string>& paths) {
 // bf16) took tiny training from 37.1-37.8k to 40.0-46.6k tokens/s.
 constexpr double kBf16MinFlops = 1 << 26;
 
-void runGemmBf16(const Gemm& g) {
+namespace {
+
+// g through oneDNN with inputs of `type`: bf16 copies of the operands (dnnl_bf16), or the float32
+// operands in place (dnnl_f32, when each stack is contiguous or one shared matrix). False, having
+// done nothing, where oneDNN is not loaded, the inner dimension is empty or it refuses the shape.
+bool runGemmDnnl(const Gemm& g, dnnl_data_type_t type) {
   Dnnl& d = dnnl();
-  if (2.0 * g.batch * g.m * g.n * g.k < kBf16MinFlops) {
-    runGemmFloat32(g);
-    return;
-  }
+  if (d.handle == nullptr || g.k == 0) return false;
+  const int64_t countA = static_cast<int64_t>(g.m) * g.k, countB = static_cast<int64_t>(g.k) * g.n;
+  const bool inPlace = type == dnnl_f32;
+  if (inPlace && g.batch > 1 && ((g.strideA != 0 && g.strideA != countA) || (g.strideB != 0 && g.strideB != countB)))
+    return false;
   const int batchA = g.strideA == 0 ? 1 : g.batch;
   const int batchB = g.strideB == 0 ? 1 : g.batch;
-  const Plan* plan = d.handle != nullptr && g.k > 0 ? planFor(g, batchA, batchB) : nullptr;
-  if (plan == nullptr) {
-    runGemmFloat32(g);  // no oneDNN, an empty inner dimension, or a shape it refuses: float32
-    return;
-  }
-  const uint16_t* a = bf16Stack(g.a, g.strideA, g.batch, static_cast<int64_t>(g.m) * g.k, 0);
-  const uint16_t* b = bf16Stack(g.b, g.strideB, g.batch, static_cast<int64_t>(g.k) * g.n, 1);
-  d.setHandle(plan->src, const_cast<uint16_t*>(a));
-  d.setHandle(plan->weights, const_cast<uint16_t*>(b));
+  const Plan* plan = planFor(g, batchA, batchB, type);
+  if (plan == nullptr) return false;
+  const void* a = inPlace ? static_cast<const void*>(g.a) : bf16Stack(g.a, g.strideA, g.batch, countA, 0);
+  const void* b = inPlace ? static_cast<const void*>(g.b) : bf16Stack(g.b, g.strideB, g.batch, countB, 1);
+  d.setHandle(plan->src, const_cast<void*>(a));
+  d.setHandle(plan->weights, const_cast<void*>(b));
   d.setHandle(plan->dst, g.c);
   dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, plan->src}, {DNNL_ARG_WEIGHTS, plan->weights}, {DNNL_ARG_DST, plan->dst}};
   int count = 3;
@@ -243,13 +250,23 @@ void runGemmBf16(const Gemm& g) {
   }
   d.execute(plan->primitive, d.stream, count, args);
   d.streamWait(d.stream);
+  (inPlace ? dnnlInfo().float32Products : dnnlInfo().bf16Products) += 1;
   if (g.act != kLinear) {
     const int64_t rows = static_cast<int64_t>(g.batch) * g.m;
     parallelFor(rows, 64, [&](int64_t lo, int64_t hi) {
       for (int64_t r = lo; r < hi; r++) applyActivation(g.c + r * g.n, g.n, g.act, g.actAlpha);
     });
   }
+  return true;
 }
+
+}  // namespace
+
+void runGemmBf16(const Gemm& g) {
+  if (2.0 * g.batch * g.m * g.n * g.k < kBf16MinFlops || !runGemmDnnl(g, dnnl_bf16)) runGemmFloat32(g);
+}
+
+bool runGemmFloat32Dnnl(const Gemm& g) { return runGemmDnnl(g, dnnl_f32); }
 
 #endif
 

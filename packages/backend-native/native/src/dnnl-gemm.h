@@ -18,6 +18,8 @@ struct DnnlInfo {
   std::string version;  // "2.6.3"
   std::string isa;      // the kernel of the last product, e.g. "brg:avx512_core_amx_bf16"
   bool bf16 = false;    // oneDNN has a bf16 matrix product for this CPU (2.6.3: none for AVX2 CPUs)
+  std::string float32Kernel;  // its float32 product's kernel, e.g. "brg:avx512_core" ("" if none)
+  double bf16Products = 0, float32Products = 0;  // product calls it has computed, per input type
 };
 
 DnnlInfo& dnnlInfo();
@@ -32,5 +34,9 @@ void toBfloat16(const float* in, uint16_t* out, int64_t n);
 
 // g computed with bf16 inputs (see above); requires loadDnnl() to have succeeded.
 void runGemmBf16(const Gemm& g);
+
+// g in float32 through oneDNN's matrix product, operands in place; false (nothing done) where
+// oneDNN is not loaded or does not take this product (see gemm.h's GemmSettings::float32Dnnl).
+bool runGemmFloat32Dnnl(const Gemm& g);
 
 }  // namespace md4

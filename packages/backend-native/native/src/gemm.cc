@@ -74,6 +74,7 @@ void runGemm(const Gemm& g) {
 void runGemmFloat32(const Gemm& g) {
   const GemmSettings& s = gemmSettings();
   const double flops = 2.0 * g.m * g.n * g.k;
+  if (s.float32Dnnl && flops * g.batch >= s.float32DnnlMinFlops && runGemmFloat32Dnnl(g)) return;
   const int threads = threadPool().size();
   if (threads > 1 && g.batch >= 2 && flops < s.minBatchSplitFlops) {
     // Many small products (attention heads): one product per thread at a time, the BLAS

@@ -33,6 +33,11 @@ struct GemmSettings {
   bool poolSplit = true;
   // true: products go to oneDNN with bfloat16 inputs (see dnnl-gemm.h) once it is loaded.
   bool bf16 = false;
+  // true: float32 products of at least float32DnnlMinFlops (a batch counts together) go to
+  // oneDNN's float32 matrix product once it is loaded (its brgemm kernels run closer to the CPU's
+  // peak than OpenBLAS 0.3.21's on AVX-512 cores); the rest, and everything when false, the BLAS.
+  bool float32Dnnl = false;
+  double float32DnnlMinFlops = 1 << 26;
 };
 
 GemmSettings& gemmSettings();
