@@ -10,7 +10,7 @@ export class TrainingProgress {
   private lastLine = 0;
 
   constructor(
-    private readonly total: number,
+    private total: number,
     start: number,
     private readonly quiet: boolean,
   ) {
@@ -28,6 +28,12 @@ export class TrainingProgress {
           )
         : null;
     this.bar = this.bars?.create(total, start, { loss: '-', speed: '-' }) ?? null;
+  }
+
+  /** A new number of steps to the end (the run was re-planned). */
+  setTotal(total: number): void {
+    this.total = total;
+    this.bar?.setTotal(total);
   }
 
   update(step: number, loss: number, tokensPerSecond: number): void {

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { learningRateAt } from '@md4/models';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkpointConfig, md4, runMetrics, tinyTrainFlags } from './cli-process.test-helper';
 
@@ -82,5 +83,33 @@ describe('md4 train --resume', () => {
     );
     expect(weightsCrc(out)).toBe(before); // the run is untouched: still its 2-step checkpoint
     expect(checkpointConfig(out).training?.step).toBe(2);
+  });
+
+  it('--fit-time-limit cuts --steps and the decay to what fits in the limit, and saves the fitted plan for --resume', () => {
+    const out = join(work, 'fit');
+    const flags = [...RUN, '--warmup', '10', '--lr', '0.001', '--steps', '2000', '--time-limit', '2'];
+    const run = md4(['--json', 'train', ...flags, '--fit-time-limit', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '');
+    // a step of this model takes well over 1 ms, so 2000 of them do not fit in 2 s
+    expect(summary.plannedSteps).toBeLessThan(2000);
+    expect(JSON.parse(readFileSync(join(out, 'train-config.json'), 'utf8')).steps).toBe(summary.plannedSteps);
+    expect(checkpointConfig(out).training?.optimizer.totalSteps).toBe(summary.plannedSteps);
+    // the pace is measured once, after a tenth of the limit: up to that step the 2000-step
+    // plan sets every learning rate, after it the fitted plan
+    const lr = [...trainLr(out)];
+    const plan = { lr: 0.001, warmupSteps: 10 };
+    const planned = (totalSteps: number, step: number) => learningRateAt({ ...plan, totalSteps }, step - 1);
+    const switched = lr.findIndex(([step, value]) => Math.abs(value - planned(2000, step)) > 1e-15);
+    expect(switched).toBeGreaterThan(0);
+    lr.forEach(([step, value], i) => {
+      expect(value).toBeCloseTo(planned(i < switched ? 2000 : summary.plannedSteps, step), 15);
+    });
+    expect(lr.at(-1)?.[0]).toBe(summary.step);
+    const refused = md4(['train', ...RUN, '--fit-time-limit', '--out', join(work, 'no-limit')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /--fit-time-limit fits the run to --time-limit; give --time-limit <seconds> too/,
+    );
   });
 });

@@ -180,6 +180,10 @@ export const trainConfigSchema = z
       value: '<seconds>',
       help: 'stop (and checkpoint) after this many seconds of training',
     }),
+    fitTimeLimit: z.boolean().default(false).register(trainFlagHelp, {
+      help: 'with --time-limit: once a tenth of it has passed, cut --steps (and the learning-rate decay with them) to the steps that fit in the limit at the pace so far, so that the decay ends in time',
+      negatedHelp: 'keep --steps, stopping at --time-limit wherever the learning-rate schedule is',
+    }),
   })
   .strict();
 
@@ -211,6 +215,7 @@ export const RESUME_ADJUSTABLE_KEYS: readonly TrainConfigKey[] = [
   'sampleEvery',
   'checkpointEvery',
   'timeLimit',
+  'fitTimeLimit',
 ];
 
 /** The flag of a config key: its kebab-case (`weightDecay` -> `--weight-decay`). */
@@ -281,6 +286,11 @@ export function resolveTrainConfig(
   for (const [key, value] of Object.entries(fromFlags)) if (value !== undefined) merged[key] = value;
   const parsed = trainConfigSchema.safeParse(merged);
   if (!parsed.success) throw new UsageError(describeIssues(parsed.error, source));
+  if (parsed.data.fitTimeLimit && parsed.data.timeLimit == null) {
+    throw new UsageError(
+      `${source}: --fit-time-limit fits the run to --time-limit; give --time-limit <seconds> too`,
+    );
+  }
   return parsed.data;
 }
 

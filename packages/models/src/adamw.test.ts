@@ -60,6 +60,20 @@ describe('AdamW', () => {
     expect(learningRateAt({ lr: 2 }, 1000)).toBe(2);
   });
 
+  it('replan moves the end of the decay and keeps the rest of the schedule', () => {
+    const opt = new AdamW({ lr: 1, warmupSteps: 10, totalSteps: 110, weightDecay: 0.1 });
+    opt.step = 30;
+    opt.replan(50);
+    expect(opt.config).toMatchObject({ lr: 1, warmupSteps: 10, totalSteps: 50, weightDecay: 0.1 });
+    expect(opt.step).toBe(30);
+    // progress (30 - 10) / (50 - 10) = 1/2: half the peak
+    expect(opt.learningRate()).toBeCloseTo(0.5, 12);
+    expect(opt.learningRate(50)).toBeCloseTo(0, 12);
+    expect(() => opt.replan(0)).toThrow(/totalSteps must be a positive integer/);
+    expect(() => opt.replan(12.5)).toThrow(/totalSteps must be a positive integer/);
+    expect(opt.config.totalSteps).toBe(50);
+  });
+
   it('rejects bad settings', () => {
     expect(() => resolveAdamW({ beta2: 1 })).toThrow(/beta2 must lie in \[0, 1\)/);
     expect(() => resolveAdamW({ lr: -1 })).toThrow(/lr must be/);

@@ -74,14 +74,25 @@ export function resolveAdamW(config: AdamWConfig = {}): ResolvedAdamWConfig {
  * Moments are float32 variables owned by the optimizer.
  */
 export class AdamW {
-  /** The settings in use, defaults filled in. */
-  readonly config: ResolvedAdamWConfig;
+  /** The settings in use, defaults filled in (`replan` changes where the decay ends). */
+  config: Readonly<ResolvedAdamWConfig>;
   /** Updates applied so far. */
   step = 0;
   private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
 
   constructor(config: AdamWConfig = {}) {
     this.config = resolveAdamW(config);
+  }
+
+  /**
+   * Moves the end of the cosine decay to `totalSteps` from the next update on (peak, warmup and
+   * floor unchanged): a run shortened or lengthened while it trains keeps a schedule that ends
+   * where it now ends. Moments and the step count are untouched.
+   *
+   * @throws RangeError unless totalSteps is a positive integer.
+   */
+  replan(totalSteps: number): void {
+    this.config = resolveAdamW({ ...this.config, totalSteps });
   }
 
   /** The learning rate of the next update. */

@@ -26,6 +26,7 @@ import { TrainingProgress } from '../progress-bar';
 import { acquireRunLock } from '../run-lock';
 import { RunReports } from '../run-reports';
 import { StagedCheckpoint } from '../staged-checkpoint';
+import { TimeLimitFit } from '../time-limit-fit';
 import { RUN_FILES, type TrainConfig } from '../train-config';
 import { readMetrics } from '../training-curves';
 
@@ -83,7 +84,9 @@ async function trainInFolder(config: TrainConfig, opts: TrainOptions, context: R
   const { backend, precision, say, checkpointDir } = context;
   const { previous, data, run } = await startOrResume(config, opts, context);
   // The run's settings, which --resume takes back (a resumed run may have changed --steps).
-  await writeFileAtomic(join(config.out, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+  const saveConfig = (settings: TrainConfig) =>
+    writeFileAtomic(join(config.out, RUN_FILES.config), `${JSON.stringify(settings, null, 2)}\n`);
+  await saveConfig(config);
   const { trainer } = run;
   const model = trainer.model;
   const seqLen = model.config.seqLen;
@@ -131,6 +134,11 @@ async function trainInFolder(config: TrainConfig, opts: TrainOptions, context: R
 
   const started = Date.now();
   const startStep = trainer.completedSteps;
+  let plannedSteps = config.steps;
+  const fit =
+    config.fitTimeLimit && config.timeLimit != null
+      ? new TimeLimitFit(config.timeLimit, startStep, config.steps)
+      : null;
   let last = { loss: Number.NaN };
   const guard = new DivergenceGuard(data.tokenizer.vocabSize);
   const advice = () =>
@@ -162,11 +170,22 @@ async function trainInFolder(config: TrainConfig, opts: TrainOptions, context: R
         precision,
       });
       guard.observe(result.step, result.nelbo, advice());
+      const fitted = fit?.fitted(result.step, seconds) ?? null;
+      if (fitted != null) {
+        trainer.optimizer.replan(fitted);
+        progress.setTotal(fitted);
+        plannedSteps = fitted;
+        await saveConfig({ ...config, steps: fitted });
+        progress.log(
+          `--fit-time-limit: ${(seconds / (result.step - startStep)).toFixed(3)} s a step, so ${fitted} of the ` +
+            `${config.steps} steps fit in ${config.timeLimit} s; the learning-rate decay now ends at step ${fitted}`,
+        );
+      }
       const every = (n: number) => n > 0 && result.step % n === 0;
       if (every(config.evalEvery)) await reports.validate(result.step);
       if (every(config.sampleEvery)) await reports.showSample(result.step);
       if (every(config.checkpointEvery) && guard.healthy) await checkpoint.stage(result.step);
-      if (signals.interrupted) break;
+      if (signals.interrupted || result.step >= plannedSteps) break;
       if (config.timeLimit != null && seconds > config.timeLimit) {
         progress.log(`time limit of ${config.timeLimit} s reached at step ${result.step}`);
         break;
@@ -180,6 +199,7 @@ async function trainInFolder(config: TrainConfig, opts: TrainOptions, context: R
     const seconds = (Date.now() - started) / 1000;
     const summary = {
       step: trainer.completedSteps,
+      plannedSteps,
       trainBitsPerToken: last.loss,
       seconds,
       tokensPerSecond: ((trainer.completedSteps - startStep) * config.batch * seqLen) / seconds,
