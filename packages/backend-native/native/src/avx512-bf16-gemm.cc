@@ -44,27 +44,34 @@ template <int MR, int NV>
 MD4_BF16_TARGET void block(const PackedLeft& a, const uint32_t* b, int64_t ldb, int64_t i0, int64_t j0, int64_t n,
                            int64_t words, float beta, float* c, int64_t ldc) {
   __m512 acc[MR][NV];
+  _Pragma("GCC unroll 8")
   for (int r = 0; r < MR; r++)
+    _Pragma("GCC unroll 8")
     for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
   const uint32_t* rows = a.words + i0 * a.rowStride;
   for (int64_t q = 0; q < words; q++) {
     __m512bh bv[NV];
+    _Pragma("GCC unroll 8")
     for (int v = 0; v < NV; v++) {
       const __m512i w = _mm512_loadu_si512(b + q * ldb + j0 + 16 * v);
       std::memcpy(&bv[v], &w, sizeof w);
     }
     const uint32_t* aq = rows + q * a.wordStride;
+    _Pragma("GCC unroll 8")
     for (int r = 0; r < MR; r++) {
       const __m512i w = _mm512_set1_epi32(static_cast<int>(aq[r * a.rowStride]));
       __m512bh av;
       std::memcpy(&av, &w, sizeof w);
+      _Pragma("GCC unroll 8")
       for (int v = 0; v < NV; v++) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], av, bv[v]);
     }
   }
+  _Pragma("GCC unroll 8")
   for (int v = 0; v < NV; v++) {
     const int64_t left = n - j0 - 16 * v;
-    if (left <= 0) break;
+    if (left <= 0) continue;
     const __mmask16 mask = left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1u);
+    _Pragma("GCC unroll 8")
     for (int r = 0; r < MR; r++) {
       float* out = c + (i0 + r) * ldc + j0 + 16 * v;
       __m512 value = acc[r][v];
