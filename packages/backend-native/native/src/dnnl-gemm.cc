@@ -169,8 +169,10 @@ std::string loadDnnl(const std::vector<std::string>& paths) {
   if (d.handle != nullptr) return "";
   // oneDNN runs on OpenMP threads, which by default spin after each product and take the cores
   // from the addon's pool running the elementwise kernels in between (measured: small-cpu training
-  // 5217 tokens/s spinning, 5530 passive). libgomp reads this when it loads, with libdnnl.
+  // 5217 tokens/s spinning, 5530 passive). libgomp reads these when it loads, with libdnnl; its
+  // threads are as many as the pool's (the backend's `threads`), unless OMP_NUM_THREADS says.
   setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+  setenv("OMP_NUM_THREADS", std::to_string(threadPool().size()).c_str(), 0);
   return openFirstLibrary(
       paths,
       [&](void* h, const std::string& path) -> std::string {
