@@ -23,8 +23,8 @@ export const FLOAT32_ONEDNN_MIN_FLOPS = 2 ** 26;
 
 /**
  * The kernels of oneDNN 2.6.3's float32 product that beat OpenBLAS 0.3.21: its AVX-512 brgemm
- * ("brg:avx512_core", 207-231 GFLOP/s on 2 Zen 4 cores at the small-cpu config's shapes against
- * 195-211 for OpenBLAS's SkylakeX kernels cut in panels over the same 2 threads).
+ * ("brg:avx512_core", 200-221 GFLOP/s on 2 Zen 4 cores at the small-cpu config's shapes, caches
+ * flushed, against 183-202 for OpenBLAS's SkylakeX kernels cut in panels over the same 2 threads).
  */
 const FASTER_ONEDNN_KERNEL = /^brg:avx512/;
 
