@@ -153,6 +153,40 @@ describe.runIf(nativeAvailable)(
       await expectSame([randomInput([64, 300], 'float32', 33)], (x) => tf.tile(x!, [4, 2]));
     });
 
+    it('gathers along every axis (embedding rows, short inner blocks, repeats, empty, bool, int32) like cpu', async () => {
+      const table = randomInput([27, 256], 'float32', 40);
+      const tokens = {
+        values: Int32Array.from({ length: 4 * 256 }, (_, i) => (i * 7) % 27),
+        shape: [4, 256],
+        dtype: 'int32' as const,
+      };
+      await expectSame([table, tokens], (t, i) => tf.gather(t!, i!));
+      const x = randomInput([3, 5, 6], 'float32', 41);
+      const picks = { values: Int32Array.from([4, 0, 4, 2]), shape: [2, 2], dtype: 'int32' as const };
+      for (const axis of [1, 2, -1]) await expectSame([x, picks], (t, i) => tf.gather(t!, i!, axis));
+      const none = { values: new Int32Array(0), shape: [0], dtype: 'int32' as const };
+      await expectSame([x, none], (t, i) => tf.gather(t!, i!, 1));
+      const pickRows = { values: Int32Array.from([2, 1]), shape: [2], dtype: 'int32' as const };
+      await expectSame([randomInput([3, 40], 'int32', 42), pickRows], (t, i) => tf.gather(t!, i!));
+      await expectSame([randomInput([3, 7], 'bool', 43), pickRows], (t, i) => tf.gather(t!, i!));
+      // batchDims goes to the cpu kernel
+      const perRow = { values: Int32Array.from([1, 0, 3, 3, 2, 0]), shape: [3, 2], dtype: 'int32' as const };
+      await expectSame([x, perRow], (t, i) => tf.gather(t!, i!, 1, 1));
+    });
+
+    it("refuses a gather index out of range with the cpu kernel's message", async () => {
+      await tf.setBackend(NATIVE_BACKEND);
+      const before = tf.memory().numTensors;
+      const x = tf.zeros([4, 3]);
+      for (const index of [4, -1]) {
+        const i = tf.tensor1d([0, index], 'int32');
+        expect(() => tf.gather(x, i)).toThrow(`GatherV2: the index value ${index} is not in [0, 3]`);
+        i.dispose();
+      }
+      x.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
     it('strided slices (steps, negative steps, masks, shrink and new axes) like cpu', async () => {
       const x = randomInput([5, 6, 7], 'float32', 12);
       await expectSame([x], (t) => tf.stridedSlice(t!, [0, 1, 0], [5, 6, 7], [2, 2, 3]));

@@ -2,6 +2,7 @@ import {
   backend_util,
   Cast,
   Concat,
+  GatherV2,
   Identity,
   type KernelConfig,
   type KernelFunc,
@@ -243,6 +244,51 @@ function packKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
 }
 
 /**
+ * GatherV2 without batch dimensions (an embedding lookup): x [outer, axisDim, inner] and int32
+ * indices of any shape give [outer, ...indices.shape, inner], a copy of one inner block of x per
+ * index (a memcpy each for long blocks). An index outside [0, axisDim) is refused with the cpu
+ * kernel's message.
+ */
+function gatherKernel(fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
+    const x = inputs.x!;
+    const indices = inputs.indices!;
+    if (!copied(x.dtype) || indices.dtype !== 'int32' || ((attrs.batchDims as number | undefined) ?? 0) !== 0)
+      return fallback(args);
+    const axis = util.parseAxisParam(attrs.axis as number, x.shape)[0]!;
+    const axisDim = x.shape[axis]!;
+    const picks = valuesOf(backend, indices) as Int32Array;
+    for (const index of picks) {
+      util.assert(
+        index <= axisDim - 1 && index >= 0,
+        () => `GatherV2: the index value ${index} is not in [0, ${axisDim - 1}]`,
+      );
+    }
+    const outer = util.sizeFromShape(x.shape.slice(0, axis));
+    const inner = util.sizeFromShape(x.shape.slice(axis + 1));
+    const out = newTensor(
+      backend,
+      [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)],
+      x.dtype,
+    );
+    const from = valuesOf(backend, x);
+    const to = out.values;
+    let at = 0;
+    for (let o = 0; o < outer; o++) {
+      const base = o * axisDim;
+      for (const index of picks) {
+        const start = (base + index) * inner;
+        if (inner >= 16) to.set(from.subarray(start, start + inner), at);
+        else for (let j = 0; j < inner; j++) to[at + j] = from[start + j]!;
+        at += inner;
+      }
+    }
+    return out.info;
+  };
+}
+
+/**
  * Identity, and Cast to the same dtype, share the input's data (a reference count, no copy), as
  * the cpu backend's kernels do: tfjs never writes into a tensor's memory after creating it.
  */
@@ -267,6 +313,7 @@ export function copyKernelOverrides(addon: NativeAddon): Record<string, (base: K
     [Concat]: (w) => concatKernel(addon, w.kernelFunc),
     [Tile]: (w) => tileKernel(addon, w.kernelFunc),
     [Pack]: (w) => packKernel(addon, w.kernelFunc),
+    [GatherV2]: (w) => gatherKernel(w.kernelFunc),
     [Identity]: (w) => shareKernel(w.kernelFunc),
     [Cast]: (w) => shareKernel(w.kernelFunc),
   };
