@@ -2,7 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAddon, type NativeAddon } from './addon';
 import { applyFloat32Products, FLOAT32_ONEDNN_MIN_FLOPS } from './float32-products';
-import { type Case, randomValues, reference } from './matmul-reference.test-helper';
+import {
+  type Case,
+  caseOperands,
+  everyTranspose,
+  productFlops,
+  randomValues,
+  reference,
+  worstBoundRatio,
+} from './matmul-reference.test-helper';
 import { nativeAvailable, nativeStatus } from './native-available.test-helper';
 import { NATIVE_BACKEND } from './register-native-backend';
 
@@ -17,35 +25,15 @@ if (onednn != null && !onednnAvailable)
   console.warn(`${onednn.reason}: oneDNN float32 product tests skipped`);
 
 /** Product calls of at least 2^26 flops (oneDNN's from there): every transpose, batches, broadcasts. */
-const cases: Case[] = [];
-for (const transposeA of [false, true]) {
-  for (const transposeB of [false, true]) {
-    const [m, n, k] = [521, 301, 449];
-    cases.push({
-      aShape: transposeA ? [k, m] : [m, k],
-      bShape: transposeB ? [n, k] : [k, n],
-      transposeA,
-      transposeB,
-    });
-  }
-}
-cases.push(
+const cases: Case[] = [
+  ...everyTranspose(521, 301, 449),
   { aShape: [3, 261, 400], bShape: [3, 400, 331], transposeA: false, transposeB: false },
   { aShape: [2, 400, 257], bShape: [257, 400], transposeA: false, transposeB: false },
   { aShape: [300, 257], bShape: [2, 257, 400], transposeA: false, transposeB: false },
   { aShape: [2, 300, 400], bShape: [1, 310, 300], transposeA: true, transposeB: true },
   // broadcast over two batch dimensions, [2, 1] against [1, 3]: a call per product, each over 2^26
   { aShape: [2, 1, 400, 300], bShape: [1, 3, 350, 300], transposeA: false, transposeB: true },
-);
-
-const flopsOf = (c: Case) => {
-  const ref = reference(
-    c,
-    new Float32Array(c.aShape.reduce((x, y) => x * y, 1)),
-    new Float32Array(c.bShape.reduce((x, y) => x * y, 1)),
-  );
-  return 2 * ref.values.length * ref.k;
-};
+];
 
 describe.runIf(onednnAvailable)('float32 products through oneDNN', () => {
   beforeAll(async () => {
@@ -59,15 +47,8 @@ describe.runIf(onednnAvailable)('float32 products through oneDNN', () => {
   it.each(cases.map((c, i) => [i, c] as const))(
     'case %i is within the float32 summation bound of a float64 reference with oneDNN and with the BLAS',
     (i, c) => {
-      expect(flopsOf(c)).toBeGreaterThanOrEqual(FLOAT32_ONEDNN_MIN_FLOPS);
-      const av = randomValues(
-        c.aShape.reduce((x, y) => x * y, 1),
-        5000 + i,
-      );
-      const bv = randomValues(
-        c.bShape.reduce((x, y) => x * y, 1),
-        6000 + i,
-      );
+      expect(productFlops(c)).toBeGreaterThanOrEqual(FLOAT32_ONEDNN_MIN_FLOPS);
+      const [av, bv] = caseOperands(c, 5000 + i);
       const ref = reference(c, av, bv);
       for (const library of ['onednn', 'blas'] as const) {
         expect(applyFloat32Products(addon!, library).library).toBe(library);
@@ -76,10 +57,7 @@ describe.runIf(onednnAvailable)('float32 products through oneDNN', () => {
         const got = tf.tidy(() =>
           tf.matMul(tf.tensor(av, c.aShape), tf.tensor(bv, c.bShape), c.transposeA, c.transposeB).dataSync(),
         );
-        let worst = 0;
-        for (let j = 0; j < got.length; j++)
-          worst = Math.max(worst, Math.abs(got[j]! - ref.values[j]!) / ref.bound[j]!);
-        expect(worst).toBeLessThanOrEqual(1);
+        expect(worstBoundRatio(got, ref)).toBeLessThanOrEqual(1);
         expect(tf.memory().numTensors).toBe(before);
         // oneDNN computed it exactly when asked to
         const oneDnnCalls = addon!.info().dnnl.float32Products - calls;

@@ -2,11 +2,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAddon } from './addon';
 import { blasLibraryCandidates } from './blas-libraries';
-import { type Case, randomValues, reference } from './matmul-reference.test-helper';
+import {
+  type Case,
+  caseOperands,
+  everyTranspose,
+  randomValues,
+  reference,
+  worstBoundRatio,
+} from './matmul-reference.test-helper';
 import { nativeAvailable, nativeStatus as status } from './native-available.test-helper';
 import { NATIVE_BACKEND } from './register-native-backend';
-
-const shape2 = (m: number, k: number, tA: boolean) => (tA ? [k, m] : [m, k]);
 
 const cases: Case[] = [];
 // Odd sizes, every transpose combination, plain and batched.
@@ -17,40 +22,11 @@ for (const [m, n, k] of [
   [1, 19, 2],
   [65, 129, 31],
   [100, 37, 256],
-]) {
-  for (const transposeA of [false, true]) {
-    for (const transposeB of [false, true]) {
-      cases.push({
-        aShape: shape2(m!, k!, transposeA),
-        bShape: shape2(k!, n!, transposeB),
-        transposeA,
-        transposeB,
-      });
-      cases.push({
-        aShape: [3, ...shape2(m!, k!, transposeA)],
-        bShape: [3, ...shape2(k!, n!, transposeB)],
-        transposeA,
-        transposeB,
-      });
-    }
-  }
+] as const) {
+  cases.push(...everyTranspose(m, n, k), ...everyTranspose(m, n, k, [3]));
 }
 // Products big enough (> 4 Mflop) to be cut in panels over the threads: by rows and by columns.
-for (const [m, n, k] of [
-  [301, 67, 129],
-  [70, 300, 129],
-]) {
-  for (const transposeA of [false, true]) {
-    for (const transposeB of [false, true]) {
-      cases.push({
-        aShape: shape2(m!, k!, transposeA),
-        bShape: shape2(k!, n!, transposeB),
-        transposeA,
-        transposeB,
-      });
-    }
-  }
-}
+cases.push(...everyTranspose(301, 67, 129), ...everyTranspose(70, 300, 129));
 // Attention-like batches (per-head products), and broadcasting of the batch dimensions.
 cases.push(
   { aShape: [2, 4, 33, 16], bShape: [2, 4, 33, 16], transposeA: false, transposeB: true },
@@ -76,14 +52,7 @@ describe.runIf(nativeAvailable)('native matMul kernels', () => {
   it.each(cases.map((c, i) => [i, c] as const))(
     'case %i matches a float64 reference within the float32 summation bound',
     (i, c) => {
-      const av = randomValues(
-        c.aShape.reduce((x, y) => x * y, 1),
-        1000 + i,
-      );
-      const bv = randomValues(
-        c.bShape.reduce((x, y) => x * y, 1),
-        2000 + i,
-      );
+      const [av, bv] = caseOperands(c, 1000 + i);
       const ref = reference(c, av, bv);
       const before = tf.memory().numTensors;
       const a = tf.tensor(av, c.aShape);
@@ -91,10 +60,7 @@ describe.runIf(nativeAvailable)('native matMul kernels', () => {
       const out = tf.matMul(a, b, c.transposeA, c.transposeB);
       expect(out.shape).toEqual(ref.shape);
       const got = out.dataSync();
-      let worst = 0;
-      for (let j = 0; j < got.length; j++)
-        worst = Math.max(worst, Math.abs(got[j]! - ref.values[j]!) / ref.bound[j]!);
-      expect(worst).toBeLessThanOrEqual(1);
+      expect(worstBoundRatio(got, ref)).toBeLessThanOrEqual(1);
       tf.dispose([a, b, out]);
       expect(tf.memory().numTensors).toBe(before);
     },

@@ -2,7 +2,13 @@ import { withMatMulPrecision } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bf16Instructions } from './matmul-precision';
-import { type Case, randomValues, reference } from './matmul-reference.test-helper';
+import {
+  type Case,
+  caseOperands,
+  everyTranspose,
+  randomValues,
+  reference,
+} from './matmul-reference.test-helper';
 import { nativeAvailable } from './native-available.test-helper';
 import {
   NATIVE_BACKEND,
@@ -22,25 +28,14 @@ if (bf16Result != null && !bf16Result.ok) console.warn(`${bf16Result.notice}: bf
 if (nativeAvailable) setMatMulPrecision('fp32');
 
 /** Product calls of at least 2^26 flops, so they take oneDNN's path: every transpose, batches, broadcasts. */
-const cases: Case[] = [];
-for (const transposeA of [false, true]) {
-  for (const transposeB of [false, true]) {
-    const [m, n, k] = [520, 300, 450];
-    cases.push({
-      aShape: transposeA ? [k, m] : [m, k],
-      bShape: transposeB ? [n, k] : [k, n],
-      transposeA,
-      transposeB,
-    });
-  }
-}
-cases.push(
+const cases: Case[] = [
+  ...everyTranspose(520, 300, 450),
   { aShape: [3, 260, 400], bShape: [3, 400, 330], transposeA: false, transposeB: false },
   { aShape: [2, 400, 256], bShape: [256, 400], transposeA: false, transposeB: false },
   { aShape: [2, 300, 400], bShape: [1, 310, 300], transposeA: true, transposeB: true },
   // attention's shape: many small products that count together
   { aShape: [8, 4, 256, 64], bShape: [8, 4, 256, 64], transposeA: false, transposeB: true },
-);
+];
 
 describe.runIf(dnnlAvailable)('bf16 matrix products (oneDNN)', () => {
   beforeAll(async () => {
@@ -55,14 +50,7 @@ describe.runIf(dnnlAvailable)('bf16 matrix products (oneDNN)', () => {
   it.each(cases.map((c, i) => [i, c] as const))(
     'case %i is within the bf16 bound of a float64 reference, and visibly rounded',
     (i, c) => {
-      const av = randomValues(
-        c.aShape.reduce((x, y) => x * y, 1),
-        3000 + i,
-      );
-      const bv = randomValues(
-        c.bShape.reduce((x, y) => x * y, 1),
-        4000 + i,
-      );
+      const [av, bv] = caseOperands(c, 3000 + i);
       const ref = reference(c, av, bv);
       const before = tf.memory().numTensors;
       const got = tf.tidy(() =>

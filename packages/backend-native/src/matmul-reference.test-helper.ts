@@ -31,6 +31,54 @@ export interface Case {
   transposeB: boolean;
 }
 
+/** The four transpose combinations of one m x n x k product, each with the batch dimensions `batch` in front. */
+export function everyTranspose(m: number, n: number, k: number, batch: number[] = []): Case[] {
+  const cases: Case[] = [];
+  for (const transposeA of [false, true]) {
+    for (const transposeB of [false, true]) {
+      cases.push({
+        aShape: [...batch, ...(transposeA ? [k, m] : [m, k])],
+        bShape: [...batch, ...(transposeB ? [n, k] : [k, n])],
+        transposeA,
+        transposeB,
+      });
+    }
+  }
+  return cases;
+}
+
+const size = (shape: number[]) => shape.reduce((x, y) => x * y, 1);
+
+/** Seeded operands of a case: `seed` for A, `seed + 1000` for B. */
+export function caseOperands(c: Case, seed: number): [Float32Array, Float32Array] {
+  return [randomValues(size(c.aShape), seed), randomValues(size(c.bShape), seed + 1000)];
+}
+
+/** The flops of a case's product call: 2 m n k for each of the broadcast batch's products. */
+export function productFlops(c: Case): number {
+  const ra = c.aShape.length;
+  const rb = c.bShape.length;
+  const m = c.transposeA ? c.aShape[ra - 1]! : c.aShape[ra - 2]!;
+  const k = c.transposeA ? c.aShape[ra - 2]! : c.aShape[ra - 1]!;
+  const n = c.transposeB ? c.bShape[rb - 2]! : c.bShape[rb - 1]!;
+  const ba = c.aShape.slice(0, -2).reverse();
+  const bb = c.bShape.slice(0, -2).reverse();
+  let batch = 1;
+  for (let i = 0; i < Math.max(ba.length, bb.length); i++) batch *= Math.max(ba[i] ?? 1, bb[i] ?? 1);
+  return 2 * batch * m * n * k;
+}
+
+/** The worst error of `got` against a reference, as a fraction of the reference's float32 bound: <= 1 passes. */
+export function worstBoundRatio(
+  got: ArrayLike<number>,
+  ref: { values: Float64Array; bound: Float64Array },
+): number {
+  let worst = 0;
+  for (let j = 0; j < got.length; j++)
+    worst = Math.max(worst, Math.abs(got[j]! - ref.values[j]!) / ref.bound[j]!);
+  return worst;
+}
+
 /**
  * Float64 reference of matMul with numpy batch broadcasting; for each output `abs` = sum_p |a_ip b_pj|
  * and the bound (k + 2) 2^-24 abs on the error of any float32 summation order (Higham's gamma_k).
