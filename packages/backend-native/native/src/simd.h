@@ -7,3 +7,12 @@
 #else
 #define MD4_MULTIVERSION
 #endif
+
+// Rounds every product and sum on its own (no fused multiply-add), for kernels whose results must
+// equal the composed tfjs ops' bit for bit: the AVX-512 and AVX2 clones could otherwise contract a * b + c.
+// (Only GCC builds the clones; clang's default contraction is left as it is.)
+#if defined(__GNUC__) && !defined(__clang__)
+#define MD4_NO_FMA_CONTRACTION __attribute__((optimize("fp-contract=off")))
+#else
+#define MD4_NO_FMA_CONTRACTION
+#endif
