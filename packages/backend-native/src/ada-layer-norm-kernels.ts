@@ -1,25 +1,8 @@
 import { ADA_LAYER_NORM_GRAD_KERNEL, ADA_LAYER_NORM_KERNEL, type AdaLayerNormAttrs } from '@md4/core';
 import { type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
+import { perSequenceShape } from './per-sequence-shape';
 import { float32Of, type NativeKernelArgs, newFloat32 } from './tensor-storage';
-
-/** [batch, rows, d] after checking x [rows, d] and the per-sequence [batch, d] tensors, all float32. */
-function normShape(kernel: string, x: TensorInfo, perSequence: TensorInfo[]): [number, number, number] {
-  const [rows, d] = x.shape as [number, number];
-  const batch = perSequence[0]!.shape[0]!;
-  const ok =
-    x.shape.length === 2 &&
-    batch >= 1 &&
-    rows % batch === 0 &&
-    [x, ...perSequence].every((t) => t.dtype === 'float32') &&
-    perSequence.every((t) => t.shape.length === 2 && t.shape[0] === batch && t.shape[1] === d);
-  if (!ok) {
-    throw new Error(
-      `${kernel}: expected float32 x [B*P, d] with shift and scale [B, d], got x [${x.shape}], [${perSequence[0]!.shape}]`,
-    );
-  }
-  return [batch, rows, d];
-}
 
 /** The adaLN kernels of `@md4/core` (forward, and its gradient), one native pass each. */
 export function adaLayerNormKernels(addon: NativeAddon, backendName: string): KernelConfig[] {
@@ -30,7 +13,12 @@ export function adaLayerNormKernels(addon: NativeAddon, backendName: string): Ke
       kernelFunc: (args) => {
         const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
         const { x, shift, scale } = inputs as Record<'x' | 'shift' | 'scale', TensorInfo>;
-        const [batch, rows, d] = normShape(ADA_LAYER_NORM_KERNEL, x, [shift, scale]);
+        const [batch, rows, d] = perSequenceShape(
+          ADA_LAYER_NORM_KERNEL,
+          x,
+          [shift, scale],
+          'shift and scale',
+        );
         const y = newFloat32(backend, [rows, d]);
         const mean = newFloat32(backend, [rows]);
         const r = newFloat32(backend, [rows]);
@@ -48,7 +36,7 @@ export function adaLayerNormKernels(addon: NativeAddon, backendName: string): Ke
       kernelFunc: (args) => {
         const { inputs, backend } = args as unknown as NativeKernelArgs;
         const { dy, x, scale, mean, r } = inputs as Record<'dy' | 'x' | 'scale' | 'mean' | 'r', TensorInfo>;
-        const [batch, rows, d] = normShape(ADA_LAYER_NORM_GRAD_KERNEL, x, [scale]);
+        const [batch, rows, d] = perSequenceShape(ADA_LAYER_NORM_GRAD_KERNEL, x, [scale], 'scale');
         for (const [name, t, shape] of [
           ['dy', dy, [rows, d]],
           ['mean', mean, [rows]],

@@ -159,6 +159,8 @@ export interface NativeAddon {
   /**
    * Fused attention (ATTENTION_KERNEL of `@md4/core`) of qkv [B*L, 3d] into out [B*L, d] and
    * lse [B, H, L]; `sizes` = [B, L, H, hd, scale, causal 0/1]; null tables: no rotary embedding.
+   * `precision` as gemm's: -1 or absent as `precision()` set, 0 float32, 1 bf16 products (bf16
+   * only on a CPU with AVX512-BF16, else float32).
    */
   attention(
     qkv: Float32Array,
@@ -167,8 +169,9 @@ export interface NativeAddon {
     out: Float32Array,
     lse: Float32Array,
     sizes: Float64Array,
+    precision?: -1 | 0 | 1,
   ): void;
-  /** Its gradient dqkv [B*L, 3d] from dy [B*L, d] (ATTENTION_GRAD_KERNEL). */
+  /** Its gradient dqkv [B*L, 3d] from dy [B*L, d] (ATTENTION_GRAD_KERNEL); `precision` as attention's. */
   attentionGrad(
     dy: Float32Array,
     qkv: Float32Array,
@@ -178,6 +181,7 @@ export interface NativeAddon {
     lse: Float32Array,
     dqkv: Float32Array,
     sizes: Float64Array,
+    precision?: -1 | 0 | 1,
   ): void;
   /** adaLN (ADA_LAYER_NORM_KERNEL of `@md4/core`) of x [rows, d] into y, mean and r [rows]. */
   adaLayerNorm(
@@ -202,6 +206,27 @@ export interface NativeAddon {
     dx: Float32Array,
     dShift: Float32Array,
     dScale: Float32Array,
+    batch: number,
+    rows: number,
+    d: number,
+  ): void;
+  /** y [rows, d] = x + gate_b * branch, gate [batch, d] (GATED_RESIDUAL_KERNEL of `@md4/core`). */
+  gatedResidual(
+    x: Float32Array,
+    gate: Float32Array,
+    branch: Float32Array,
+    y: Float32Array,
+    batch: number,
+    rows: number,
+    d: number,
+  ): void;
+  /** Its gradients dGate [batch, d] and dBranch [rows, d] from dy (GATED_RESIDUAL_GRAD_KERNEL). */
+  gatedResidualGrad(
+    dy: Float32Array,
+    gate: Float32Array,
+    branch: Float32Array,
+    dGate: Float32Array,
+    dBranch: Float32Array,
     batch: number,
     rows: number,
     d: number,

@@ -1,4 +1,4 @@
-import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, type AttentionAttrs } from '@md4/core';
+import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, type AttentionAttrs, withMatMulPrecision } from '@md4/core';
 import { attentionGradReference, attentionReference } from '@md4/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,4 +152,21 @@ describe.runIf(bf16Attention)('native fused attention kernels in bf16 (AVX512-BF
       expect(relativeError(r.out, r.ref.out)).toBeGreaterThan(2e-5);
     });
   }
+
+  it("follow a call's request (withMatMulPrecision, as a Trainer's step makes) over the backend's setting", () => {
+    const c = CASES[2]!;
+    // the backend in bf16, the call asking for float32: float32's accuracy in both directions
+    const asked32 = withMatMulPrecision('fp32', () => runAttention(c));
+    expect(relativeError(asked32.out, asked32.ref.out)).toBeLessThan(2e-6);
+    expect(relativeError(asked32.dqkv, asked32.refGrad)).toBeLessThan(4e-6);
+    // the backend in float32, the call asking for bf16: bf16's error in both directions
+    setMatMulPrecision('fp32');
+    try {
+      const asked16 = withMatMulPrecision('bf16', () => runAttention(c));
+      expect(relativeError(asked16.out, asked16.ref.out)).toBeGreaterThan(2e-5);
+      expect(relativeError(asked16.dqkv, asked16.refGrad)).toBeGreaterThan(2e-5);
+    } finally {
+      setMatMulPrecision('bf16');
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, type AttentionAttrs } from '@md4/core';
 import { type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
+import { requestedPrecisionCode } from './matmul-precision';
 import { float32Of, type NativeKernelArgs, type NativeStorageBackend, newFloat32 } from './tensor-storage';
 
 /** [B, L, H, hd, scale, causal 0/1] after checking qkv [B*L, 3d] and the rotary tables against the attributes. */
@@ -58,7 +59,15 @@ export function attentionKernels(addon: NativeAddon, backendName: string): Kerne
         const lse = newFloat32(backend, [attrs.batch, attrs.heads, attrs.seqLen]);
         if (attrs.batch > 0) {
           const [cosValues, sinValues] = rotaryTables(backend, attrs, cos, sin);
-          addon.attention(float32Of(backend, qkv), cosValues, sinValues, out.values, lse.values, sizes);
+          addon.attention(
+            float32Of(backend, qkv),
+            cosValues,
+            sinValues,
+            out.values,
+            lse.values,
+            sizes,
+            requestedPrecisionCode(addon),
+          );
         }
         return [out.info, lse.info];
       },
@@ -91,7 +100,17 @@ export function attentionKernels(addon: NativeAddon, backendName: string): Kerne
         if (attrs.batch > 0) {
           const [cosValues, sinValues] = rotaryTables(backend, attrs, cos, sin);
           const f = (t: TensorInfo) => float32Of(backend, t);
-          addon.attentionGrad(f(dy), f(qkv), cosValues, sinValues, f(out), f(lse), dqkv.values, sizes);
+          addon.attentionGrad(
+            f(dy),
+            f(qkv),
+            cosValues,
+            sinValues,
+            f(out),
+            f(lse),
+            dqkv.values,
+            sizes,
+            requestedPrecisionCode(addon),
+          );
         }
         return dqkv.info;
       },

@@ -14,6 +14,7 @@ import {
   type Float32Products,
 } from './float32-products';
 import { gateKernels } from './gate-kernels';
+import { gatedResidualKernels } from './gated-residual-kernels';
 import { matMulKernelOverrides } from './matmul-kernels';
 import { applyMatMulPrecision, type MatMulPrecisionResult, resolvePrecisionFor } from './matmul-precision';
 import { createNativeBackend } from './native-backend';
@@ -169,7 +170,7 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
   }
 
   // Fused kernels the cpu backend does not have: optimizer updates, rotary embedding, the MLP's
-  // gate, attention, adaLN. Then every cpu kernel, registered again for 'native', the costly
+  // gate, attention, adaLN, the gated residual. Then every cpu kernel, registered again for 'native', the costly
   // ones replaced by the addon's.
   const fused = [
     ...adaLayerNormKernels(addon, NATIVE_BACKEND),
@@ -177,6 +178,7 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
     ...optimizerKernels(addon, NATIVE_BACKEND),
     ropeKernel(addon, NATIVE_BACKEND),
     ...gateKernels(addon, NATIVE_BACKEND),
+    ...gatedResidualKernels(addon, NATIVE_BACKEND),
   ];
   for (const config of fused) {
     if (tf.getKernel(config.kernelName, NATIVE_BACKEND) == null) tf.registerKernel(config);

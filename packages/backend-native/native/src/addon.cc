@@ -20,11 +20,14 @@
 //   rope(x, cos, sin, out, outer, length, half, inverse)   rotary embedding
 //   gate(gate, up, out, n)                            sigmoid(gate) * up
 //   gateGrad(dy, gate, up, dGate, dUp, n)             its gradient
-//   attention(qkv, cos | null, sin | null, out, lse, sizes: Float64Array [B, L, H, hd, scale, causal])
-//   attentionGrad(dy, qkv, cos | null, sin | null, out, lse, dqkv, sizes)
+//   attention(qkv, cos | null, sin | null, out, lse, sizes: Float64Array [B, L, H, hd, scale, causal],
+//             precision?: as gemm's)
+//   attentionGrad(dy, qkv, cos | null, sin | null, out, lse, dqkv, sizes, precision?)
 //                                   fused attention and its gradient (null tables: no rotary embedding)
 //   adaLayerNorm(x, shift, scale, y, mean, r, batch, rows, d, eps)
 //   adaLayerNormGrad(dy, x, scale, mean, r, dx, dShift, dScale, batch, rows, d)
+//   gatedResidual(x, gate, branch, y, batch, rows, d)          x + gate_b * branch
+//   gatedResidualGrad(dy, gate, branch, dGate, dBranch, batch, rows, d)   its gradient (dx = dy)
 //
 // Float operands are Float32Arrays; sizes are numbers.
 
@@ -45,6 +48,7 @@
 #include "optimizer.h"
 #include "rope.h"
 #include "gated-activation.h"
+#include "gated-residual.h"
 #include "strided-copy.h"
 #include "thread-pool.h"
 
@@ -476,12 +480,21 @@ md4::AttentionShape attentionShape(const Napi::CallbackInfo& info, int cosArg, i
   return s;
 }
 
-// attention(qkv, cos, sin, out, lse, sizes).
+// Whether a call's optional precision at info[index] (gemm's codes: -1 or absent as precision()
+// set, 0 float32, 1 bf16) asks for bf16 products.
+bool bf16Requested(const Napi::CallbackInfo& info, int index) {
+  const bool given = info.Length() > static_cast<size_t>(index) && info[index].IsNumber();
+  const int64_t code = given ? arg(info, index) : -1;
+  return code < 0 ? md4::gemmSettings().bf16 : code == 1;
+}
+
+// attention(qkv, cos, sin, out, lse, sizes, precision?).
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 6) return Throw(env, "attention(qkv, cos, sin, out, lse, sizes)");
   if (blas().handle == nullptr) return Throw(env, "md4_native: init() has not loaded a BLAS");
-  const md4::AttentionShape s = attentionShape(info, 1, 5);
+  md4::AttentionShape s = attentionShape(info, 1, 5);
+  s.bf16 = bf16Requested(info, 6);
   const int64_t rows = s.batch * s.seqLen, d = s.heads * s.headDim;
   const float* qkv = floats(info, 0, rows * 3 * d);
   float* out = floats(info, 3, rows * d);
@@ -490,12 +503,13 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// attentionGrad(dy, qkv, cos, sin, out, lse, dqkv, sizes).
+// attentionGrad(dy, qkv, cos, sin, out, lse, dqkv, sizes, precision?).
 Napi::Value AttentionGrad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 8) return Throw(env, "attentionGrad(dy, qkv, cos, sin, out, lse, dqkv, sizes)");
   if (blas().handle == nullptr) return Throw(env, "md4_native: init() has not loaded a BLAS");
-  const md4::AttentionShape s = attentionShape(info, 2, 7);
+  md4::AttentionShape s = attentionShape(info, 2, 7);
+  s.bf16 = bf16Requested(info, 8);
   const int64_t rows = s.batch * s.seqLen, d = s.heads * s.headDim;
   const float* dy = floats(info, 0, rows * d);
   const float* qkv = floats(info, 1, rows * 3 * d);
@@ -506,20 +520,21 @@ Napi::Value AttentionGrad(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// The (batch, rows, d) of an adaLN call at info[first..first+2].
-void normSizes(const Napi::CallbackInfo& info, int first, int64_t& batch, int64_t& rows, int64_t& d) {
+// The (batch, rows, d) of a per-sequence kernel call (adaLN, gated residual) at info[first..first+2].
+void perSequenceSizes(const Napi::CallbackInfo& info, int first, const char* kernel, int64_t& batch, int64_t& rows,
+                      int64_t& d) {
   batch = arg(info, first);
   rows = arg(info, first + 1);
   d = arg(info, first + 2);
   if (batch < 1 || rows < 0 || d < 1 || rows % batch != 0)
-    throw ArgumentError{"adaLayerNorm: bad sizes (rows must be a multiple of batch)", true};
+    throw ArgumentError{std::string(kernel) + ": bad sizes (rows must be a multiple of batch)", true};
 }
 
 Napi::Value AdaLayerNorm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 10) return Throw(env, "adaLayerNorm(x, shift, scale, y, mean, r, batch, rows, d, eps)");
   int64_t batch, rows, d;
-  normSizes(info, 6, batch, rows, d);
+  perSequenceSizes(info, 6, "adaLayerNorm", batch, rows, d);
   const float* x = floats(info, 0, rows * d);
   const float* shift = floats(info, 1, batch * d);
   const float* scale = floats(info, 2, batch * d);
@@ -535,7 +550,7 @@ Napi::Value AdaLayerNormGrad(const Napi::CallbackInfo& info) {
   if (info.Length() < 11)
     return Throw(env, "adaLayerNormGrad(dy, x, scale, mean, r, dx, dShift, dScale, batch, rows, d)");
   int64_t batch, rows, d;
-  normSizes(info, 8, batch, rows, d);
+  perSequenceSizes(info, 8, "adaLayerNormGrad", batch, rows, d);
   const float* dy = floats(info, 0, rows * d);
   const float* x = floats(info, 1, rows * d);
   const float* scale = floats(info, 2, batch * d);
@@ -545,6 +560,33 @@ Napi::Value AdaLayerNormGrad(const Napi::CallbackInfo& info) {
   float* dShift = floats(info, 6, batch * d);
   float* dScale = floats(info, 7, batch * d);
   md4::adaLayerNormGrad(dy, x, scale, mean, r, dx, dShift, dScale, batch, rows, d);
+  return env.Undefined();
+}
+
+Napi::Value GatedResidual(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 7) return Throw(env, "gatedResidual(x, gate, branch, y, batch, rows, d)");
+  int64_t batch, rows, d;
+  perSequenceSizes(info, 4, "gatedResidual", batch, rows, d);
+  const float* x = floats(info, 0, rows * d);
+  const float* gate = floats(info, 1, batch * d);
+  const float* branch = floats(info, 2, rows * d);
+  float* y = floats(info, 3, rows * d);
+  md4::gatedResidual(x, gate, branch, y, batch, rows, d);
+  return env.Undefined();
+}
+
+Napi::Value GatedResidualGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 8) return Throw(env, "gatedResidualGrad(dy, gate, branch, dGate, dBranch, batch, rows, d)");
+  int64_t batch, rows, d;
+  perSequenceSizes(info, 5, "gatedResidualGrad", batch, rows, d);
+  const float* dy = floats(info, 0, rows * d);
+  const float* gate = floats(info, 1, batch * d);
+  const float* branch = floats(info, 2, rows * d);
+  float* dGate = floats(info, 3, batch * d);
+  float* dBranch = floats(info, 4, rows * d);
+  md4::gatedResidualGrad(dy, gate, branch, dGate, dBranch, batch, rows, d);
   return env.Undefined();
 }
 
@@ -582,6 +624,8 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("attentionGrad", Napi::Function::New(env, Guarded<AttentionGrad>));
   exports.Set("adaLayerNorm", Napi::Function::New(env, Guarded<AdaLayerNorm>));
   exports.Set("adaLayerNormGrad", Napi::Function::New(env, Guarded<AdaLayerNormGrad>));
+  exports.Set("gatedResidual", Napi::Function::New(env, Guarded<GatedResidual>));
+  exports.Set("gatedResidualGrad", Napi::Function::New(env, Guarded<GatedResidualGrad>));
   return exports;
 }
 

@@ -311,13 +311,13 @@ void attentionBackwardBf16(const AttentionShape& s, const float* dy, const float
   });
 }
 
-// bf16 products where the precision asks for them and the CPU has vdpbf16ps (the rest float32).
-bool attentionInBf16() { return gemmSettings().bf16 && hasAvx512Bf16(); }
+// bf16 products where the call's precision asks for them and the CPU has vdpbf16ps (else float32).
+bool attentionInBf16(const AttentionShape& s) { return s.bf16 && hasAvx512Bf16(); }
 
 }  // namespace
 
 void attentionForward(const AttentionShape& s, const float* qkv, float* out, float* lse) {
-  if (attentionInBf16())
+  if (attentionInBf16(s))
     attentionForwardBf16(s, qkv, out, lse);
   else
     attentionForwardFloat32(s, qkv, out, lse);
@@ -325,7 +325,7 @@ void attentionForward(const AttentionShape& s, const float* qkv, float* out, flo
 
 void attentionBackward(const AttentionShape& s, const float* dy, const float* qkv, const float* out,
                        const float* lse, float* dqkv) {
-  if (attentionInBf16())
+  if (attentionInBf16(s))
     attentionBackwardBf16(s, dy, qkv, out, lse, dqkv);
   else
     attentionBackwardFloat32(s, dy, qkv, out, lse, dqkv);

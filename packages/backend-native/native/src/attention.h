@@ -17,6 +17,8 @@ struct AttentionShape {
   // cos, sin [seqLen, headDim / 2] rotate q and k (RoPE, interleaved pairs) when not null.
   const float* cos = nullptr;
   const float* sin = nullptr;
+  // The products in bf16 (on an AVX512-BF16 CPU; float32 elsewhere), as the call's precision asks.
+  bool bf16 = false;
 };
 
 // out [B*L, d] = softmax(q k^T) v per head (q rotated and scaled, k rotated); lse [B, H, L] the
