@@ -1,7 +1,7 @@
 import { ADA_LAYER_NORM_GRAD_KERNEL, ADA_LAYER_NORM_KERNEL, type AdaLayerNormAttrs } from '@md4/core';
-import { type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
-import { perSequenceShape } from './per-sequence-shape';
+import { checkFloat32Shape, perSequenceShape } from './per-sequence-shape';
 import { float32Of, type NativeKernelArgs, newFloat32 } from './tensor-storage';
 
 /** The adaLN kernels of `@md4/core` (forward, and its gradient), one native pass each. */
@@ -42,11 +42,7 @@ export function adaLayerNormKernels(addon: NativeAddon, backendName: string): Ke
           ['mean', mean, [rows]],
           ['r', r, [rows]],
         ] as const) {
-          if (t.dtype !== 'float32' || !util.arraysEqual(t.shape, [...shape])) {
-            throw new Error(
-              `${ADA_LAYER_NORM_GRAD_KERNEL}: ${name} must be float32 [${shape}], got [${t.shape}]`,
-            );
-          }
+          checkFloat32Shape(ADA_LAYER_NORM_GRAD_KERNEL, name, t, shape);
         }
         const dx = newFloat32(backend, [rows, d]);
         const dShift = newFloat32(backend, [batch, d]);

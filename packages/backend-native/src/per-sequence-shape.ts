@@ -1,4 +1,4 @@
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { type TensorInfo, util } from '@tensorflow/tfjs-core';
 
 /**
  * [batch, rows, d] after checking x [rows, d] (rows grouped by sequence) and the per-sequence
@@ -24,4 +24,16 @@ export function perSequenceShape(
     );
   }
   return [batch, rows, d];
+}
+
+/** Throws unless `t` (the kernel's input `name`) is float32 of shape `shape`. */
+export function checkFloat32Shape(
+  kernel: string,
+  name: string,
+  t: TensorInfo,
+  shape: readonly number[],
+): void {
+  if (t.dtype !== 'float32' || !util.arraysEqual(t.shape, [...shape])) {
+    throw new Error(`${kernel}: ${name} must be float32 [${shape}], got ${t.dtype} [${t.shape}]`);
+  }
 }

@@ -157,6 +157,12 @@ Napi::Value Float32Products(const Napi::CallbackInfo& info) {
 
 int64_t arg(const Napi::CallbackInfo& info, int i) { return info[i].As<Napi::Number>().Int64Value(); }
 
+// A call's optional precision code at info[i] (Gemm::precision's: -1 or absent as precision() set,
+// 0 float32, 1 bf16).
+int precisionArg(const Napi::CallbackInfo& info, int i) {
+  return info.Length() > static_cast<size_t>(i) && info[i].IsNumber() ? static_cast<int>(arg(info, i)) : -1;
+}
+
 // A bad argument, thrown by the helpers below and turned into one JavaScript error (a RangeError
 // when `range`) by Guarded: the kernels then need no error paths of their own.
 struct ArgumentError {
@@ -248,7 +254,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   g.strideB = arg(info, 9);
   g.act = static_cast<int>(arg(info, 12));
   g.actAlpha = info[13].As<Napi::Number>().FloatValue();
-  if (info.Length() > 14 && info[14].IsNumber()) g.precision = static_cast<int>(arg(info, 14));
+  g.precision = precisionArg(info, 14);
   const int64_t m = g.m, n = g.n, k = g.k;
   const int64_t most = std::numeric_limits<int>::max();
   if (arg(info, 3) > most || arg(info, 4) > most || arg(info, 5) > most) return Throw(env, "gemm: a dimension exceeds 2^31 - 1", true);
@@ -480,21 +486,13 @@ md4::AttentionShape attentionShape(const Napi::CallbackInfo& info, int cosArg, i
   return s;
 }
 
-// Whether a call's optional precision at info[index] (gemm's codes: -1 or absent as precision()
-// set, 0 float32, 1 bf16) asks for bf16 products.
-bool bf16Requested(const Napi::CallbackInfo& info, int index) {
-  const bool given = info.Length() > static_cast<size_t>(index) && info[index].IsNumber();
-  const int64_t code = given ? arg(info, index) : -1;
-  return code < 0 ? md4::gemmSettings().bf16 : code == 1;
-}
-
 // attention(qkv, cos, sin, out, lse, sizes, precision?).
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 6) return Throw(env, "attention(qkv, cos, sin, out, lse, sizes)");
   if (blas().handle == nullptr) return Throw(env, "md4_native: init() has not loaded a BLAS");
   md4::AttentionShape s = attentionShape(info, 1, 5);
-  s.bf16 = bf16Requested(info, 6);
+  s.bf16 = md4::bf16Precision(precisionArg(info, 6));
   const int64_t rows = s.batch * s.seqLen, d = s.heads * s.headDim;
   const float* qkv = floats(info, 0, rows * 3 * d);
   float* out = floats(info, 3, rows * d);
@@ -509,7 +507,7 @@ Napi::Value AttentionGrad(const Napi::CallbackInfo& info) {
   if (info.Length() < 8) return Throw(env, "attentionGrad(dy, qkv, cos, sin, out, lse, dqkv, sizes)");
   if (blas().handle == nullptr) return Throw(env, "md4_native: init() has not loaded a BLAS");
   md4::AttentionShape s = attentionShape(info, 2, 7);
-  s.bf16 = bf16Requested(info, 8);
+  s.bf16 = md4::bf16Precision(precisionArg(info, 8));
   const int64_t rows = s.batch * s.seqLen, d = s.heads * s.headDim;
   const float* dy = floats(info, 0, rows * d);
   const float* qkv = floats(info, 1, rows * 3 * d);

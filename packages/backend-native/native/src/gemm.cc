@@ -64,8 +64,10 @@ static void gemmBlock(const Gemm& g, int i, int m0, int m1, int n0, int n1) {
     for (int r = 0; r < rows; r++) applyActivation(cSub + static_cast<int64_t>(r) * g.n, cols, g.act, g.actAlpha);
 }
 
+bool bf16Precision(int precision) { return precision < 0 ? gemmSettings().bf16 : precision == 1; }
+
 void runGemm(const Gemm& g) {
-  if (g.precision < 0 ? gemmSettings().bf16 : g.precision == 1)
+  if (bf16Precision(g.precision))
     runGemmBf16(g);
   else
     runGemmFloat32(g);

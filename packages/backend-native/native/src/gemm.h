@@ -42,6 +42,10 @@ struct GemmSettings {
 
 GemmSettings& gemmSettings();
 
+// Whether a precision code (Gemm::precision's: -1 as gemmSettings().bf16 says, 0 float32, 1 bf16)
+// means bf16 products.
+bool bf16Precision(int precision);
+
 // g in its precision (by default gemmSettings()'s): runGemmBf16 for bf16, else runGemmFloat32.
 void runGemm(const Gemm& g);
 
