@@ -1,19 +1,22 @@
-// Benchmark: float32 matrix products (plain, transposed, batched, at transformer shapes) and a
-// transformer training step (forward + backward), on tfjs's wasm backend and on 'native'.
-// Prints one JSON line. Options:
+// Benchmark: matrix products (plain, transposed, batched, at transformer shapes) and a
+// transformer training step (forward + backward), on tfjs's wasm backend and on 'native'; on
+// 'native' the products in float32 and, where oneDNN has a bf16 product here, in bf16 (float32 in
+// and out, rounded to bf16 inside). Prints one JSON line. Options:
 //   --quick             smaller repetition counts
 //   --step-configs=a,b  training-step configs to time (tiny, small-cpu; default both)
 //   --wasm-steps=a,b    configs also timed on plain wasm (default tiny; small-cpu takes minutes)
 //   --profile           add the native step's most expensive kernels
 //   --torch             also time PyTorch's matmul at the same shapes (Debian python3-torch on
-//                       OpenBLAS; see ../shared/bench/README.md) and add the ratio native/torch
+//                       OpenBLAS; see ../shared/bench/README.md) and add the ratio native/torch;
+//                       with bf16, also torch's product of bf16 tensors (a plain oneDNN product:
+//                       operands converted before the clock starts) and nativeBf16/torchBf16
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { NATIVE_BACKEND, registerNativeBackend } from '../register-native-backend';
+import { NATIVE_BACKEND, registerNativeBackend, setMatMulPrecision } from '../register-native-backend';
 import { type BlockConfig, forwardFlops, makeTrainingStep } from './block-step';
 import { bestMsPerRun, round } from './timing';
 
@@ -25,7 +28,8 @@ interface MatMulShape {
   transposeB: boolean;
 }
 
-// Shapes of the small-cpu config (B16 x L256 tokens, d 256, 4 heads of 64, GLU hidden 704).
+// Shapes of the small-cpu config (B16 x L256 tokens, d 256, 4 heads of 64, GLU hidden 704), then
+// of the quick start's 128-wide model (B48 x L128 tokens, GLU hidden 352).
 const shapes: MatMulShape[] = [
   { name: 'qkv [4096x256]x[256x768]', a: [4096, 256], b: [256, 768], transposeA: false, transposeB: false },
   { name: 'mlp [4096x256]x[256x1408]', a: [4096, 256], b: [256, 1408], transposeA: false, transposeB: false },
@@ -52,6 +56,10 @@ const shapes: MatMulShape[] = [
     transposeA: true,
     transposeB: false,
   },
+  { name: 'qkv [6144x128]x[128x384]', a: [6144, 128], b: [128, 384], transposeA: false, transposeB: false },
+  { name: 'mlp [6144x128]x[128x352]', a: [6144, 128], b: [128, 352], transposeA: false, transposeB: false },
+  { name: 'dX [6144x352]x[128x352]^T', a: [6144, 352], b: [128, 352], transposeA: false, transposeB: true },
+  { name: 'dW [6144x128]^Tx[6144x384]', a: [6144, 128], b: [6144, 384], transposeA: true, transposeB: false },
 ];
 
 const stepConfigs: Record<string, BlockConfig> = {
@@ -82,12 +90,16 @@ function matMulGflops(s: MatMulShape, quick: boolean): number {
 }
 
 /** PyTorch's GFLOP/s at `shapes` (torch-matmul.py), or the reason it could not run. */
-function torchGflops(threads: number, quick: boolean): { gflops?: Record<string, number>; error?: string } {
+function torchGflops(
+  threads: number,
+  quick: boolean,
+  bf16: boolean,
+): { gflops?: Record<string, number>; bf16Gflops?: Record<string, number>; error?: string } {
   const script = fileURLToPath(new URL('../../src/bench/torch-matmul.py', import.meta.url));
   const python = '/usr/bin/python3';
   if (!existsSync(python) || !existsSync(script)) return { error: `${python} or ${script} missing` };
   const blasDir = `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/openblas-openmp`;
-  const run = spawnSync(python, [script, String(threads), quick ? 'quick' : 'full'], {
+  const run = spawnSync(python, [script, String(threads), quick ? 'quick' : 'full', bf16 ? 'bf16' : 'fp32'], {
     input: JSON.stringify(shapes),
     encoding: 'utf8',
     timeout: 600_000,
@@ -95,7 +107,10 @@ function torchGflops(threads: number, quick: boolean): { gflops?: Record<string,
   });
   if (run.status !== 0)
     return { error: (run.stderr || run.error?.message || 'failed').trim().split('\n').at(-1) };
-  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { gflops: Record<string, number> };
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+    gflops: Record<string, number>;
+    bf16Gflops?: Record<string, number>;
+  };
 }
 
 function topKernels(step: () => number, count: number): Promise<Array<{ kernel: string; ms: number }>> {
@@ -134,15 +149,24 @@ async function main(): Promise<void> {
       matmul[s.name]![backend] = round(matMulGflops(s, quick));
     }
   }
+  // The same products in bf16 where oneDNN has one here (products under 2^26 flops stay float32 through the BLAS).
+  const bf16 = status.ok ? setMatMulPrecision('bf16') : null;
+  if (bf16?.ok === true && bf16.precision === 'bf16') {
+    for (const s of shapes) matmul[s.name]!.nativeBf16 = round(matMulGflops(s, quick));
+    setMatMulPrecision('fp32');
+  } else if (bf16 != null) result.bf16Notice = bf16.ok ? bf16.reason : bf16.notice;
   if (flag('torch') === 'true') {
-    const torch = torchGflops(status.threads, quick);
+    const torch = torchGflops(status.threads, quick, matmul[shapes[0]!.name]!.nativeBf16 != null);
     if (torch.gflops == null) result.torchError = torch.error;
     for (const [name, gflops] of Object.entries(torch.gflops ?? {})) matmul[name]!.torch = gflops;
+    for (const [name, gflops] of Object.entries(torch.bf16Gflops ?? {})) matmul[name]!.torchBf16 = gflops;
   }
   for (const row of Object.values(matmul)) {
     if (row[NATIVE_BACKEND] != null) row.nativeOverWasm = round(row[NATIVE_BACKEND] / row.wasm!, 2);
     if (row[NATIVE_BACKEND] != null && row.torch != null)
       row.nativeOverTorch = round(row[NATIVE_BACKEND] / row.torch, 2);
+    if (row.nativeBf16 != null && row.torchBf16 != null)
+      row.nativeBf16OverTorchBf16 = round(row.nativeBf16 / row.torchBf16, 2);
   }
   result.matmul = matmul;
 

@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""PyTorch (CPU) float32 matmul GFLOP/s at the shapes of native-bench, for a side-by-side ratio.
+"""PyTorch (CPU) matmul GFLOP/s at the shapes of native-bench, for a side-by-side ratio.
 
 Reads a JSON list of {name, a, b, transposeA, transposeB} on stdin; prints one JSON object
-{name: GFLOP/s, ...} plus torch's thread count and BLAS. Run with Debian's torch on OpenBLAS:
-  LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 torch-matmul.py
+{gflops: {name: GFLOP/s, ...}} (float32) plus torch's thread count. With a fourth argument 'bf16',
+also bf16Gflops: the product of bfloat16 tensors (converted before timing), which torch hands to
+oneDNN's matmul on CPUs with bf16 instructions: the plain oneDNN rate our bf16 products are held
+to. Run with Debian's torch on OpenBLAS:
+  LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 torch-matmul.py 2 full bf16
 """
 import json
 import sys
@@ -30,9 +33,11 @@ def best_ms(f, min_ms=300.0, rounds=3):
 def main():
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     quick = len(sys.argv) > 2 and sys.argv[2] == 'quick'
+    bf16 = len(sys.argv) > 3 and sys.argv[3] == 'bf16'
     torch.set_num_threads(threads)
     shapes = json.load(sys.stdin)
     out = {}
+    out_bf16 = {}
     with torch.inference_mode():
         for s in shapes:
             a = torch.randn(*s['a'])
@@ -44,9 +49,18 @@ def main():
             batch = 1
             for d in x.shape[:-2]:
                 batch *= d
-            ms = best_ms(lambda: torch.matmul(x, y), 100.0 if quick else 300.0, 2 if quick else 3)
-            out[s['name']] = round(2 * batch * m * n * k / (ms * 1e6), 1)
-    print(json.dumps({'gflops': out, 'threads': torch.get_num_threads(), 'torch': torch.__version__}))
+            flops = 2 * batch * m * n * k
+            min_ms, rounds = (100.0, 2) if quick else (300.0, 3)
+            ms = best_ms(lambda: torch.matmul(x, y), min_ms, rounds)
+            out[s['name']] = round(flops / (ms * 1e6), 1)
+            if bf16:
+                xb, yb = x.bfloat16(), y.bfloat16()
+                ms = best_ms(lambda: torch.matmul(xb, yb), min_ms, rounds)
+                out_bf16[s['name']] = round(flops / (ms * 1e6), 1)
+    result = {'gflops': out, 'threads': torch.get_num_threads(), 'torch': torch.__version__}
+    if bf16:
+        result['bf16Gflops'] = out_bf16
+    print(json.dumps(result))
 
 
 main()
