@@ -151,12 +151,13 @@ async function main(): Promise<void> {
   }
   // The same products in bf16 where oneDNN has one here (products under 2^26 flops stay float32 through the BLAS).
   const bf16 = status.ok ? setMatMulPrecision('bf16') : null;
-  if (bf16?.ok === true && bf16.precision === 'bf16') {
+  const bf16Timed = bf16?.ok === true && bf16.precision === 'bf16';
+  if (bf16Timed) {
     for (const s of shapes) matmul[s.name]!.nativeBf16 = round(matMulGflops(s, quick));
     setMatMulPrecision('fp32');
   } else if (bf16 != null) result.bf16Notice = bf16.ok ? bf16.reason : bf16.notice;
   if (flag('torch') === 'true') {
-    const torch = torchGflops(status.threads, quick, matmul[shapes[0]!.name]!.nativeBf16 != null);
+    const torch = torchGflops(status.threads, quick, bf16Timed);
     if (torch.gflops == null) result.torchError = torch.error;
     for (const [name, gflops] of Object.entries(torch.gflops ?? {})) matmul[name]!.torch = gflops;
     for (const [name, gflops] of Object.entries(torch.bf16Gflops ?? {})) matmul[name]!.torchBf16 = gflops;
