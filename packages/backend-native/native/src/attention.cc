@@ -22,30 +22,33 @@ namespace {
 // B 16, L 256, H 4, hd 64: backward 88 ms with 64-row blocks, 134 ms with 256-row blocks).
 int64_t blockRows(int64_t L) { return std::max<int64_t>(16, std::min<int64_t>(L, 16384 / std::max<int64_t>(L, 1))); }
 
+// y = x * scale for n floats.
+MD4_MULTIVERSION void scaleRow(const float* __restrict x, float* __restrict y, int64_t n, float scale) {
+  for (int64_t j = 0; j < n; j++) y[j] = x[j] * scale;
+}
+
+// One row's interleaved pairs rotated by the angles whose cosines and sines are c, sn (times
+// `sign`: -1 rotates back), then scaled: (y0, y1) = ((x0 c - x1 s) scale, (x0 s + x1 c) scale).
+MD4_MULTIVERSION void rotateRow(const float* __restrict x, const float* __restrict c, const float* __restrict sn,
+                                float* __restrict y, int64_t half, float scale, float sign) {
+  for (int64_t j = 0; j < half; j++) {
+    const float x0 = x[2 * j], x1 = x[2 * j + 1], sj = sn[j] * sign;
+    y[2 * j] = (x0 * c[j] - x1 * sj) * scale;
+    y[2 * j + 1] = (x0 * sj + x1 * c[j]) * scale;
+  }
+}
+
 // dst [L, hd] = rope(src rows) * scale, src row l at src + l * stride (inverse: the rotation by
 // minus the angle, for gradients). Without tables, a scaled copy.
 void rotateRows(const AttentionShape& s, const float* src, int64_t stride, float* dst, float scale, bool inverse,
                 int64_t dstStride) {
   const int64_t L = s.seqLen, hd = s.headDim, half = hd / 2;
   for (int64_t l = 0; l < L; l++) {
-    const float* x = src + l * stride;
-    float* y = dst + l * dstStride;
-    if (s.cos == nullptr) {
-      for (int64_t j = 0; j < hd; j++) y[j] = x[j] * scale;
-      continue;
-    }
-    const float* c = s.cos + l * half;
-    const float* sn = s.sin + l * half;
-    for (int64_t j = 0; j < half; j++) {
-      const float x0 = x[2 * j], x1 = x[2 * j + 1];
-      if (inverse) {
-        y[2 * j] = (x0 * c[j] + x1 * sn[j]) * scale;
-        y[2 * j + 1] = (x1 * c[j] - x0 * sn[j]) * scale;
-      } else {
-        y[2 * j] = (x0 * c[j] - x1 * sn[j]) * scale;
-        y[2 * j + 1] = (x0 * sn[j] + x1 * c[j]) * scale;
-      }
-    }
+    if (s.cos == nullptr)
+      scaleRow(src + l * stride, dst + l * dstStride, hd, scale);
+    else
+      rotateRow(src + l * stride, s.cos + l * half, s.sin + l * half, dst + l * dstStride, half, scale,
+                inverse ? -1.f : 1.f);
   }
 }
 

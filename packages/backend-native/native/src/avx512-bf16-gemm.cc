@@ -1,6 +1,8 @@
 #include "avx512-bf16-gemm.h"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 10
 #define MD4_HAVE_AVX512_BF16 1
@@ -107,15 +109,20 @@ MD4_BF16_TARGET void packRows(const float* x, int64_t ld, int64_t rows, int64_t 
   }
 }
 
-void packRowsTransposed(const float* x, int64_t ld, int64_t n, int64_t k, uint32_t* out, int64_t outLd) {
+MD4_BF16_TARGET void packRowsTransposed(const float* x, int64_t ld, int64_t n, int64_t k, uint32_t* out,
+                                        int64_t outLd) {
+  // 16 rows at a time: packed as rows (packRows) into a block in L1, then written out transposed,
+  // so that each output row receives 16 adjacent words.
   const int64_t words = wordsOf(k);
+  thread_local std::vector<uint32_t> block;
+  block.resize(static_cast<size_t>(16 * words));
   for (int64_t q = 0; q < words; q++) std::memset(out + q * outLd + n, 0, (outLd - n) * sizeof(uint32_t));
-  for (int64_t j = 0; j < n; j++) {
-    const float* row = x + j * ld;
+  for (int64_t j0 = 0; j0 < n; j0 += 16) {
+    const int64_t count = std::min<int64_t>(16, n - j0);
+    packRows(x + j0 * ld, ld, count, k, block.data(), words);
     for (int64_t q = 0; q < words; q++) {
-      const uint32_t lo = roundToBf16(row[2 * q]);
-      const uint32_t hi = 2 * q + 1 < k ? roundToBf16(row[2 * q + 1]) : 0u;
-      out[q * outLd + j] = lo | (hi << 16);
+      uint32_t* dst = out + q * outLd + j0;
+      for (int64_t r = 0; r < count; r++) dst[r] = block[r * words + q];
     }
   }
 }
