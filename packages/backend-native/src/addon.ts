@@ -45,6 +45,11 @@ export interface AddonInfo {
   };
   /** The CPU has AVX512-BF16: in bf16 precision the fused attention's products use it (else float32). */
   attentionBf16: boolean;
+  /**
+   * The bf16 copies of operands kept by key (gemm's keyA, keyB): how many and their bytes now, and
+   * the keyed operands that found their copy (`hits`) or had one made (`misses`) so far.
+   */
+  bf16Copies: { copies: number; bytes: number; hits: number; misses: number };
 }
 
 /** The N-API addon built from native/src/addon.cc: kernels on typed arrays, computed in place. */
@@ -80,7 +85,11 @@ export interface NativeAddon {
   /**
    * Row-major C[i] = act(op(A[i]) op(B[i]) + bias) for i < batch, written into `c`. Batch strides
    * in elements (0 broadcasts), `bias` null for none. `precision`: -1 (or absent) as
-   * `precision()` last set, 0 float32, 1 bf16 (float32 where oneDNN is not loaded).
+   * `precision()` last set, 0 float32, 1 bf16 (float32 where oneDNN is not loaded). `keyA`, `keyB`
+   * (0 or absent: none) name the whole of `a`, `b` for as long as their values stay the same: a bf16
+   * product keeps its bf16 copy of a named operand, and a later product of the same key uses it
+   * instead of rounding again, until `releaseBf16Copy(key)` (the 'native' backend's pool: one key
+   * per tensor's array, released when the tensor is disposed).
    */
   gemm(
     transposeA: boolean,
@@ -98,7 +107,15 @@ export interface NativeAddon {
     activation: number,
     activationAlpha: number,
     precision?: -1 | 0 | 1,
+    keyA?: number,
+    keyB?: number,
   ): void;
+  /** Drops the bf16 copy kept under `key` (nothing if there is none). */
+  releaseBf16Copy(key: number): void;
+  /** Drops every kept bf16 copy. */
+  releaseBf16Copies(): void;
+  /** Most bytes of bf16 copies kept (default 512 MiB); beyond it the least recently used go. */
+  bf16CopyBudget(bytes: number): void;
   /**
    * dst[i0..ir] (contiguous, row-major over the shape) = src[srcStart + sum_d i_d * strides[d]];
    * `layout` is [...shape, ...strides], strides in elements (any sign). src and dst have one

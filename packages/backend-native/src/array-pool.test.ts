@@ -37,6 +37,29 @@ describe('ArrayPool', () => {
     expect(pool.take(Float32Array, 8)).not.toBe(b);
   });
 
+  it('gives each registration a new key, returned when the array comes back, and the lost key when it is shared', () => {
+    const pool = new ArrayPool();
+    const a = pool.take(Float32Array, 8);
+    expect(pool.valuesKey(a)).toBe(0); // not a tensor's values yet
+    expect(pool.register(a)).toBe(0);
+    const first = pool.valuesKey(a);
+    expect(first).toBeGreaterThan(0);
+    expect(pool.give(a)).toBe(first);
+    expect(pool.valuesKey(a)).toBe(0);
+    expect(pool.take(Float32Array, 8)).toBe(a);
+    pool.register(a); // the same memory as another tensor's values: another key
+    const second = pool.valuesKey(a);
+    expect(second).not.toBe(first);
+    expect(new ArrayPool().valuesKey(a)).toBe(0); // another pool's array
+    const other = new ArrayPool();
+    const b = other.take(Float32Array, 8);
+    other.register(b);
+    expect([first, second]).not.toContain(other.valuesKey(b)); // keys are unique across pools
+    expect(pool.register(a.subarray(1))).toBe(second); // shared by a view: the key is lost
+    expect(pool.valuesKey(a)).toBe(0);
+    expect(pool.give(a)).toBe(0);
+  });
+
   it('takes back only arrays it made, once', () => {
     const pool = new ArrayPool();
     pool.give(new Float32Array(4));

@@ -16,7 +16,14 @@ export type NativeArrayType = new (length: number) => NativeValues;
  * another tensor. When a request finds no array of its size, every array that has waited through
  * more than `staleAfter` requests unused is dropped (to the garbage collector): what the pool keeps
  * is what the recent requests used, bounded by their peak.
+ *
+ * Each registration gives the array a new key (`valuesKey`): a number that stands for exactly
+ * those values until the tensor is disposed (`give` returns it then), since a registered array of
+ * ours belongs to one tensor and tensors are immutable.
  */
+/** The last key given to an array's values (for every pool: the addon's copies share one key space). */
+let lastValuesKey = 0;
+
 export class ArrayPool {
   private readonly free = new Map<string, Kept[]>();
   /** Every array given back, oldest first (those taken again since are skipped); from `head` on. */
@@ -25,7 +32,7 @@ export class ArrayPool {
   /** Requests so far. */
   private requests = 0;
   /** Arrays made here that may still be reused, by their memory. */
-  private readonly made = new WeakMap<ArrayBufferLike, { array: NativeValues; registered: boolean }>();
+  private readonly made = new WeakMap<ArrayBufferLike, Made>();
   private keptBytes = 0;
 
   /**
@@ -50,14 +57,14 @@ export class ArrayPool {
       kept.waiting = false;
       const reused = kept.array;
       this.keptBytes -= reused.byteLength;
-      this.made.set(reused.buffer, { array: reused, registered: false });
+      this.made.set(reused.buffer, { array: reused, registered: false, key: 0 });
       return reused;
     }
     for (; this.head < this.order.length; this.head++) {
       const oldest = this.order[this.head]!;
       if (!oldest.waiting) continue;
       if (this.requests - oldest.keptAt <= this.staleAfter) break;
-      const list = this.free.get(keyOf(oldest.array))!;
+      const list = this.free.get(sizeKey(oldest.array))!;
       list.splice(list.indexOf(oldest), 1);
       this.keptBytes -= oldest.array.byteLength;
       this.made.delete(oldest.array.buffer);
@@ -67,31 +74,53 @@ export class ArrayPool {
       this.head = 0;
     }
     const made = new Type(length);
-    this.made.set(made.buffer, { array: made, registered: false });
+    this.made.set(made.buffer, { array: made, registered: false, key: 0 });
     return made;
   }
 
-  /** Notes that `values` became a tensor's values; memory of ours registered any other way is never reused. */
-  register(values: unknown): void {
-    if (!ArrayBuffer.isView(values)) return;
+  /**
+   * Notes that `values` became a tensor's values; memory of ours registered any other way is never
+   * reused. Returns the key that memory had if it loses it that way (0 otherwise).
+   */
+  register(values: unknown): number {
+    if (!ArrayBuffer.isView(values)) return 0;
     const entry = this.made.get(values.buffer);
-    if (entry == null) return;
-    if (!entry.registered && values === entry.array) entry.registered = true;
-    else this.made.delete(values.buffer);
+    if (entry == null) return 0;
+    if (!entry.registered && values === entry.array) {
+      entry.registered = true;
+      entry.key = ++lastValuesKey;
+      return 0;
+    }
+    this.made.delete(values.buffer);
+    return entry.key;
   }
 
-  /** Takes back the values of a disposed tensor, if they are an array of ours that nothing else references. */
-  give(values: unknown): void {
-    if (!this.owns(values)) return;
+  /**
+   * The key of `values` while they are one tensor's array of ours (see the class comment), else 0.
+   */
+  valuesKey(values: unknown): number {
+    return this.owns(values) ? this.made.get((values as NativeValues).buffer)!.key : 0;
+  }
+
+  /**
+   * Takes back the values of a disposed tensor, if they are an array of ours that nothing else
+   * references; returns the key they had (0 if not taken).
+   */
+  give(values: unknown): number {
+    if (!this.owns(values)) return 0;
     const array = values as NativeValues;
-    this.made.get(array.buffer)!.registered = false;
-    const key = keyOf(array);
+    const entry = this.made.get(array.buffer)!;
+    const valuesKey = entry.key;
+    entry.registered = false;
+    entry.key = 0;
+    const key = sizeKey(array);
     const list = this.free.get(key) ?? [];
     this.free.set(key, list);
     const kept = { array, keptAt: this.requests, waiting: true };
     list.push(kept);
     this.order.push(kept);
     this.keptBytes += array.byteLength;
+    return valuesKey;
   }
 
   /** Whether `values` is one tensor's array that the pool may reuse once that tensor is disposed. */
@@ -117,6 +146,13 @@ interface Kept {
   waiting: boolean;
 }
 
-function keyOf(a: NativeValues): string {
+/** An array the pool made: whether it is a tensor's values now, and their key (0 when not). */
+interface Made {
+  array: NativeValues;
+  registered: boolean;
+  key: number;
+}
+
+function sizeKey(a: NativeValues): string {
   return `${a.constructor.name}:${a.length}`;
 }

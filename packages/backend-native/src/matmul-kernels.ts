@@ -108,6 +108,9 @@ function nativeMatMul(
   const precision = requestedPrecisionCode(addon);
   const mk = m * k;
   const kn = k * n;
+  // the keys under which the addon may keep bf16 copies of whole operands, for later products
+  const keyA = backend.operandKey(aValues);
+  const keyB = backend.operandKey(bValues);
   if (batch > 1 && batchB === 1 && batchA === batch && !transposeA) {
     // [batch, m, k] x [k, n] (a layer applied to a batch of sequences): one product of
     // [batch * m, k] x [k, n], far more efficient than `batch` small ones.
@@ -127,6 +130,8 @@ function nativeMatMul(
       act,
       alpha,
       precision,
+      keyA,
+      keyB,
     );
   } else if ((batchA === batch || batchA === 1) && (batchB === batch || batchB === 1)) {
     const sa = batchA === 1 ? 0 : mk;
@@ -147,9 +152,12 @@ function nativeMatMul(
       act,
       alpha,
       precision,
+      keyA,
+      keyB,
     );
   } else {
-    // General broadcast, e.g. [2,1] x [1,3]: one product per output matrix.
+    // General broadcast, e.g. [2,1] x [1,3]: one product per output matrix (of parts of the
+    // operands, so without keys).
     for (let i = 0; i < batch; i++) {
       const ia = broadcastIndex(i, outBatchShape, batchShapeA);
       const ib = broadcastIndex(i, outBatchShape, batchShapeB);

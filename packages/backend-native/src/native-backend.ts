@@ -12,6 +12,19 @@ export interface NativeBackend extends MathBackendCPU {
   allocate(Type: NativeArrayType, length: number): NativeValues;
   /** Bytes of disposed tensors kept for reuse. */
   readonly pooledBytes: number;
+  /**
+   * A key for `values` under which the addon may keep a copy of them (the bf16 copy of a product's
+   * operand), released when they stop being those values; 0 where they are not a pooled array.
+   */
+  operandKey(values: NativeValues): number;
+}
+
+/** Where the addon keeps copies of tensors' values by key: the backend releases them. */
+export interface KeptCopies {
+  /** Drops the copies kept under `key`. */
+  release(key: number): void;
+  /** Drops every copy. */
+  releaseAll(): void;
 }
 
 /**
@@ -23,9 +36,11 @@ export interface NativeBackend extends MathBackendCPU {
  * Taking the class as an argument keeps the cpu backend's module (which registers kernels on
  * import) out of this package's static imports.
  */
-export function createNativeBackend(Base: typeof MathBackendCPU): NativeBackend {
+export function createNativeBackend(Base: typeof MathBackendCPU, copies?: KeptCopies): NativeBackend {
   class Native extends Base implements NativeBackend {
     private readonly pool = new ArrayPool();
+    /** Keys handed out by operandKey whose values are still there. */
+    private readonly keysInUse = new Set<number>();
 
     constructor() {
       super();
@@ -40,8 +55,19 @@ export function createNativeBackend(Base: typeof MathBackendCPU): NativeBackend 
       return this.pool.take(Type, length);
     }
 
+    operandKey(values: NativeValues): number {
+      const key = copies == null ? 0 : this.pool.valuesKey(values);
+      if (key !== 0) this.keysInUse.add(key);
+      return key;
+    }
+
+    /** Drops what the addon keeps under `key` once its values are gone. */
+    private releaseCopies(key: number): void {
+      if (this.keysInUse.delete(key)) copies!.release(key);
+    }
+
     override write(values: backend_util.BackendValues, shape: number[], dtype: DataType): object {
-      this.pool.register(values);
+      this.releaseCopies(this.pool.register(values));
       return super.write(values, shape, dtype);
     }
 
@@ -52,7 +78,7 @@ export function createNativeBackend(Base: typeof MathBackendCPU): NativeBackend 
       dtype: DataType,
       refCount: number,
     ): void {
-      this.pool.register(values);
+      this.releaseCopies(this.pool.register(values));
       super.move(dataId, values, shape, dtype, refCount);
     }
 
@@ -64,13 +90,15 @@ export function createNativeBackend(Base: typeof MathBackendCPU): NativeBackend 
     override disposeData(dataId: object, force = false): boolean {
       const values = this.data.get(dataId)?.values;
       const released = super.disposeData(dataId, force);
-      if (values != null && !this.data.has(dataId)) this.pool.give(values);
+      if (values != null && !this.data.has(dataId)) this.releaseCopies(this.pool.give(values));
       return released;
     }
 
     override dispose(): void {
       super.dispose();
       this.pool.clear();
+      if (this.keysInUse.size > 0) copies!.releaseAll();
+      this.keysInUse.clear();
     }
   }
   return new Native();

@@ -194,7 +194,15 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
     tf.registerKernel({ ...config, kernelFunc, backendName: NATIVE_BACKEND });
   }
   if (tf.findBackendFactory(NATIVE_BACKEND) == null) {
-    tf.registerBackend(NATIVE_BACKEND, () => createNativeBackend(cpu.MathBackendCPU), opts.priority ?? 3);
+    tf.registerBackend(
+      NATIVE_BACKEND,
+      () =>
+        createNativeBackend(cpu.MathBackendCPU, {
+          release: (key) => addon.releaseBf16Copy(key),
+          releaseAll: () => addon.releaseBf16Copies(),
+        }),
+      opts.priority ?? 3,
+    );
   }
   activeAddon = addon;
   const info = addon.info();

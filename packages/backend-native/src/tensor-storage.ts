@@ -22,6 +22,8 @@ export interface NativeStorageBackend {
   incRef(dataId: object): void;
   /** An array for a new tensor's values (see NativeBackend.allocate: the kernel must write every value). */
   allocate(Type: new (length: number) => NativeValues, length: number): NativeValues;
+  /** A key naming `values` for the addon's kept copies, or 0 (see NativeBackend.operandKey). */
+  operandKey(values: NativeValues): number;
 }
 
 /** What tfjs hands a native kernel function (cast from its KernelFunc arguments). */

@@ -8,7 +8,8 @@
 //   precision(bf16, dnnlPaths)                                 bf16 products through oneDNN, or float32
 //   float32Products(onednn, dnnlPaths, minFlops)               float32 products through oneDNN or the BLAS
 //   gemm(transA, transB, batch, m, n, k, a, aStride, b, bStride, c, bias | null, act, alpha,
-//        precision?: -1 as precision() set | 0 float32 | 1 bf16)
+//        precision?: -1 as precision() set | 0 float32 | 1 bf16, keyA?, keyB?: bf16-copies.h's keys)
+//   releaseBf16Copy(key), releaseBf16Copies(), bf16CopyBudget(bytes)   the kept bf16 operand copies
 //   copy(src, srcStart, dst, layout: Float64Array [shape..., srcStrides...])     any 1/2/4/8-byte arrays
 //   concat(dst, outer, parts: typed arrays, inners: Float64Array)
 //   unary(op, x, out, n)
@@ -41,6 +42,7 @@
 #include "ada-layer-norm.h"
 #include "attention.h"
 #include "avx512-bf16-gemm.h"
+#include "bf16-copies.h"
 #include "blas-loader.h"
 #include "dnnl-gemm.h"
 #include "elementwise.h"
@@ -115,6 +117,13 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   d.Set("float32Products", dnnl.float32Products);
   d.Set("bf16Products", dnnl.bf16Products);
   o.Set("dnnl", d);
+  const md4::Bf16CopyStats copies = md4::bf16CopyStats();
+  Napi::Object kept = Napi::Object::New(env);
+  kept.Set("copies", static_cast<double>(copies.copies));
+  kept.Set("bytes", static_cast<double>(copies.bytes));
+  kept.Set("hits", copies.hits);
+  kept.Set("misses", copies.misses);
+  o.Set("bf16Copies", kept);
   o.Set("attentionBf16", md4::hasAvx512Bf16());
   return o;
 }
@@ -161,6 +170,11 @@ int64_t arg(const Napi::CallbackInfo& info, int i) { return info[i].As<Napi::Num
 // 0 float32, 1 bf16).
 int precisionArg(const Napi::CallbackInfo& info, int i) {
   return info.Length() > static_cast<size_t>(i) && info[i].IsNumber() ? static_cast<int>(arg(info, i)) : -1;
+}
+
+// An optional bf16-copies.h key at info[i] (0 where absent).
+int64_t keyArg(const Napi::CallbackInfo& info, int i) {
+  return info.Length() > static_cast<size_t>(i) && info[i].IsNumber() ? arg(info, i) : 0;
 }
 
 // A bad argument, thrown by the helpers below and turned into one JavaScript error (a RangeError
@@ -255,6 +269,8 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   g.act = static_cast<int>(arg(info, 12));
   g.actAlpha = info[13].As<Napi::Number>().FloatValue();
   g.precision = precisionArg(info, 14);
+  g.keyA = keyArg(info, 15);
+  g.keyB = keyArg(info, 16);
   const int64_t m = g.m, n = g.n, k = g.k;
   const int64_t most = std::numeric_limits<int>::max();
   if (arg(info, 3) > most || arg(info, 4) > most || arg(info, 5) > most) return Throw(env, "gemm: a dimension exceeds 2^31 - 1", true);
@@ -267,6 +283,23 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   if (!info[11].IsNull() && !info[11].IsUndefined()) g.bias = floats(info, 11, n);
   md4::runGemm(g);
   return env.Undefined();
+}
+
+Napi::Value ReleaseBf16Copy(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber()) throw ArgumentError{"releaseBf16Copy(key): key must be a number"};
+  md4::releaseBf16Copy(arg(info, 0));
+  return info.Env().Undefined();
+}
+
+Napi::Value ReleaseBf16Copies(const Napi::CallbackInfo& info) {
+  md4::releaseBf16Copies();
+  return info.Env().Undefined();
+}
+
+Napi::Value Bf16CopyBudget(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber() || arg(info, 0) < 0) return Throw(info.Env(), "bf16CopyBudget: bytes must be >= 0", true);
+  md4::setBf16CopyBudget(arg(info, 0));
+  return info.Env().Undefined();
 }
 
 // copy(src, srcStart, dst, layout): dst[i] = src[srcStart + sum_d i_d * strides[d]], element size
@@ -605,6 +638,9 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("init", Napi::Function::New(env, Guarded<Init>));
   exports.Set("info", Napi::Function::New(env, Guarded<Info>));
   exports.Set("gemm", Napi::Function::New(env, Guarded<Gemm>));
+  exports.Set("releaseBf16Copy", Napi::Function::New(env, Guarded<ReleaseBf16Copy>));
+  exports.Set("releaseBf16Copies", Napi::Function::New(env, Guarded<ReleaseBf16Copies>));
+  exports.Set("bf16CopyBudget", Napi::Function::New(env, Guarded<Bf16CopyBudget>));
   exports.Set("precision", Napi::Function::New(env, Guarded<Precision>));
   exports.Set("float32Products", Napi::Function::New(env, Guarded<Float32Products>));
   exports.Set("copy", Napi::Function::New(env, Guarded<Copy>));

@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 
+#include "bf16-copies.h"
 #include "shared-library.h"
 #include "simd.h"
 #include "thread-pool.h"
@@ -126,22 +127,14 @@ const Plan* planFor(const Gemm& g, int batchA, int batchB, dnnl_data_type_t type
   return &plans().emplace(key, plan).first->second;
 }
 
-// Per-thread scratch for the bf16 copies of the operands.
-std::vector<uint16_t>& scratch(int which) {
-  static thread_local std::vector<uint16_t> buffers[2];
-  return buffers[which];
-}
-
-// A stack of `batch` matrices of `count` floats, `stride` apart (0: one shared), as contiguous bf16.
-const uint16_t* bf16Stack(const float* x, int64_t stride, int batch, int64_t count, int which) {
+// A stack of `batch` matrices of `count` floats, `stride` apart (0: one shared), as contiguous bf16:
+// the copy kept under `key` (bf16-copies.h) when the stack is one block of memory, else scratch.
+const uint16_t* bf16Stack(const float* x, int64_t stride, int batch, int64_t count, int64_t key, int which) {
   const int n = stride == 0 ? 1 : batch;
-  std::vector<uint16_t>& out = scratch(which);
-  out.resize(static_cast<size_t>(n) * count);
-  if (stride == count || n == 1)
-    toBfloat16(x, out.data(), n * count);
-  else
-    for (int i = 0; i < n; i++) toBfloat16(x + i * stride, out.data() + i * count, count);
-  return out.data();
+  if (stride == count || n == 1) return bf16CopyOf(key, x, n * count, which);
+  uint16_t* out = bf16Scratch(n * count, which);
+  for (int i = 0; i < n; i++) toBfloat16(x + i * stride, out + i * count, count);
+  return out;
 }
 
 // The kernel oneDNN offers for a 256 x 256 x 256 product with inputs of `type` ("" where it has
@@ -239,8 +232,8 @@ bool runGemmDnnl(const Gemm& g, dnnl_data_type_t type) {
   const int batchB = g.strideB == 0 ? 1 : g.batch;
   const Plan* plan = planFor(g, batchA, batchB, type);
   if (plan == nullptr) return false;
-  const void* a = inPlace ? static_cast<const void*>(g.a) : bf16Stack(g.a, g.strideA, g.batch, countA, 0);
-  const void* b = inPlace ? static_cast<const void*>(g.b) : bf16Stack(g.b, g.strideB, g.batch, countB, 1);
+  const void* a = inPlace ? static_cast<const void*>(g.a) : bf16Stack(g.a, g.strideA, g.batch, countA, g.keyA, 0);
+  const void* b = inPlace ? static_cast<const void*>(g.b) : bf16Stack(g.b, g.strideB, g.batch, countB, g.keyB, 1);
   d.setHandle(plan->src, const_cast<void*>(a));
   d.setHandle(plan->weights, const_cast<void*>(b));
   d.setHandle(plan->dst, g.c);

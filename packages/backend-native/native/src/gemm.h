@@ -19,6 +19,9 @@ struct Gemm {
   const float* bias = nullptr;  // length n, or null
   int act = kLinear;
   float actAlpha = 0.f;
+  // Keys naming a's and b's values for bf16-copies.h (0: none), so that a bf16 product reuses the
+  // bf16 copy an earlier product made of the same operand.
+  int64_t keyA = 0, keyB = 0;
   int precision = -1;  // -1: as gemmSettings().bf16 says; 0: float32; 1: bf16 (see dnnl-gemm.h)
 };
 
