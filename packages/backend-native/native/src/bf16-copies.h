@@ -39,7 +39,10 @@ struct Bf16CopyStats {
 
 Bf16CopyStats bf16CopyStats();
 
-// Most bytes of copies kept; beyond it the least recently used are dropped (default 512 MiB).
+// Most bytes of copies kept (default 512 MiB): a new copy first drops the least recently used
+// ones, all but the most recent (the other operand of its product), so the two operands of one
+// product may exceed it. Buffers of dropped copies are kept for the next copies up to a quarter of
+// it. A copy of more than half of it is never kept (scratch).
 void setBf16CopyBudget(int64_t bytes);
 
 }  // namespace md4
