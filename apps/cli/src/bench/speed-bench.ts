@@ -192,6 +192,8 @@ async function main() {
       bf16Skipped: opts.bf16Skipped,
       dnnl: nativeBackendInfo()?.dnnl ?? null,
       attentionBf16: nativeBackendInfo()?.attentionBf16 ?? null,
+      // bf16 operand copies reused (hits) or made (misses) by the products of the whole run
+      bf16Copies: nativeBackendInfo()?.bf16Copies ?? null,
       threads: ctx.threads,
       openblasCoretype: { environment: coreTypeGiven ?? null, givenToBoth: coreType ?? null },
       peer: 'error' in ctx.peer ? null : ctx.peer.path,
