@@ -3,6 +3,9 @@ import type { NativeValues } from './tensor-storage';
 /** A typed array constructor the pool serves. */
 export type NativeArrayType = new (length: number) => NativeValues;
 
+/** The last key given to an array's values (for every pool: the addon's copies share one key space). */
+let lastValuesKey = 0;
+
 /**
  * The typed arrays of disposed tensors, kept for the next tensor of the same type and length.
  * A training step allocates the same sizes in the same order every time, so after the first step
@@ -21,9 +24,6 @@ export type NativeArrayType = new (length: number) => NativeValues;
  * those values until the tensor is disposed (`give` returns it then), since a registered array of
  * ours belongs to one tensor and tensors are immutable.
  */
-/** The last key given to an array's values (for every pool: the addon's copies share one key space). */
-let lastValuesKey = 0;
-
 export class ArrayPool {
   private readonly free = new Map<string, Kept[]>();
   /** Every array given back, oldest first (those taken again since are skipped); from `head` on. */
