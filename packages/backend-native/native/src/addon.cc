@@ -297,7 +297,7 @@ Napi::Value ReleaseBf16Copies(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Bf16CopyBudget(const Napi::CallbackInfo& info) {
-  if (!info[0].IsNumber() || arg(info, 0) < 0) return Throw(info.Env(), "bf16CopyBudget: bytes must be >= 0", true);
+  if (!info[0].IsNumber() || arg(info, 0) < 0) throw ArgumentError{"bf16CopyBudget: bytes must be >= 0", true};
   md4::setBf16CopyBudget(arg(info, 0));
   return info.Env().Undefined();
 }

@@ -38,6 +38,16 @@ Copies& copies() {
   return c;
 }
 
+Buffer newBuffer(int64_t count) { return {std::unique_ptr<uint16_t[]>(new uint16_t[count]), count}; }
+
+// Frees spare buffers, newest first, until they are within a quarter of the budget.
+void trimSpare(Copies& c) {
+  while (c.spareBytes > c.budget / 4 && !c.spare.empty()) {
+    c.spareBytes -= c.spare.back().capacity * 2;
+    c.spare.pop_back();
+  }
+}
+
 // A buffer of at least count values: the smallest spare one that fits, else a new one.
 Buffer takeBuffer(Copies& c, int64_t count) {
   auto best = c.spare.end();
@@ -49,7 +59,7 @@ Buffer takeBuffer(Copies& c, int64_t count) {
     c.spareBytes -= b.capacity * 2;
     return b;
   }
-  return {std::unique_ptr<uint16_t[]>(new uint16_t[count]), count};
+  return newBuffer(count);
 }
 
 // Keeps b for reuse while the spare buffers stay within a quarter of the budget (else frees it).
@@ -70,7 +80,7 @@ void drop(Copies& c, std::list<Copy>::iterator it) {
 
 uint16_t* bf16Scratch(int64_t count, int which) {
   Buffer& s = copies().scratch[which];
-  if (s.capacity < count) s = {std::unique_ptr<uint16_t[]>(new uint16_t[count]), count};
+  if (s.capacity < count) s = newBuffer(count);
   return s.bits.get();
 }
 
@@ -128,10 +138,7 @@ void setBf16CopyBudget(int64_t bytes) {
   Copies& c = copies();
   c.budget = bytes;
   while (c.bytes > c.budget && !c.recent.empty()) drop(c, std::prev(c.recent.end()));
-  while (c.spareBytes > c.budget / 4 && !c.spare.empty()) {
-    c.spareBytes -= c.spare.back().capacity * 2;
-    c.spare.pop_back();
-  }
+  trimSpare(c);
 }
 
 }  // namespace md4
