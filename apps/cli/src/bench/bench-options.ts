@@ -21,6 +21,13 @@ export const BENCH_CONFIGS: Record<string, BenchConfig> = {
     model: { vocabSize: 27, seqLen: 256, layers: 4, dModel: 256, heads: 4 },
     batch: 16,
   },
+  // the quick start's network and batch (configs/quickstart.yaml: no time conditioning); not in
+  // the default list
+  quickstart: {
+    name: 'quickstart',
+    model: { vocabSize: 27, seqLen: 128, layers: 4, dModel: 128, heads: 4, timeConditioned: false },
+    batch: 48,
+  },
 };
 
 export interface BenchOptions {
@@ -58,7 +65,7 @@ export interface BenchOptions {
 export const PEER_AUTOCASTS = ['none', 'bf16'] as const;
 export type PeerAutocast = (typeof PEER_AUTOCASTS)[number];
 
-const USAGE = `usage: node dist/bench.js [--configs tiny,small-cpu] [--train-steps N] [--train-warmup N]
+const USAGE = `usage: node dist/bench.js [--configs tiny,small-cpu,quickstart] [--train-steps N] [--train-warmup N]
   [--sample-steps T] [--sample-batch B] [--generations N] [--rounds N] [--quick]
   [--only train|sample] [--precision fp32,bf16] [--peer-autocast none,bf16] [--wasm] [--profile] [--no-peer]
 env: MD4_BENCH_CONFIGS, MD4_TORCH_PEER (path of torch_md4.py), OPENBLAS_CORETYPE (given to both sides)`;

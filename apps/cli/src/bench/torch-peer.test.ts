@@ -24,6 +24,20 @@ describe('torch peer plumbing', () => {
     expect(s).toContain('--batch=4');
     expect(s).toContain('--sample-steps=256');
     expect(s).toContain('--layers=2');
+    expect(s).not.toContain('--no-time');
+    // the quick start's network ignores t: so does the peer's
+    expect(peerArgs(BENCH_CONFIGS.quickstart!, 'train', o, 2)).toEqual([
+      '--layers=4',
+      '--dim=128',
+      '--heads=4',
+      '--seq=128',
+      '--vocab=27',
+      '--threads=2',
+      '--no-time',
+      '--batch=48',
+      '--steps=10',
+      '--warmup=3',
+    ]);
   });
 
   it('finds the JSON line among other output', () => {

@@ -53,6 +53,7 @@ export function peerArgs(
     `--seq=${m.seqLen}`,
     `--vocab=${m.vocabSize}`,
     `--threads=${threads}`,
+    ...(m.timeConditioned === false ? ['--no-time'] : []),
     ...(autocast === 'none' ? [] : [`--autocast=${autocast}`]),
   ];
   return mode === 'train'

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "avx512-bf16-gemm.h"
+#include "avx512-float32-gemm.h"
 #include "blas-loader.h"
 #include "exp-approx.h"
 #include "gemm.h"
@@ -98,11 +99,33 @@ MD4_MULTIVERSION void softmaxGrad(const float* __restrict p, float* __restrict d
   }
 }
 
-void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-           int64_t ldb, float beta, float* c, int64_t ldc) {
-  blas().sgemm(kRowMajor, transA ? kTrans : kNoTrans, transB ? kTrans : kNoTrans, static_cast<int>(m),
-               static_cast<int>(n), static_cast<int>(k), 1.f, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta,
-               c, static_cast<int>(ldc));
+// c [m, n] = op(A) B + beta c for one head's float32 work on this thread: A [m, k] (op(A) = A^T
+// when transA: A stored [k, m]) with lda between stored rows, B [k, n] row-major. The AVX-512
+// kernel where the CPU has it (no per-call packing), else the single-threaded BLAS.
+void headProduct(bool transA, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+                 int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (hasAvx512()) {
+    const StridedLeft left = transA ? StridedLeft{a, 1, lda} : StridedLeft{a, lda, 1};
+    gemmFloat32(left, b, ldb, m, n, k, beta, c, ldc);
+    return;
+  }
+  blas().sgemm(kRowMajor, transA ? kTrans : kNoTrans, kNoTrans, static_cast<int>(m), static_cast<int>(n),
+               static_cast<int>(k), 1.f, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
+               static_cast<int>(ldc));
+}
+
+// dst [cols, rows] = src^T of src [rows, cols] (row r at src + r * ld): the right operand of a
+// product with src^T.
+void transposeRows(const float* src, int64_t ld, int64_t rows, int64_t cols, float* dst) {
+  if (hasAvx512()) {
+    transposeFloat32(src, ld, rows, cols, dst, rows);
+    return;
+  }
+  for (int64_t r0 = 0; r0 < rows; r0 += 16) {
+    const int64_t r1 = std::min(rows, r0 + 16);
+    for (int64_t c = 0; c < cols; c++)
+      for (int64_t r = r0; r < r1; r++) dst[c * rows + r] = src[r * ld + c];
+  }
 }
 
 // q [L, hd] (rotated, scaled) and k [L, hd] (rotated) of head h of sequence b from qkv; returns
@@ -136,21 +159,25 @@ void writeHeadGrad(const AttentionShape& s, const float* dq, const float* dk, co
   for (int64_t l = 0; l < L; l++) std::memcpy(dRows + 2 * d + h * hd + l * 3 * d, dv + l * hd, hd * sizeof(float));
 }
 
-// The float32 work of one head on this thread: q and k [L, hd], a block of scores p [rows, L];
-// for the gradient also dq, dk, dv [L, hd] (dk and dv adjacent) and a block dp [rows, L].
+// The float32 work of one head on this thread: q and k [L, hd], k^T [hd, L], a block of scores p
+// [rows, L]; for the gradient also v^T [hd, L], dq, dk, dv [L, hd] (dk and dv adjacent) and a block
+// dp [rows, L].
 struct HeadWork {
-  float *q = nullptr, *k = nullptr, *dq = nullptr, *dk = nullptr, *dv = nullptr, *p = nullptr, *dp = nullptr;
+  float *q = nullptr, *k = nullptr, *kT = nullptr, *vT = nullptr, *dq = nullptr, *dk = nullptr, *dv = nullptr,
+        *p = nullptr, *dp = nullptr;
 };
 
 HeadWork headWork(int64_t L, int64_t hd, int64_t rows, bool gradient) {
   thread_local std::vector<float> work;
-  work.resize(static_cast<size_t>((gradient ? 5 : 2) * L * hd + (gradient ? 2 : 1) * rows * L));
+  work.resize(static_cast<size_t>((gradient ? 7 : 3) * L * hd + (gradient ? 2 : 1) * rows * L));
   float* next = work.data();
   const auto take = [&](int64_t count) { return std::exchange(next, next + count); };
   HeadWork w;
   w.q = take(L * hd);
   w.k = take(L * hd);
+  w.kT = take(hd * L);
   if (gradient) {
+    w.vT = take(hd * L);
     w.dq = take(L * hd);
     w.dk = take(L * hd);
     w.dv = take(L * hd);
@@ -164,16 +191,17 @@ void attentionForwardFloat32(const AttentionShape& s, const float* qkv, float* o
   const int64_t L = s.seqLen, hd = s.headDim, d = s.heads * hd, rowsPerBlock = blockRows(L);
   forEachHead(s, [&](int64_t b, int64_t h) {
     const HeadWork w = headWork(L, hd, rowsPerBlock, false);
-    float *q = w.q, *k = w.k, *p = w.p;
+    float *q = w.q, *k = w.k, *kT = w.kT, *p = w.p;
     const float* v = loadHead(s, qkv, b, h, q, k);
+    transposeRows(k, hd, L, hd, kT);
     float* lseRow = lse + (b * s.heads + h) * L;
     for (int64_t i0 = 0; i0 < L; i0 += rowsPerBlock) {
       const int64_t n = std::min(rowsPerBlock, L - i0), keys = visibleKeys(s, i0, n);
-      sgemm(false, true, n, keys, hd, q + i0 * hd, hd, k, hd, 0.f, p, L);
+      headProduct(false, n, keys, hd, q + i0 * hd, hd, kT, L, 0.f, p, L);
       hideFuture(s, p, n, i0, L, -INFINITY);
       for (int64_t i = 0; i < n; i++) lseRow[i0 + i] = softmaxInPlace(p + i * L, keys);
       hideFuture(s, p, n, i0, L, 0.f);
-      sgemm(false, false, n, hd, keys, p, L, v, 3 * d, 0.f, out + (b * L + i0) * d + h * hd, d);
+      headProduct(false, n, hd, keys, p, L, v, 3 * d, 0.f, out + (b * L + i0) * d + h * hd, d);
     }
   });
 }
@@ -183,8 +211,10 @@ void attentionBackwardFloat32(const AttentionShape& s, const float* dy, const fl
   const int64_t L = s.seqLen, hd = s.headDim, d = s.heads * hd, rowsPerBlock = blockRows(L);
   forEachHead(s, [&](int64_t b, int64_t h) {
     const HeadWork w = headWork(L, hd, rowsPerBlock, true);
-    float *q = w.q, *k = w.k, *dq = w.dq, *dk = w.dk, *dv = w.dv, *p = w.p, *dp = w.dp;
+    float *q = w.q, *k = w.k, *kT = w.kT, *vT = w.vT, *dq = w.dq, *dk = w.dk, *dv = w.dv, *p = w.p, *dp = w.dp;
     const float* v = loadHead(s, qkv, b, h, q, k);
+    transposeRows(k, hd, L, hd, kT);
+    transposeRows(v, 3 * d, L, hd, vT);
     const float* lseRow = lse + (b * s.heads + h) * L;
     const float* dyRows = dy + b * L * d + h * hd;
     const float* outRows = out + b * L * d + h * hd;
@@ -194,15 +224,15 @@ void attentionBackwardFloat32(const AttentionShape& s, const float* dy, const fl
       const int64_t n = std::min(rowsPerBlock, L - i0), keys = visibleKeys(s, i0, n);
       const float beta = i0 == 0 && !s.causal ? 0.f : 1.f;
       const float* dyBlock = dyRows + i0 * d;
-      sgemm(false, true, n, keys, hd, q + i0 * hd, hd, k, hd, 0.f, p, L);
+      headProduct(false, n, keys, hd, q + i0 * hd, hd, kT, L, 0.f, p, L);
       hideFuture(s, p, n, i0, L, -INFINITY);
       expShifted(p, n, keys, L, lseRow + i0);
       hideFuture(s, p, n, i0, L, 0.f);
-      sgemm(true, false, keys, hd, n, p, L, dyBlock, d, beta, dv, hd);
-      sgemm(false, true, n, keys, hd, dyBlock, d, v, 3 * d, 0.f, dp, L);
+      headProduct(true, keys, hd, n, p, L, dyBlock, d, beta, dv, hd);
+      headProduct(false, n, keys, hd, dyBlock, d, vT, L, 0.f, dp, L);
       softmaxGrad(p, dp, n, keys, L, dyBlock, outRows + i0 * d, d, hd);
-      sgemm(false, false, n, hd, keys, dp, L, k, hd, 0.f, dq + i0 * hd, hd);
-      sgemm(true, false, keys, hd, n, dp, L, q + i0 * hd, hd, beta, dk, hd);
+      headProduct(false, n, hd, keys, dp, L, k, hd, 0.f, dq + i0 * hd, hd);
+      headProduct(true, keys, hd, n, dp, L, q + i0 * hd, hd, beta, dk, hd);
     }
     writeHeadGrad(s, dq, dk, dv, dqkv + b * L * 3 * d, h);
   });

@@ -6,6 +6,8 @@
 //   --step-configs=a,b  training-step configs to time (tiny, small-cpu; default both)
 //   --wasm-steps=a,b    configs also timed on plain wasm (default tiny; small-cpu takes minutes)
 //   --profile           add the native step's most expensive kernels
+// The fused attention kernels (forward, gradient) are timed alone at the small-cpu and quick-start
+// shapes, float32 and (where the CPU has AVX512-BF16) bf16: "attention" in ms and GFLOP/s.
 //   --torch             also time PyTorch's matmul at the same shapes (Debian python3-torch on
 //                       OpenBLAS; see ../shared/bench/README.md) and add the ratio native/torch;
 //                       with bf16, also torch's product of bf16 tensors (a plain oneDNN product:
@@ -15,8 +17,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, type AttentionAttrs } from '@md4/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { NATIVE_BACKEND, registerNativeBackend, setMatMulPrecision } from '../register-native-backend';
+import {
+  NATIVE_BACKEND,
+  nativeBackendInfo,
+  registerNativeBackend,
+  setMatMulPrecision,
+} from '../register-native-backend';
 import { type BlockConfig, forwardFlops, makeTrainingStep } from './block-step';
 import { bestMsPerRun, round } from './timing';
 
@@ -61,6 +69,12 @@ const shapes: MatMulShape[] = [
   { name: 'dX [6144x352]x[128x352]^T', a: [6144, 352], b: [128, 352], transposeA: false, transposeB: true },
   { name: 'dW [6144x128]^Tx[6144x384]', a: [6144, 128], b: [6144, 384], transposeA: true, transposeB: false },
 ];
+
+// Attention shapes (B sequences, L, H heads of hd): small-cpu's and the quick start's, with RoPE.
+const attentionShapes: Record<string, Omit<AttentionAttrs, 'scale'>> = {
+  'small-cpu B16 L256 H4 hd64': { batch: 16, seqLen: 256, heads: 4, headDim: 64, rotary: true },
+  'quickstart B48 L128 H4 hd32': { batch: 48, seqLen: 128, heads: 4, headDim: 32, rotary: true },
+};
 
 const stepConfigs: Record<string, BlockConfig> = {
   tiny: { layers: 2, dim: 128, heads: 4, seq: 128, batch: 16, vocab: 27 },
@@ -110,6 +124,38 @@ function torchGflops(
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
     gflops: Record<string, number>;
     bf16Gflops?: Record<string, number>;
+  };
+}
+
+/**
+ * The fused attention kernels at one shape on the current backend and precision: best ms of the
+ * forward and of the gradient, and their GFLOP/s (forward 4 B H L^2 hd: scores and P V; gradient
+ * 10 B H L^2 hd: the scores again, dV, dP, dQ, dK).
+ */
+function attentionTiming(shape: Omit<AttentionAttrs, 'scale'>, quick: boolean) {
+  const attrs = { ...shape, scale: 1 / Math.sqrt(shape.headDim) } as unknown as tf.NamedAttrMap;
+  const { batch: B, seqLen: L, heads: H, headDim: hd } = shape;
+  const qkv = tf.randomNormal([B * L, 3 * H * hd]);
+  const angles = tf.randomUniform([L, hd / 2], 0, 100);
+  const cos = tf.cos(angles);
+  const sin = tf.sin(angles);
+  const dy = tf.randomNormal([B * L, H * hd]);
+  const run = (name: string, inputs: tf.NamedTensorMap) => () =>
+    tf.dispose(tf.engine().runKernel(name, inputs, attrs) as tf.Tensor | tf.Tensor[]);
+  const [out, lse] = tf.engine().runKernel(ATTENTION_KERNEL, { qkv, cos, sin }, attrs) as tf.Tensor[];
+  const opts = { minMs: quick ? 100 : 300, rounds: quick ? 2 : 3 };
+  const forwardMs = bestMsPerRun(run(ATTENTION_KERNEL, { qkv, cos, sin }), opts);
+  const gradientMs = bestMsPerRun(
+    run(ATTENTION_GRAD_KERNEL, { dy, qkv, cos, sin, out: out!, lse: lse! }),
+    opts,
+  );
+  tf.dispose([qkv, angles, cos, sin, dy, out!, lse!]);
+  const flops = 2 * B * H * L * L * hd;
+  return {
+    forwardMs: round(forwardMs, 2),
+    gradientMs: round(gradientMs, 2),
+    forwardGflops: round((2 * flops) / (forwardMs * 1e6)),
+    gradientGflops: round((5 * flops) / (gradientMs * 1e6)),
   };
 }
 
@@ -170,6 +216,20 @@ async function main(): Promise<void> {
       row.nativeBf16OverTorchBf16 = round(row.nativeBf16 / row.torchBf16, 2);
   }
   result.matmul = matmul;
+
+  if (status.ok) {
+    await tf.setBackend(NATIVE_BACKEND);
+    const attention: Record<string, Record<string, unknown>> = {};
+    for (const [name, shape] of Object.entries(attentionShapes)) {
+      attention[name] = { float32: attentionTiming(shape, quick) };
+      if (bf16Timed && nativeBackendInfo()?.attentionBf16 === true) {
+        setMatMulPrecision('bf16');
+        attention[name]!.bf16 = attentionTiming(shape, quick);
+        setMatMulPrecision('fp32');
+      }
+    }
+    result.attention = attention;
+  }
 
   const names = (flag('step-configs') ?? 'tiny,small-cpu').split(',');
   const wasmSteps = (flag('wasm-steps') ?? 'tiny').split(',');

@@ -1,0 +1,146 @@
+#include "avx512-float32-gemm.h"
+
+#include <algorithm>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define MD4_HAVE_AVX512 1
+#include <immintrin.h>
+#define MD4_AVX512_TARGET __attribute__((target("avx512f")))
+#endif
+
+namespace md4 {
+
+#ifdef MD4_HAVE_AVX512
+
+bool hasAvx512() {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+  }();
+  return has;
+}
+
+namespace {
+
+// Mask of the first `left` of 16 lanes (all where left >= 16).
+inline __mmask16 firstLanes(int64_t left) {
+  return left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1u);
+}
+
+// Rows i0..i0+MR of A against columns j0..j0+16*NV of B (the last vector masked to n), all k.
+template <int MR, int NV>
+MD4_AVX512_TARGET void block(const StridedLeft& a, const float* b, int64_t ldb, int64_t i0, int64_t j0, int64_t n,
+                             int64_t k, float beta, float* c, int64_t ldc) {
+  __m512 acc[MR][NV];
+  __mmask16 masks[NV];
+  _Pragma("GCC unroll 8")
+  for (int v = 0; v < NV; v++) masks[v] = firstLanes(n - j0 - 16 * v);
+  _Pragma("GCC unroll 8")
+  for (int r = 0; r < MR; r++)
+    _Pragma("GCC unroll 8")
+    for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
+  const float* rows = a.values + i0 * a.rowStride;
+  for (int64_t q = 0; q < k; q++) {
+    __m512 bv[NV];
+    _Pragma("GCC unroll 8")
+    for (int v = 0; v < NV; v++) bv[v] = _mm512_maskz_loadu_ps(masks[v], b + q * ldb + j0 + 16 * v);
+    const float* aq = rows + q * a.colStride;
+    _Pragma("GCC unroll 8")
+    for (int r = 0; r < MR; r++) {
+      const __m512 av = _mm512_set1_ps(aq[r * a.rowStride]);
+      _Pragma("GCC unroll 8")
+      for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+    }
+  }
+  _Pragma("GCC unroll 8")
+  for (int v = 0; v < NV; v++) {
+    _Pragma("GCC unroll 8")
+    for (int r = 0; r < MR; r++) {
+      float* out = c + (i0 + r) * ldc + j0 + 16 * v;
+      __m512 value = acc[r][v];
+      if (beta != 0.f)
+        value = _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(masks[v], out), value);
+      _mm512_mask_storeu_ps(out, masks[v], value);
+    }
+  }
+}
+
+// dst [cols, rows] = src^T for src [rows, cols], rows and cols at most 16: four rounds of
+// shuffles (pairs of rows, then fours, then 128-bit lanes twice) on 16 rows in registers.
+MD4_AVX512_TARGET void transposeBlock(const float* src, int64_t ld, int64_t rows, int64_t cols, float* dst,
+                                      int64_t ldDst) {
+  __m512 r[16], t[16];
+  const __mmask16 colMask = firstLanes(cols);
+  for (int i = 0; i < 16; i++) r[i] = i < rows ? _mm512_maskz_loadu_ps(colMask, src + i * ld) : _mm512_setzero_ps();
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // r[4i + c], 128-bit lane l: column 4l + c of rows 4i..4i+3
+  for (int i = 0; i < 4; i++) {
+    r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  // t[c]: columns c and 8 + c of rows 0..7; t[4 + c]: columns 4 + c and 12 + c; t[8 + ...]: rows 8..15
+  for (int c = 0; c < 4; c++) {
+    t[c] = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88);
+    t[4 + c] = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xdd);
+    t[8 + c] = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88);
+    t[12 + c] = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xdd);
+  }
+  // r[c]: column c of all 16 rows
+  for (int c = 0; c < 4; c++) {
+    r[c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0x88);
+    r[8 + c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0xdd);
+    r[4 + c] = _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0x88);
+    r[12 + c] = _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0xdd);
+  }
+  const __mmask16 rowMask = firstLanes(rows);
+  for (int c = 0; c < cols; c++) _mm512_mask_storeu_ps(dst + c * ldDst, rowMask, r[c]);
+}
+
+constexpr int kRows = 6;  // 6 rows x 2 vectors: 12 accumulators, enough to hide the FMA latency
+
+template <int MR>
+MD4_AVX512_TARGET void rowBlock(const StridedLeft& a, const float* b, int64_t ldb, int64_t i0, int64_t n, int64_t k,
+                                float beta, float* c, int64_t ldc) {
+  int64_t j0 = 0;
+  for (; j0 + 16 < n; j0 += 32) block<MR, 2>(a, b, ldb, i0, j0, n, k, beta, c, ldc);
+  if (j0 < n) block<MR, 1>(a, b, ldb, i0, j0, n, k, beta, c, ldc);
+}
+
+}  // namespace
+
+MD4_AVX512_TARGET void gemmFloat32(const StridedLeft& a, const float* b, int64_t ldb, int64_t m, int64_t n,
+                                   int64_t k, float beta, float* c, int64_t ldc) {
+  int64_t i0 = 0;
+  for (; i0 + kRows <= m; i0 += kRows) rowBlock<kRows>(a, b, ldb, i0, n, k, beta, c, ldc);
+  switch (m - i0) {
+    case 5: rowBlock<5>(a, b, ldb, i0, n, k, beta, c, ldc); break;
+    case 4: rowBlock<4>(a, b, ldb, i0, n, k, beta, c, ldc); break;
+    case 3: rowBlock<3>(a, b, ldb, i0, n, k, beta, c, ldc); break;
+    case 2: rowBlock<2>(a, b, ldb, i0, n, k, beta, c, ldc); break;
+    case 1: rowBlock<1>(a, b, ldb, i0, n, k, beta, c, ldc); break;
+    default: break;
+  }
+}
+
+MD4_AVX512_TARGET void transposeFloat32(const float* src, int64_t ld, int64_t rows, int64_t cols, float* dst,
+                                        int64_t ldDst) {
+  for (int64_t r0 = 0; r0 < rows; r0 += 16)
+    for (int64_t c0 = 0; c0 < cols; c0 += 16)
+      transposeBlock(src + r0 * ld + c0, ld, std::min<int64_t>(16, rows - r0), std::min<int64_t>(16, cols - c0),
+                     dst + c0 * ldDst + r0, ldDst);
+}
+
+#else
+
+bool hasAvx512() { return false; }
+void transposeFloat32(const float*, int64_t, int64_t, int64_t, float*, int64_t) {}
+void gemmFloat32(const StridedLeft&, const float*, int64_t, int64_t, int64_t, int64_t, float, float*, int64_t) {}
+
+#endif
+
+}  // namespace md4
