@@ -22,9 +22,9 @@ bool hasAvx512() {
 
 namespace {
 
-// Mask of the first `left` of 16 lanes (all where left >= 16).
+// Mask of the first `left` of 16 lanes (all where left >= 16, none where left <= 0).
 inline __mmask16 firstLanes(int64_t left) {
-  return left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1u);
+  return left >= 16 ? __mmask16(0xffff) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1u);
 }
 
 // Rows i0..i0+MR of A against columns j0..j0+16*NV of B (the last vector masked to n), all k.
