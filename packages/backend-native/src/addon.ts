@@ -126,6 +126,8 @@ export interface NativeAddon {
   concat(dst: NativeValues, outer: number, parts: NativeValues[], inners: Float64Array): void;
   /** out[i] = op(x[i]) for n float32 values (op codes: src/elementwise-kernels.ts). */
   unary(op: number, x: Float32Array, out: Float32Array, n: number): void;
+  /** out[i] = condition[i] ? t[i] : e[i] for n values (condition: a bool tensor's bytes). */
+  select(condition: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array, n: number): void;
   /** out = op(a, b) over `layout` = [...shape, ...aStrides, ...bStrides] (0 broadcasts). */
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, layout: Float64Array): void;
   /** Softmax of each row of a [rows, n] float32 matrix. */

@@ -309,6 +309,51 @@ describe.runIf(nativeAvailable)('native elementwise, softmax and reduction kerne
     ]);
   });
 
+  it('where (Select) picks t or e exactly, infinities and NaN included (odd sizes, threaded sizes)', () => {
+    // the addon's kernel, not the cpu backend's
+    expect(tf.getKernel('Select', NATIVE_BACKEND)!.kernelFunc).not.toBe(
+      tf.getKernel('Select', 'cpu')!.kernelFunc,
+    );
+    for (const n of [1, 7, 100_003]) {
+      const c = values(n, n + 1);
+      const t = values(n, n + 2);
+      const e = values(n, n + 3);
+      // the branch not taken may hold -inf or NaN (as log mu does): it must not leak through
+      for (let i = 0; i < n; i += 3) t[i] = Number.NEGATIVE_INFINITY;
+      for (let i = 1; i < n; i += 5) e[i] = Number.NaN;
+      const before = tf.memory().numTensors;
+      const condition = tf.tensor1d(
+        Array.from(c, (x) => x > 0),
+        'bool',
+      );
+      const [tt, et] = [tf.tensor1d(t), tf.tensor1d(e)];
+      const out = tf.where(condition, tt, et);
+      const got = out.dataSync();
+      tf.dispose([condition, tt, et, out]);
+      expect(tf.memory().numTensors).toBe(before);
+      for (let i = 0; i < n; i++) expect(Object.is(got[i], c[i]! > 0 ? t[i] : e[i])).toBe(true);
+    }
+  });
+
+  it('where with broadcast operands, and with int32 branches (the cpu kernel), gives the cpu results', async () => {
+    const run = () =>
+      tf.tidy(() => {
+        const rows = tf.tensor1d([true, false, true], 'bool');
+        const x = tf.tensor2d(Array.from(values(12, 41)), [3, 4]);
+        const ints = tf.tensor1d([1, 2, 3], 'int32');
+        return [
+          tf.where(rows.reshape([3, 1]), x, tf.neg(x)),
+          tf.where(rows, ints, tf.neg(ints)),
+          tf.where(tf.greater(x, 0), x, tf.zerosLike(x)),
+        ].map((t) => Array.from(t.dataSync()));
+      });
+    const native = run();
+    await tf.setBackend('cpu');
+    const cpu = run();
+    await tf.setBackend(NATIVE_BACKEND);
+    expect(native).toEqual(cpu);
+  });
+
   it('leaves int32 inputs and unsupported axes to the cpu backend kernels, with the same results as cpu', async () => {
     const run = () =>
       tf.tidy(() => {

@@ -17,6 +17,7 @@ import {
   Reciprocal,
   Relu,
   Rsqrt,
+  Select,
   Sigmoid,
   Softmax,
   Sqrt,
@@ -27,7 +28,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
-import { float32Of, type NativeKernelArgs, newFloat32 } from './tensor-storage';
+import { float32Of, type NativeKernelArgs, newFloat32, valuesOf } from './tensor-storage';
 
 // Op codes of native/src/elementwise.h (namespace ew); keep the orders identical.
 const unaryCodes: Record<string, number> = {
@@ -95,6 +96,33 @@ function binaryKernel(addon: NativeAddon, code: number, fallback: KernelFunc): K
   };
 }
 
+/** tf.where(condition, t, e) with a bool condition and float32 t and e of one shape; else `fallback`. */
+function selectKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend } = args as unknown as NativeKernelArgs;
+    const { condition, t, e } = inputs;
+    if (
+      condition!.dtype !== 'bool' ||
+      t!.dtype !== 'float32' ||
+      e!.dtype !== 'float32' ||
+      !util.arraysEqual(condition!.shape, t!.shape) ||
+      !util.arraysEqual(t!.shape, e!.shape)
+    )
+      return fallback(args);
+    const out = newFloat32(backend, t!.shape);
+    const n = util.sizeFromShape(t!.shape);
+    if (n > 0)
+      addon.select(
+        valuesOf(backend, condition!) as Uint8Array,
+        float32Of(backend, t!),
+        float32Of(backend, e!),
+        out.values,
+        n,
+      );
+    return out.info;
+  };
+}
+
 function softmaxKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
@@ -137,12 +165,13 @@ function reduceKernel(addon: NativeAddon, code: number, fallback: KernelFunc): K
   };
 }
 
-/** Native float32 elementwise, softmax and reduction kernels, as overrides of the cpu backend's. */
+/** Native float32 elementwise, select, softmax and reduction kernels, as overrides of the cpu backend's. */
 export function elementwiseKernelOverrides(
   addon: NativeAddon,
 ): Record<string, (base: KernelConfig) => KernelFunc> {
   const overrides: Record<string, (base: KernelConfig) => KernelFunc> = {
     [Softmax]: (w) => softmaxKernel(addon, w.kernelFunc),
+    [Select]: (w) => selectKernel(addon, w.kernelFunc),
   };
   for (const [name, code] of Object.entries(unaryCodes))
     overrides[name] = (w) => unaryKernel(addon, code, w.kernelFunc);

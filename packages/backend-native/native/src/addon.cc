@@ -13,6 +13,7 @@
 //   copy(src, srcStart, dst, layout: Float64Array [shape..., srcStrides...])     any 1/2/4/8-byte arrays
 //   concat(dst, outer, parts: typed arrays, inners: Float64Array)
 //   unary(op, x, out, n)
+//   select(condition: Uint8Array, t, e, out, n)        condition ? t : e
 //   binary(op, a, b, out, layout: Float64Array [shape..., aStrides..., bStrides...])
 //   softmax(x, out, rows, n)
 //   reduce(op, x, out, outer, r, inner)
@@ -373,6 +374,17 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value Select(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5) return Throw(env, "select(condition, t, e, out, n)");
+  const int64_t n = arg(info, 4);
+  const Operand condition = operand(info, 0);
+  if (condition.elementBytes != 1 || condition.bytes < n)
+    throw ArgumentError{"select: condition must be a Uint8Array of at least n values", true};
+  md4::select(condition.data, floats(info, 1, n), floats(info, 2, n), floats(info, 3, n), n);
+  return env.Undefined();
+}
+
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 5) return Throw(env, "binary(op, a, b, out, layout)");
@@ -646,6 +658,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("copy", Napi::Function::New(env, Guarded<Copy>));
   exports.Set("concat", Napi::Function::New(env, Guarded<Concat>));
   exports.Set("unary", Napi::Function::New(env, Guarded<Unary>));
+  exports.Set("select", Napi::Function::New(env, Guarded<Select>));
   exports.Set("binary", Napi::Function::New(env, Guarded<Binary>));
   exports.Set("softmax", Napi::Function::New(env, Guarded<Softmax>));
   exports.Set("reduce", Napi::Function::New(env, Guarded<Reduce>));

@@ -147,6 +147,15 @@ void unary(int op, const float* x, float* out, int64_t n) {
   parallelFor(n, kGrain, [&](int64_t lo, int64_t hi) { unaryRange(op, x + lo, out + lo, hi - lo); });
 }
 
+MD4_MULTIVERSION void selectRange(const uint8_t* __restrict condition, const float* __restrict t,
+                                  const float* __restrict e, float* __restrict out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = condition[i] != 0 ? t[i] : e[i];
+}
+
+void select(const uint8_t* condition, const float* t, const float* e, float* out, int64_t n) {
+  parallelFor(n, kGrain, [&](int64_t lo, int64_t hi) { selectRange(condition + lo, t + lo, e + lo, out + lo, hi - lo); });
+}
+
 void binary(int op, const float* a, const float* b, float* out, std::vector<int64_t> shape,
             std::vector<int64_t> aStrides, std::vector<int64_t> bStrides) {
   for (int64_t s : shape)

@@ -21,6 +21,10 @@ void unary(int op, const float* x, float* out, int64_t n);
 void binary(int op, const float* a, const float* b, float* out, std::vector<int64_t> shape,
             std::vector<int64_t> aStrides, std::vector<int64_t> bStrides);
 
+// out[i] = condition[i] ? t[i] : e[i], i < n (condition bytes: 0 false, anything else true), with
+// no branch per element (a random condition costs the JavaScript loop a mispredicted branch each).
+void select(const uint8_t* condition, const float* t, const float* e, float* out, int64_t n);
+
 // Row-wise softmax of a [rows, n] matrix.
 void softmaxRows(const float* x, float* out, int64_t rows, int64_t n);
 
