@@ -128,6 +128,11 @@ export interface NativeAddon {
   unary(op: number, x: Float32Array, out: Float32Array, n: number): void;
   /** out[i] = condition[i] ? t[i] : e[i] for n values (condition: a bool tensor's bytes). */
   select(condition: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array, n: number): void;
+  /**
+   * dst[i] = src[i] converted for n values; from, to: 0 float32, 1 int32, 2 bool (bool or int32 to
+   * float32, bool to int32, int32 or float32 to bool).
+   */
+  cast(src: NativeValues, dst: NativeValues, n: number, from: number, to: number): void;
   /** out = op(a, b) over `layout` = [...shape, ...aStrides, ...bStrides] (0 broadcasts). */
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, layout: Float64Array): void;
   /** Softmax of each row of a [rows, n] float32 matrix. */

@@ -221,6 +221,29 @@ describe.runIf(nativeAvailable)(
       expect(tf.memory().numTensors).toBe(before);
     });
 
+    it('converts bool and int32 to float32, bool to int32, int32 and float32 to bool natively, as cpu does', async () => {
+      // the addon's kernel, not the cpu backend's
+      expect(tf.getKernel('Cast', NATIVE_BACKEND)!.kernelFunc).not.toBe(tf.getKernel('Cast', 'cpu')!.kernelFunc);
+      // odd and threaded sizes; int32 beyond 2^24 (rounded to nearest in float32); -0 and NaN to bool
+      for (const n of [1, 7, 100_003]) {
+        await expectSame([randomInput([n], 'bool', n)], (t) => [tf.cast(t!, 'float32'), tf.cast(t!, 'int32')]);
+        const ints = randomInput([n], 'int32', n + 1);
+        ints.values[0] = 2 ** 24 + 1;
+        if (n > 2) [ints.values[1], ints.values[2]] = [-(2 ** 31), 0];
+        await expectSame([ints], (t) => tf.cast(t!, 'bool'));
+        // the cpu kernel relabels the int32 array as float32 (2^24 + 1 stays), native rounds it to float32
+        await tf.setBackend(NATIVE_BACKEND);
+        const asFloat = tf.tidy(() => tf.cast(tf.tensor1d(ints.values, 'int32'), 'float32').dataSync());
+        expect(Array.from(asFloat)).toEqual(Array.from(ints.values, Math.fround));
+        const floats = randomInput([n], 'float32', n + 2);
+        floats.values[0] = Number.NaN;
+        if (n > 2) [floats.values[1], floats.values[2]] = [-0, 1e-40];
+        await expectSame([floats], (t) => tf.cast(t!, 'bool'));
+      }
+      // values of a cast feed the native kernels of their new dtype
+      await expectSame([randomInput([4, 6], 'int32', 3)], (t) => tf.tidy(() => tf.add(tf.cast(t!, 'float32'), 0.5)));
+    });
+
     it('gradients through transpose, slice, split and unstack agree with cpu', async () => {
       const x = randomInput([4, 6, 5], 'float32', 15);
       const w = randomInput([5, 4, 6], 'float32', 16);

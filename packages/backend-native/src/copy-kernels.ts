@@ -2,6 +2,7 @@ import {
   backend_util,
   Cast,
   Concat,
+  type DataType,
   GatherV2,
   Identity,
   type KernelConfig,
@@ -302,6 +303,29 @@ function shareKernel(fallback: KernelFunc): KernelFunc {
   };
 }
 
+// Element type codes of the addon's cast (native/src/elementwise.h, namespace cast).
+const castCodes: Partial<Record<DataType, number>> = { float32: 0, int32: 1, bool: 2 };
+// The conversions the addon makes, "from>to" (float32 to int32 stays with the cpu kernel).
+const nativeCasts = new Set(['bool>float32', 'int32>float32', 'bool>int32', 'int32>bool', 'float32>bool']);
+
+/**
+ * Cast: to the same dtype shares the input's data (shareKernel); bool or int32 to float32, bool to
+ * int32, int32 or float32 to bool (x != 0) convert natively into a new array; the rest is `fallback`.
+ */
+function castKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+  const share = shareKernel(fallback);
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
+    const x = inputs.x!;
+    const dtype = attrs.dtype as DataType;
+    if (dtype === x.dtype || !nativeCasts.has(`${x.dtype}>${dtype}`)) return share(args);
+    const out = newTensor(backend, x.shape, dtype);
+    const n = util.sizeFromShape(x.shape);
+    if (n > 0) addon.cast(valuesOf(backend, x), out.values, n, castCodes[x.dtype]!, castCodes[dtype]!);
+    return out.info;
+  };
+}
+
 /** Native data-movement kernels (multi-threaded strided copies, shared data), as overrides of the cpu backend's. */
 export function copyKernelOverrides(addon: NativeAddon): Record<string, (base: KernelConfig) => KernelFunc> {
   return {
@@ -315,6 +339,6 @@ export function copyKernelOverrides(addon: NativeAddon): Record<string, (base: K
     [Pack]: (w) => packKernel(addon, w.kernelFunc),
     [GatherV2]: (w) => gatherKernel(w.kernelFunc),
     [Identity]: (w) => shareKernel(w.kernelFunc),
-    [Cast]: (w) => shareKernel(w.kernelFunc),
+    [Cast]: (w) => castKernel(addon, w.kernelFunc),
   };
 }

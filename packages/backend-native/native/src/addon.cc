@@ -14,6 +14,7 @@
 //   concat(dst, outer, parts: typed arrays, inners: Float64Array)
 //   unary(op, x, out, n)
 //   select(condition: Uint8Array, t, e, out, n)        condition ? t : e
+//   cast(src, dst, n, from, to)        dtype conversion (codes: 0 float32, 1 int32, 2 bool)
 //   binary(op, a, b, out, layout: Float64Array [shape..., aStrides..., bStrides...])
 //   softmax(x, out, rows, n)
 //   reduce(op, x, out, outer, r, inner)
@@ -385,6 +386,21 @@ Napi::Value Select(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value Cast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5) return Throw(env, "cast(src, dst, n, from, to)");
+  const Operand src = operand(info, 0), dst = operand(info, 1);
+  const int64_t n = arg(info, 2);
+  const int from = static_cast<int>(arg(info, 3)), to = static_cast<int>(arg(info, 4));
+  const auto bytesOf = [](int type) { return type == md4::cast::kBool ? 1 : 4; };
+  if (from < 0 || from > 2 || to < 0 || to > 2) throw ArgumentError{"cast: unknown element type", true};
+  if (n < 0 || src.elementBytes != bytesOf(from) || dst.elementBytes != bytesOf(to) || src.bytes < n * bytesOf(from) ||
+      dst.bytes < n * bytesOf(to))
+    throw ArgumentError{"cast: the arrays do not hold n values of their element types", true};
+  if (!md4::castValues(from, to, src.data, dst.data, n)) throw ArgumentError{"cast: unsupported conversion", true};
+  return env.Undefined();
+}
+
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 5) return Throw(env, "binary(op, a, b, out, layout)");
@@ -659,6 +675,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("concat", Napi::Function::New(env, Guarded<Concat>));
   exports.Set("unary", Napi::Function::New(env, Guarded<Unary>));
   exports.Set("select", Napi::Function::New(env, Guarded<Select>));
+  exports.Set("cast", Napi::Function::New(env, Guarded<Cast>));
   exports.Set("binary", Napi::Function::New(env, Guarded<Binary>));
   exports.Set("softmax", Napi::Function::New(env, Guarded<Softmax>));
   exports.Set("reduce", Napi::Function::New(env, Guarded<Reduce>));

@@ -156,6 +156,37 @@ void select(const uint8_t* condition, const float* t, const float* e, float* out
   parallelFor(n, kGrain, [&](int64_t lo, int64_t hi) { selectRange(condition + lo, t + lo, e + lo, out + lo, hi - lo); });
 }
 
+template <typename From, typename To>
+MD4_MULTIVERSION void convertRange(const From* __restrict src, To* __restrict dst, int64_t n) {
+  for (int64_t i = 0; i < n; i++) dst[i] = static_cast<To>(src[i]);
+}
+
+template <typename From>
+MD4_MULTIVERSION void nonZeroRange(const From* __restrict src, uint8_t* __restrict dst, int64_t n) {
+  for (int64_t i = 0; i < n; i++) dst[i] = src[i] != From(0) ? 1 : 0;
+}
+
+bool castValues(int from, int to, const void* src, void* dst, int64_t n) {
+  using namespace cast;
+  const auto run = [&](auto range) { parallelFor(n, kGrain, [&](int64_t lo, int64_t hi) { range(lo, hi - lo); }); };
+  const auto* f = static_cast<const float*>(src);
+  const auto* i32 = static_cast<const int32_t*>(src);
+  const auto* u8 = static_cast<const uint8_t*>(src);
+  if (from == kBool && to == kFloat32)
+    run([&](int64_t lo, int64_t len) { convertRange(u8 + lo, static_cast<float*>(dst) + lo, len); });
+  else if (from == kInt32 && to == kFloat32)
+    run([&](int64_t lo, int64_t len) { convertRange(i32 + lo, static_cast<float*>(dst) + lo, len); });
+  else if (from == kBool && to == kInt32)
+    run([&](int64_t lo, int64_t len) { convertRange(u8 + lo, static_cast<int32_t*>(dst) + lo, len); });
+  else if (from == kInt32 && to == kBool)
+    run([&](int64_t lo, int64_t len) { nonZeroRange(i32 + lo, static_cast<uint8_t*>(dst) + lo, len); });
+  else if (from == kFloat32 && to == kBool)
+    run([&](int64_t lo, int64_t len) { nonZeroRange(f + lo, static_cast<uint8_t*>(dst) + lo, len); });
+  else
+    return false;
+  return true;
+}
+
 void binary(int op, const float* a, const float* b, float* out, std::vector<int64_t> shape,
             std::vector<int64_t> aStrides, std::vector<int64_t> bStrides) {
   for (int64_t s : shape)

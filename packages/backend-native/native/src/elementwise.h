@@ -25,6 +25,16 @@ void binary(int op, const float* a, const float* b, float* out, std::vector<int6
 // no branch per element (a random condition costs the JavaScript loop a mispredicted branch each).
 void select(const uint8_t* condition, const float* t, const float* e, float* out, int64_t n);
 
+// Element types of castValues, as the JavaScript side passes them.
+namespace cast {
+enum Type { kFloat32 = 0, kInt32, kBool };
+}
+
+// dst[i] = src[i] converted, i < n, for bool or int32 to float32 (int32 rounded to nearest),
+// bool to int32, and int32 or float32 to bool (1 where the value is not 0: NaN gives 1). Returns
+// false, doing nothing, for any other pair.
+bool castValues(int from, int to, const void* src, void* dst, int64_t n);
+
 // Row-wise softmax of a [rows, n] matrix.
 void softmaxRows(const float* x, float* out, int64_t rows, int64_t n);
 
