@@ -223,10 +223,15 @@ describe.runIf(nativeAvailable)(
 
     it('converts bool and int32 to float32, bool to int32, int32 and float32 to bool natively, as cpu does', async () => {
       // the addon's kernel, not the cpu backend's
-      expect(tf.getKernel('Cast', NATIVE_BACKEND)!.kernelFunc).not.toBe(tf.getKernel('Cast', 'cpu')!.kernelFunc);
+      expect(tf.getKernel('Cast', NATIVE_BACKEND)!.kernelFunc).not.toBe(
+        tf.getKernel('Cast', 'cpu')!.kernelFunc,
+      );
       // odd and threaded sizes; int32 beyond 2^24 (rounded to nearest in float32); -0 and NaN to bool
       for (const n of [1, 7, 100_003]) {
-        await expectSame([randomInput([n], 'bool', n)], (t) => [tf.cast(t!, 'float32'), tf.cast(t!, 'int32')]);
+        await expectSame([randomInput([n], 'bool', n)], (t) => [
+          tf.cast(t!, 'float32'),
+          tf.cast(t!, 'int32'),
+        ]);
         const ints = randomInput([n], 'int32', n + 1);
         ints.values[0] = 2 ** 24 + 1;
         if (n > 2) [ints.values[1], ints.values[2]] = [-(2 ** 31), 0];
@@ -241,7 +246,9 @@ describe.runIf(nativeAvailable)(
         await expectSame([floats], (t) => tf.cast(t!, 'bool'));
       }
       // values of a cast feed the native kernels of their new dtype
-      await expectSame([randomInput([4, 6], 'int32', 3)], (t) => tf.tidy(() => tf.add(tf.cast(t!, 'float32'), 0.5)));
+      await expectSame([randomInput([4, 6], 'int32', 3)], (t) =>
+        tf.tidy(() => tf.add(tf.cast(t!, 'float32'), 0.5)),
+      );
     });
 
     it('gradients through transpose, slice, split and unstack agree with cpu', async () => {
