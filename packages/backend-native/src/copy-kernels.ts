@@ -318,7 +318,8 @@ function castKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
     const { inputs, backend, attrs } = args as unknown as NativeKernelArgs;
     const x = inputs.x!;
     const dtype = attrs.dtype as DataType;
-    if (dtype === x.dtype || !nativeCasts.has(`${x.dtype}>${dtype}`)) return share(args);
+    if (dtype === x.dtype) return share(args);
+    if (!nativeCasts.has(`${x.dtype}>${dtype}`)) return fallback(args);
     const out = newTensor(backend, x.shape, dtype);
     const n = util.sizeFromShape(x.shape);
     if (n > 0) addon.cast(valuesOf(backend, x), out.values, n, castCodes[x.dtype]!, castCodes[dtype]!);

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <vector>
 
+#include "lane-mask.h"
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 10
 #define MD4_HAVE_AVX512_BF16 1
 #include <immintrin.h>
@@ -34,7 +36,7 @@ inline uint32_t roundToBf16(float x) {
 
 // 16 floats (the first `count`, the rest zero) as 16 bf16 in the low halves of 16 words.
 MD4_BF16_TARGET inline __m512i sixteenToWords(const float* x, int64_t count) {
-  const __mmask16 mask = count >= 16 ? __mmask16(0xffff) : __mmask16((1u << count) - 1u);
+  const __mmask16 mask = firstLanes(count);
   const __m256bh h = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(mask, x));
   __m256i bits;
   std::memcpy(&bits, &h, sizeof bits);
@@ -72,7 +74,7 @@ MD4_BF16_TARGET void block(const PackedLeft& a, const uint32_t* b, int64_t ldb, 
   for (int v = 0; v < NV; v++) {
     const int64_t left = n - j0 - 16 * v;
     if (left <= 0) continue;
-    const __mmask16 mask = left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1u);
+    const __mmask16 mask = firstLanes(left);
     _Pragma("GCC unroll 8")
     for (int r = 0; r < MR; r++) {
       float* out = c + (i0 + r) * ldc + j0 + 16 * v;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "lane-mask.h"
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define MD4_HAVE_AVX512 1
 #include <immintrin.h>
@@ -21,11 +23,6 @@ bool hasAvx512() {
 }
 
 namespace {
-
-// Mask of the first `left` of 16 lanes (all where left >= 16, none where left <= 0).
-inline __mmask16 firstLanes(int64_t left) {
-  return left >= 16 ? __mmask16(0xffff) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1u);
-}
 
 // Rows i0..i0+MR of A against columns j0..j0+16*NV of B (the last vector masked to n), all k.
 template <int MR, int NV>
