@@ -50,6 +50,21 @@ export class RunReports {
     return estimate;
   }
 
+  /**
+   * The live (not EMA) weights' validation NELBO in bits/token, not recorded in the metrics: what
+   * judges a run that ended on a suspect step (`DivergenceGuard.settle`).
+   */
+  async liveBitsPerToken(): Promise<number> {
+    const { trainer, data, config } = this.run;
+    const estimate = await evaluateSplit(trainer.model, data.valid, {
+      schedule: trainer.schedule,
+      batchSize: config.batch,
+      maxBatches: config.evalBatches,
+      seed: config.seed + 1,
+    });
+    return estimate.bitsPerToken;
+  }
+
   /** Logs a sample of the EMA model after `step` (text data only). */
   async showSample(step: number): Promise<void> {
     const { trainer, data, config, progress } = this.run;
