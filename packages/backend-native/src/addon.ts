@@ -234,6 +234,27 @@ export interface NativeAddon {
     rows: number,
     d: number,
   ): void;
+  /** RMS norm (RMS_NORM_KERNEL of `@md4/core`) of x [rows, d] with scale [d] into y and r [rows]. */
+  rmsNorm(
+    x: Float32Array,
+    scale: Float32Array,
+    y: Float32Array,
+    r: Float32Array,
+    rows: number,
+    d: number,
+    eps: number,
+  ): void;
+  /** Its gradients dx [rows, d] and dScale [d] (RMS_NORM_GRAD_KERNEL). */
+  rmsNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    scale: Float32Array,
+    r: Float32Array,
+    dx: Float32Array,
+    dScale: Float32Array,
+    rows: number,
+    d: number,
+  ): void;
   /** y [rows, d] = x + gate_b * branch, gate [batch, d] (GATED_RESIDUAL_KERNEL of `@md4/core`). */
   gatedResidual(
     x: Float32Array,

@@ -19,6 +19,7 @@ import { matMulKernelOverrides } from './matmul-kernels';
 import { applyMatMulPrecision, type MatMulPrecisionResult, resolvePrecisionFor } from './matmul-precision';
 import { createNativeBackend } from './native-backend';
 import { optimizerKernels } from './optimizer-kernels';
+import { rmsNormKernels } from './rms-norm-kernels';
 import { ropeKernel } from './rope-kernel';
 
 /** The tfjs backend name this package registers. */
@@ -170,10 +171,11 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
   }
 
   // Fused kernels the cpu backend does not have: optimizer updates, rotary embedding, the MLP's
-  // gate, attention, adaLN, the gated residual. Then every cpu kernel, registered again for 'native', the costly
+  // gate, attention, adaLN, RMS norm, the gated residual. Then every cpu kernel, registered again for 'native', the costly
   // ones replaced by the addon's.
   const fused = [
     ...adaLayerNormKernels(addon, NATIVE_BACKEND),
+    ...rmsNormKernels(addon, NATIVE_BACKEND),
     ...attentionKernels(addon, NATIVE_BACKEND),
     ...optimizerKernels(addon, NATIVE_BACKEND),
     ropeKernel(addon, NATIVE_BACKEND),

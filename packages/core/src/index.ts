@@ -14,6 +14,8 @@ export { MATMUL_PRECISIONS, requestedMatMulPrecision, withMatMulPrecision } from
 export type { NextTokenModel } from './next-token-model';
 export type { AdamWUpdateAttrs, EmaUpdateAttrs } from './optimizer-kernels';
 export { ADAMW_UPDATE_KERNEL, EMA_UPDATE_KERNEL } from './optimizer-kernels';
+export type { RmsNormAttrs } from './rms-norm-kernel';
+export { RMS_NORM_GRAD_KERNEL, RMS_NORM_KERNEL } from './rms-norm-kernel';
 export type { Rng, SeededRng } from './rng';
 export { createRng, restoreRng } from './rng';
 export type { RopeAttrs } from './rope-kernel';

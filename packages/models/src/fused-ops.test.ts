@@ -1,5 +1,17 @@
-import { ADA_LAYER_NORM_GRAD_KERNEL, ADA_LAYER_NORM_KERNEL, type AdaLayerNormAttrs } from '@md4/core';
-import { adaLayerNormGradReference, adaLayerNormReference } from '@md4/core/testing';
+import {
+  ADA_LAYER_NORM_GRAD_KERNEL,
+  ADA_LAYER_NORM_KERNEL,
+  type AdaLayerNormAttrs,
+  RMS_NORM_GRAD_KERNEL,
+  RMS_NORM_KERNEL,
+  type RmsNormAttrs,
+} from '@md4/core';
+import {
+  adaLayerNormGradReference,
+  adaLayerNormReference,
+  rmsNormGradReference,
+  rmsNormReference,
+} from '@md4/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { sigmoidGate } from './gated-mlp';
@@ -28,6 +40,42 @@ function compare(
   gf.forEach((g, i) => {
     expect(maxAbsDiff(g, gp[i]!)).toBeLessThan(1e-4);
   });
+}
+
+/**
+ * On the cpu backend: `f`'s value and input gradients (at `makeInputs()`) with `kernels` registered
+ * equal those of the composed ops without them (1e-5), and the fused run leaks no tensor.
+ */
+async function expectKernelsMatchComposed(
+  kernels: tf.KernelConfig[],
+  f: (...t: tf.Tensor[]) => tf.Tensor,
+  makeInputs: () => tf.Tensor[],
+) {
+  const previous = tf.getBackend();
+  await tf.setBackend('cpu');
+  try {
+    const inputs = makeInputs();
+    const p = probe();
+    const run = () =>
+      tf.tidy(() => {
+        const grads = tf.grads((...t: tf.Tensor[]) => tf.sum(tf.mul(f(...t), p)))(inputs);
+        return [f(...inputs).dataSync(), ...grads.map((g) => g.dataSync())];
+      });
+    const composed = run();
+    for (const k of kernels) tf.registerKernel(k);
+    const before = tf.memory().numTensors;
+    const fused = run();
+    expect(tf.memory().numTensors).toBe(before);
+    fused.forEach((values, i) => {
+      const ref = composed[i]!;
+      expect(Math.max(...values.map((v, j) => Math.abs(v - ref[j]!)))).toBeLessThan(1e-5);
+    });
+    tf.dispose([...inputs, p]);
+  } finally {
+    for (const k of kernels)
+      if (tf.getKernel(k.kernelName, 'cpu') != null) tf.unregisterKernel(k.kernelName, 'cpu');
+    await tf.setBackend(previous);
+  }
 }
 
 describe('fused ops with hand-written gradients equal autodiff of their definition', () => {
@@ -74,8 +122,6 @@ describe('fused ops with hand-written gradients equal autodiff of their definiti
 
 describe('adaLayerNorm through a backend kernel (ADA_LAYER_NORM_KERNEL)', () => {
   it('where the backend registers it, value and gradients equal the composed op, with no leaks', async () => {
-    const previous = tf.getBackend();
-    await tf.setBackend('cpu');
     const calls = { forward: 0, grad: 0 };
     // @md4/core's float64 references, registered as a backend would register its kernels
     const kernels: tf.KernelConfig[] = [
@@ -126,31 +172,48 @@ describe('adaLayerNorm through a backend kernel (ADA_LAYER_NORM_KERNEL)', () => 
         },
       },
     ];
-    try {
-      const inputs = [x(), perSeq(2), perSeq(3)];
-      const p = probe();
-      const run = () =>
-        tf.tidy(() => {
-          const f = (a: tf.Tensor, s: tf.Tensor, c: tf.Tensor) =>
-            adaLayerNorm(a as tf.Tensor2D, s as tf.Tensor2D, c as tf.Tensor2D, 1e-5, false);
-          const grads = tf.grads((a, s, c) => tf.sum(tf.mul(f(a!, s!, c!), p)))(inputs);
-          return [f(inputs[0]!, inputs[1]!, inputs[2]!).dataSync(), ...grads.map((g) => g.dataSync())];
-        });
-      const composed = run();
-      for (const k of kernels) tf.registerKernel(k);
-      const before = tf.memory().numTensors;
-      const fused = run();
-      expect(tf.memory().numTensors).toBe(before);
-      fused.forEach((values, i) => {
-        const ref = composed[i]!;
-        expect(Math.max(...values.map((v, j) => Math.abs(v - ref[j]!)))).toBeLessThan(1e-5);
-      });
-      expect(calls).toEqual({ forward: 2, grad: 1 }); // the value, and once inside tf.grads
-      tf.dispose([...inputs, p]);
-    } finally {
-      for (const k of kernels)
-        if (tf.getKernel(k.kernelName, 'cpu') != null) tf.unregisterKernel(k.kernelName, 'cpu');
-      await tf.setBackend(previous);
-    }
+    const f = (...t: tf.Tensor[]) =>
+      adaLayerNorm(t[0] as tf.Tensor2D, t[1] as tf.Tensor2D, t[2] as tf.Tensor2D, 1e-5, false);
+    await expectKernelsMatchComposed(kernels, f, () => [x(), perSeq(2), perSeq(3)]);
+    expect(calls).toEqual({ forward: 2, grad: 1 }); // the value, and once inside tf.grads
+  });
+});
+
+describe('rmsNorm through a backend kernel (RMS_NORM_KERNEL)', () => {
+  it('where the backend registers it, value and gradients equal the composed op, with no leaks', async () => {
+    const calls = { forward: 0, grad: 0 };
+    // @md4/core's float64 references, registered as a backend would register its kernels
+    const kernels: tf.KernelConfig[] = [
+      {
+        kernelName: RMS_NORM_KERNEL,
+        backendName: 'cpu',
+        kernelFunc: ({ inputs, backend, attrs }) => {
+          calls.forward++;
+          const [rows, d] = inputs.x!.shape as [number, number];
+          const { eps } = attrs as unknown as RmsNormAttrs;
+          const ref = rmsNormReference(readCpu(backend, inputs.x!), readCpu(backend, inputs.scale!), eps);
+          return [writeCpu(backend, ref.y, [rows, d]), writeCpu(backend, ref.r, [rows])];
+        },
+      },
+      {
+        kernelName: RMS_NORM_GRAD_KERNEL,
+        backendName: 'cpu',
+        kernelFunc: ({ inputs, backend, attrs }) => {
+          calls.grad++;
+          const [rows, d] = inputs.x!.shape as [number, number];
+          const { eps } = attrs as unknown as RmsNormAttrs;
+          const g = rmsNormGradReference(
+            readCpu(backend, inputs.x!),
+            readCpu(backend, inputs.scale!),
+            readCpu(backend, inputs.dy!),
+            eps,
+          );
+          return [writeCpu(backend, g.dx, [rows, d]), writeCpu(backend, g.dScale, [d])];
+        },
+      },
+    ];
+    const f = (...t: tf.Tensor[]) => rmsNorm(t[0] as tf.Tensor2D, t[1] as tf.Tensor1D, 1e-5);
+    await expectKernelsMatchComposed(kernels, f, () => [x(), tf.randomNormal([4], 1, 0.3, 'float32', 7)]);
+    expect(calls).toEqual({ forward: 2, grad: 1 }); // the value, and once inside tf.grads
   });
 });

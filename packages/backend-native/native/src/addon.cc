@@ -29,6 +29,8 @@
 //                                   fused attention and its gradient (null tables: no rotary embedding)
 //   adaLayerNorm(x, shift, scale, y, mean, r, batch, rows, d, eps)
 //   adaLayerNormGrad(dy, x, scale, mean, r, dx, dShift, dScale, batch, rows, d)
+//   rmsNorm(x, scale, y, r, rows, d, eps)                      x r scale, r = 1 / sqrt(mean(x^2) + eps)
+//   rmsNormGrad(dy, x, scale, r, dx, dScale, rows, d)          its gradient
 //   gatedResidual(x, gate, branch, y, batch, rows, d)          x + gate_b * branch
 //   gatedResidualGrad(dy, gate, branch, dGate, dBranch, batch, rows, d)   its gradient (dx = dy)
 //
@@ -50,6 +52,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "optimizer.h"
+#include "rms-norm.h"
 #include "rope.h"
 #include "gated-activation.h"
 #include "gated-residual.h"
@@ -622,6 +625,41 @@ Napi::Value AdaLayerNormGrad(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The (rows, d) of an RMS-norm call at info[first..first+1].
+void rowSizes(const Napi::CallbackInfo& info, int first, const char* kernel, int64_t& rows, int64_t& d) {
+  rows = arg(info, first);
+  d = arg(info, first + 1);
+  if (rows < 0 || d < 1) throw ArgumentError{std::string(kernel) + ": bad sizes (rows >= 0, d >= 1)", true};
+}
+
+Napi::Value RmsNorm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 7) return Throw(env, "rmsNorm(x, scale, y, r, rows, d, eps)");
+  int64_t rows, d;
+  rowSizes(info, 4, "rmsNorm", rows, d);
+  const float* x = floats(info, 0, rows * d);
+  const float* scale = floats(info, 1, d);
+  float* y = floats(info, 2, rows * d);
+  float* r = floats(info, 3, rows);
+  md4::rmsNorm(x, scale, y, r, rows, d, static_cast<float>(info[6].As<Napi::Number>().DoubleValue()));
+  return env.Undefined();
+}
+
+Napi::Value RmsNormGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 8) return Throw(env, "rmsNormGrad(dy, x, scale, r, dx, dScale, rows, d)");
+  int64_t rows, d;
+  rowSizes(info, 6, "rmsNormGrad", rows, d);
+  const float* dy = floats(info, 0, rows * d);
+  const float* x = floats(info, 1, rows * d);
+  const float* scale = floats(info, 2, d);
+  const float* r = floats(info, 3, rows);
+  float* dx = floats(info, 4, rows * d);
+  float* dScale = floats(info, 5, d);
+  md4::rmsNormGrad(dy, x, scale, r, dx, dScale, rows, d);
+  return env.Undefined();
+}
+
 Napi::Value GatedResidual(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 7) return Throw(env, "gatedResidual(x, gate, branch, y, batch, rows, d)");
@@ -688,6 +726,8 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("attentionGrad", Napi::Function::New(env, Guarded<AttentionGrad>));
   exports.Set("adaLayerNorm", Napi::Function::New(env, Guarded<AdaLayerNorm>));
   exports.Set("adaLayerNormGrad", Napi::Function::New(env, Guarded<AdaLayerNormGrad>));
+  exports.Set("rmsNorm", Napi::Function::New(env, Guarded<RmsNorm>));
+  exports.Set("rmsNormGrad", Napi::Function::New(env, Guarded<RmsNormGrad>));
   exports.Set("gatedResidual", Napi::Function::New(env, Guarded<GatedResidual>));
   exports.Set("gatedResidualGrad", Napi::Function::New(env, Guarded<GatedResidualGrad>));
   return exports;

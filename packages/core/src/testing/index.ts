@@ -15,3 +15,4 @@ export {
   sequenceIndex,
 } from './exact-denoiser';
 export { createExactNextTokenModel } from './exact-next-token-model';
+export { rmsNormGradReference, rmsNormReference } from './rms-norm-reference';
