@@ -53,14 +53,33 @@ void rotateRows(const AttentionShape& s, const float* src, int64_t stride, float
   }
 }
 
-// Scores row -> probabilities in place; returns log sum_j exp(row_j).
-MD4_MULTIVERSION float softmaxInPlace(float* __restrict row, int64_t n) {
-  const float m = rowExtreme<true>(row, n);
-  for (int64_t j = 0; j < n; j++) row[j] = expApprox(row[j] - m);
-  const float sum = rowSum(row, n);
-  const float inv = 1.f / sum;
-  for (int64_t j = 0; j < n; j++) row[j] *= inv;
-  return m + std::log(sum);
+// Scores rows (n entries, rows ld apart) -> exp(row - max_j row_j) in place, the softmax's
+// numerators: one pass for the maximum, one for exp and its sum. Writes log sum_j exp(row_j) to
+// lse and the normaliser 1 / sum_j exp(row_j - max) to inv, which the caller applies to P V's
+// rows (hd wide) instead of P's (L wide).
+MD4_MULTIVERSION void softmaxNumerators(float* __restrict rows, int64_t count, int64_t n, int64_t ld,
+                                        float* __restrict lse, float* __restrict inv) {
+  for (int64_t i = 0; i < count; i++) {
+    float* row = rows + i * ld;
+    const float m = rowExtreme<true>(row, n);
+    float acc[16] = {0};
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16)
+      for (int k = 0; k < 16; k++) acc[k] += row[j + k] = expApprox(row[j + k] - m);
+    for (int w = 8; w >= 1; w /= 2)
+      for (int k = 0; k < w; k++) acc[k] += acc[k + w];
+    float sum = acc[0];
+    for (; j < n; j++) sum += row[j] = expApprox(row[j] - m);
+    lse[i] = m + std::log(sum);
+    inv[i] = 1.f / sum;
+  }
+}
+
+// rows[i] *= inv[i] for `count` rows of n floats, ld apart.
+MD4_MULTIVERSION void scaleRows(float* __restrict rows, int64_t count, int64_t n, int64_t ld,
+                                const float* __restrict inv) {
+  for (int64_t i = 0; i < count; i++)
+    for (int64_t j = 0; j < n; j++) rows[i * ld + j] *= inv[i];
 }
 
 // Causal: in the scores (or probabilities) of query rows i0..i0+n-1 over keys 0..i0+n-1, sets the
@@ -160,16 +179,16 @@ void writeHeadGrad(const AttentionShape& s, const float* dq, const float* dk, co
 }
 
 // The float32 work of one head on this thread: q and k [L, hd], k^T [hd, L], a block of scores p
-// [rows, L]; for the gradient also v^T [hd, L], dq, dk, dv [L, hd] (dk and dv adjacent) and a block
-// dp [rows, L].
+// [rows, L] and its rows' softmax normalisers inv [rows]; for the gradient also v^T [hd, L], dq, dk,
+// dv [L, hd] (dk and dv adjacent) and a block dp [rows, L].
 struct HeadWork {
   float *q = nullptr, *k = nullptr, *kT = nullptr, *vT = nullptr, *dq = nullptr, *dk = nullptr, *dv = nullptr,
-        *p = nullptr, *dp = nullptr;
+        *p = nullptr, *dp = nullptr, *inv = nullptr;
 };
 
 HeadWork headWork(int64_t L, int64_t hd, int64_t rows, bool gradient) {
   thread_local std::vector<float> work;
-  work.resize(static_cast<size_t>((gradient ? 7 : 3) * L * hd + (gradient ? 2 : 1) * rows * L));
+  work.resize(static_cast<size_t>((gradient ? 7 : 3) * L * hd + (gradient ? 2 : 1) * rows * L + rows));
   float* next = work.data();
   const auto take = [&](int64_t count) { return std::exchange(next, next + count); };
   HeadWork w;
@@ -184,6 +203,7 @@ HeadWork headWork(int64_t L, int64_t hd, int64_t rows, bool gradient) {
   }
   w.p = take(rows * L);
   if (gradient) w.dp = take(rows * L);
+  w.inv = take(rows);
   return w;
 }
 
@@ -197,11 +217,13 @@ void attentionForwardFloat32(const AttentionShape& s, const float* qkv, float* o
     float* lseRow = lse + (b * s.heads + h) * L;
     for (int64_t i0 = 0; i0 < L; i0 += rowsPerBlock) {
       const int64_t n = std::min(rowsPerBlock, L - i0), keys = visibleKeys(s, i0, n);
+      float* outRows = out + (b * L + i0) * d + h * hd;
       headProduct(false, n, keys, hd, q + i0 * hd, hd, kT, L, 0.f, p, L);
       hideFuture(s, p, n, i0, L, -INFINITY);
-      for (int64_t i = 0; i < n; i++) lseRow[i0 + i] = softmaxInPlace(p + i * L, keys);
+      softmaxNumerators(p, n, keys, L, lseRow + i0, w.inv);
       hideFuture(s, p, n, i0, L, 0.f);
-      headProduct(false, n, hd, keys, p, L, v, 3 * d, 0.f, out + (b * L + i0) * d + h * hd, d);
+      headProduct(false, n, hd, keys, p, L, v, 3 * d, 0.f, outRows, d);
+      scaleRows(outRows, n, hd, d, w.inv);
     }
   });
 }
@@ -279,12 +301,14 @@ void attentionForwardBf16(const AttentionShape& s, const float* qkv, float* out,
     float* lseRow = lse + (b * s.heads + head) * L;
     for (int64_t i0 = 0; i0 < L; i0 += h.rowsPerBlock) {
       const int64_t n = std::min(h.rowsPerBlock, L - i0), keys = visibleKeys(s, i0, n);
+      float* outRows = out + (b * L + i0) * d + head * hd;
       scoresBf16(h, i0, n, keys, p);
       hideFuture(s, p, n, i0, L, -INFINITY);
-      for (int64_t i = 0; i < n; i++) lseRow[i0 + i] = softmaxInPlace(p + i * L, keys);
+      softmaxNumerators(p, n, keys, L, lseRow + i0, w.inv);
       hideFuture(s, p, n, i0, L, 0.f);
       packRows(p, L, n, keys, pRows, h.keyWords);
-      gemmBf16({pRows, h.keyWords, 1}, vPairs, h.headColumns, n, hd, keys, 0.f, out + (b * L + i0) * d + head * hd, d);
+      gemmBf16({pRows, h.keyWords, 1}, vPairs, h.headColumns, n, hd, keys, 0.f, outRows, d);
+      scaleRows(outRows, n, hd, d, w.inv);
     }
   });
 }
