@@ -1,5 +1,5 @@
 import { createRng } from '@md4/core';
-import type { Trainer } from '@md4/models';
+import type { Network, Trainer } from '@md4/models';
 import type { DataSplits } from './data-source';
 import { evaluateSplit } from './evaluation';
 import type { MetricsLog } from './metrics-log';
@@ -30,13 +30,8 @@ export class RunReports {
   async validate(step: number): Promise<Awaited<ReturnType<typeof evaluateSplit>>> {
     const done = this.validations.get(step);
     if (done) return done;
-    const { trainer, data, config, metrics, progress } = this.run;
-    const estimate = await evaluateSplit(trainer.evalModel(), data.valid, {
-      schedule: trainer.schedule,
-      batchSize: config.batch,
-      maxBatches: config.evalBatches,
-      seed: config.seed + 1,
-    });
+    const { trainer, metrics, progress } = this.run;
+    const estimate = await this.estimateValidation(trainer.evalModel());
     await metrics.append({
       step,
       split: 'valid',
@@ -55,14 +50,18 @@ export class RunReports {
    * judges a run that ended on a suspect step (`DivergenceGuard.settle`).
    */
   async liveBitsPerToken(): Promise<number> {
+    return (await this.estimateValidation(this.run.trainer.model)).bitsPerToken;
+  }
+
+  /** `model`'s ELBO on the validation split: --eval-batches batches, the run's evaluation seed. */
+  private estimateValidation(model: Network): ReturnType<typeof evaluateSplit> {
     const { trainer, data, config } = this.run;
-    const estimate = await evaluateSplit(trainer.model, data.valid, {
+    return evaluateSplit(model, data.valid, {
       schedule: trainer.schedule,
       batchSize: config.batch,
       maxBatches: config.evalBatches,
       seed: config.seed + 1,
     });
-    return estimate.bitsPerToken;
   }
 
   /** Logs a sample of the EMA model after `step` (text data only). */

@@ -26,12 +26,12 @@ MD4_MULTIVERSION void normRows(const float* __restrict x, const float* __restric
   }
 }
 
-// dx rows lo..hi-1, and their sum of dy x r into partial [d]. g = dy s is formed in dx first.
+// dx rows lo..hi-1, and their sum of dy x r added to partial [d] (zeroed by the caller). g = dy s
+// is formed in dx first.
 MD4_MULTIVERSION void gradRows(const float* __restrict dy, const float* __restrict x, const float* __restrict scale,
                                const float* __restrict r, float* __restrict dx, float* __restrict partial,
                                int64_t lo, int64_t hi, int64_t d) {
   const float invD = 1.f / static_cast<float>(d);
-  for (int64_t j = 0; j < d; j++) partial[j] = 0.f;
   for (int64_t i = lo; i < hi; i++) {
     const float* dyi = dy + i * d;
     const float* xi = x + i * d;
