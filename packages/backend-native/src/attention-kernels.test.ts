@@ -114,6 +114,35 @@ describe.runIf(nativeAvailable)('native fused attention kernels', () => {
     ).toThrow(/expected float32 cos and sin \[4, 2\]/);
     tf.dispose([qkv, table, wide, short]);
   });
+
+  it('give a key that leads every other by far more than 87 all the weight, and a NaN score NaN', () => {
+    // No RoPE, H 1, hd 2, L 5: q_i = (1, 0), k_0 = (400, 0), the other keys (0, y_j), so that
+    // S_i0 = 200 (scale 0.5) and S_ij = 0: the other weights, exp(-200) (the kernel keeps e^-87 there),
+    // vanish beside 1 in float32, so O_i = v_0 = (3, 5) and lse_i = 200 exactly. Query 3's NaN makes its scores, lse and output NaN; the others stay.
+    const L = 5;
+    const attrs = { batch: 1, seqLen: L, heads: 1, headDim: 2, scale: 0.5, rotary: false };
+    const values = new Float32Array(L * 6);
+    for (let j = 0; j < L; j++) {
+      values.set([1, 0, j === 0 ? 400 : 0, j === 0 ? 0 : j, 3 + j, j === 0 ? 5 : -j], j * 6);
+    }
+    values[3 * 6] = Number.NaN;
+    const qkv = tf.tensor2d(values, [L, 6]);
+    const table = tf.zeros([0, 1]);
+    for (const precision of bf16Attention ? (['fp32', 'bf16'] as const) : (['fp32'] as const)) {
+      const [out, lse] = withMatMulPrecision(
+        precision,
+        () => tf.engine().runKernel(ATTENTION_KERNEL, { qkv, cos: table, sin: table }, attrs) as tf.Tensor[],
+      );
+      const o = out!.dataSync();
+      const l = lse!.dataSync();
+      for (const i of [0, 1, 2, 4]) {
+        expect([o[2 * i], o[2 * i + 1], l[i]]).toEqual([3, 5, 200]);
+      }
+      expect([o[6], o[7], l[3]]).toEqual([Number.NaN, Number.NaN, Number.NaN]);
+      tf.dispose([out!, lse!]);
+    }
+    tf.dispose([qkv, table]);
+  });
 });
 
 const bf16Attention =

@@ -65,11 +65,11 @@ MD4_MULTIVERSION void softmaxNumerators(float* __restrict rows, int64_t count, i
     float acc[16] = {0};
     int64_t j = 0;
     for (; j + 16 <= n; j += 16)
-      for (int k = 0; k < 16; k++) acc[k] += row[j + k] = expApprox(row[j + k] - m);
+      for (int k = 0; k < 16; k++) acc[k] += row[j + k] = softmaxExp(row[j + k] - m);
     for (int w = 8; w >= 1; w /= 2)
       for (int k = 0; k < w; k++) acc[k] += acc[k + w];
     float sum = acc[0];
-    for (; j < n; j++) sum += row[j] = expApprox(row[j] - m);
+    for (; j < n; j++) sum += row[j] = softmaxExp(row[j] - m);
     lse[i] = m + std::log(sum);
     inv[i] = 1.f / sum;
   }
@@ -102,7 +102,7 @@ MD4_MULTIVERSION void expShifted(float* __restrict rows, int64_t count, int64_t 
   for (int64_t i = 0; i < count; i++) {
     float* row = rows + i * ld;
     const float shift = lse[i];
-    for (int64_t j = 0; j < n; j++) row[j] = expApprox(row[j] - shift);
+    for (int64_t j = 0; j < n; j++) row[j] = softmaxExp(row[j] - shift);
   }
 }
 

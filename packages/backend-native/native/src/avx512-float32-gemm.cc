@@ -1,6 +1,7 @@
 #include "avx512-float32-gemm.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "lane-mask.h"
 
@@ -24,24 +25,21 @@ bool hasAvx512() {
 
 namespace {
 
-// Rows i0..i0+MR of A against columns j0..j0+16*NV of B (the last vector masked to n), all k.
+// Rows i0..i0+MR of A against one packed panel of B (k rows of 16 * NV floats, zero beyond the
+// panel's `width` columns), all k; the first `width` columns of c's rows written.
 template <int MR, int NV>
-MD4_AVX512_TARGET void block(const StridedLeft& a, const float* b, int64_t ldb, int64_t i0, int64_t j0, int64_t n,
-                             int64_t k, float beta, float* c, int64_t ldc) {
+MD4_AVX512_TARGET void block(const StridedLeft& a, const float* panel, int64_t i0, int64_t width, int64_t k,
+                             float beta, float* c, int64_t ldc) {
   __m512 acc[MR][NV];
-  __mmask16 masks[NV];
-  _Pragma("GCC unroll 8")
-  for (int v = 0; v < NV; v++) masks[v] = firstLanes(n - j0 - 16 * v);
   _Pragma("GCC unroll 8")
   for (int r = 0; r < MR; r++)
     _Pragma("GCC unroll 8")
     for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
-  const float* rows = a.values + i0 * a.rowStride;
-  for (int64_t q = 0; q < k; q++) {
+  const float* aq = a.values + i0 * a.rowStride;
+  for (int64_t q = 0; q < k; q++, aq += a.colStride, panel += 16 * NV) {
     __m512 bv[NV];
     _Pragma("GCC unroll 8")
-    for (int v = 0; v < NV; v++) bv[v] = _mm512_maskz_loadu_ps(masks[v], b + q * ldb + j0 + 16 * v);
-    const float* aq = rows + q * a.colStride;
+    for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_ps(panel + 16 * v);
     _Pragma("GCC unroll 8")
     for (int r = 0; r < MR; r++) {
       const __m512 av = _mm512_set1_ps(aq[r * a.rowStride]);
@@ -51,13 +49,13 @@ MD4_AVX512_TARGET void block(const StridedLeft& a, const float* b, int64_t ldb, 
   }
   _Pragma("GCC unroll 8")
   for (int v = 0; v < NV; v++) {
+    const __mmask16 mask = firstLanes(width - 16 * v);
     _Pragma("GCC unroll 8")
     for (int r = 0; r < MR; r++) {
-      float* out = c + (i0 + r) * ldc + j0 + 16 * v;
+      float* out = c + (i0 + r) * ldc + 16 * v;
       __m512 value = acc[r][v];
-      if (beta != 0.f)
-        value = _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(masks[v], out), value);
-      _mm512_mask_storeu_ps(out, masks[v], value);
+      if (beta != 0.f) value = _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask, out), value);
+      _mm512_mask_storeu_ps(out, mask, value);
     }
   }
 }
@@ -100,27 +98,53 @@ MD4_AVX512_TARGET void transposeBlock(const float* src, int64_t ld, int64_t rows
 
 constexpr int kRows = 6;  // 6 rows x 2 vectors: 12 accumulators, enough to hide the FMA latency
 
-template <int MR>
-MD4_AVX512_TARGET void rowBlock(const StridedLeft& a, const float* b, int64_t ldb, int64_t i0, int64_t n, int64_t k,
-                                float beta, float* c, int64_t ldc) {
-  int64_t j0 = 0;
-  for (; j0 + 16 < n; j0 += 32) block<MR, 2>(a, b, ldb, i0, j0, n, k, beta, c, ldc);
-  if (j0 < n) block<MR, 1>(a, b, ldb, i0, j0, n, k, beta, c, ldc);
+// Columns j0..j0+width of B [k, n] (width <= 16 * NV) into panel [k, 16 * NV], zero beyond width.
+template <int NV>
+MD4_AVX512_TARGET void packPanel(const float* b, int64_t ldb, int64_t j0, int64_t width, int64_t k, float* panel) {
+  __mmask16 masks[NV];
+  _Pragma("GCC unroll 8")
+  for (int v = 0; v < NV; v++) masks[v] = firstLanes(width - 16 * v);
+  for (int64_t q = 0; q < k; q++)
+    _Pragma("GCC unroll 8")
+    for (int v = 0; v < NV; v++)
+      _mm512_storeu_ps(panel + q * 16 * NV + 16 * v, _mm512_maskz_loadu_ps(masks[v], b + q * ldb + j0 + 16 * v));
+}
+
+// Every row of A against one packed panel: kRows rows at a time, then the rest.
+template <int NV>
+MD4_AVX512_TARGET void panelRows(const StridedLeft& a, const float* panel, int64_t m, int64_t width, int64_t k,
+                                 float beta, float* c, int64_t ldc) {
+  int64_t i0 = 0;
+  for (; i0 + kRows <= m; i0 += kRows) block<kRows, NV>(a, panel, i0, width, k, beta, c, ldc);
+  switch (m - i0) {
+    case 5: block<5, NV>(a, panel, i0, width, k, beta, c, ldc); break;
+    case 4: block<4, NV>(a, panel, i0, width, k, beta, c, ldc); break;
+    case 3: block<3, NV>(a, panel, i0, width, k, beta, c, ldc); break;
+    case 2: block<2, NV>(a, panel, i0, width, k, beta, c, ldc); break;
+    case 1: block<1, NV>(a, panel, i0, width, k, beta, c, ldc); break;
+    default: break;
+  }
 }
 
 }  // namespace
 
+// B is copied 32 columns at a time into a contiguous panel (k x 32 floats, zero-padded) that every
+// row block then reads from L1: read in place, B's rows (a head's keys or values, 1-3 KB apart)
+// fall into few cache sets and came from L2 on each row block (the kernel's loads were its hot
+// spot in perf). The copy costs k x n floats against the product's 2 m n k flops.
 MD4_AVX512_TARGET void gemmFloat32(const StridedLeft& a, const float* b, int64_t ldb, int64_t m, int64_t n,
                                    int64_t k, float beta, float* c, int64_t ldc) {
-  int64_t i0 = 0;
-  for (; i0 + kRows <= m; i0 += kRows) rowBlock<kRows>(a, b, ldb, i0, n, k, beta, c, ldc);
-  switch (m - i0) {
-    case 5: rowBlock<5>(a, b, ldb, i0, n, k, beta, c, ldc); break;
-    case 4: rowBlock<4>(a, b, ldb, i0, n, k, beta, c, ldc); break;
-    case 3: rowBlock<3>(a, b, ldb, i0, n, k, beta, c, ldc); break;
-    case 2: rowBlock<2>(a, b, ldb, i0, n, k, beta, c, ldc); break;
-    case 1: rowBlock<1>(a, b, ldb, i0, n, k, beta, c, ldc); break;
-    default: break;
+  thread_local std::vector<float> panel;
+  panel.resize(static_cast<size_t>(32 * k));
+  int64_t j0 = 0;
+  for (; j0 + 16 < n; j0 += 32) {
+    const int64_t width = std::min<int64_t>(32, n - j0);
+    packPanel<2>(b, ldb, j0, width, k, panel.data());
+    panelRows<2>(a, panel.data(), m, width, k, beta, c + j0, ldc);
+  }
+  if (j0 < n) {
+    packPanel<1>(b, ldb, j0, n - j0, k, panel.data());
+    panelRows<1>(a, panel.data(), m, n - j0, k, beta, c + j0, ldc);
   }
 }
 

@@ -1,7 +1,7 @@
 // Small float32 matrix products on one thread with AVX-512 FMA (Zen 4/5, Skylake-X and later
 // Intel): the fused attention's products in float32 mode, where a BLAS call per block of query
 // rows spends much of the block repacking its operands. The left operand is read in place through
-// strides (so A^T costs nothing), the right operand row by row; nothing is packed per call. Sums
+// strides (so A^T costs nothing), the right operand copied into contiguous 32-column panels. Sums
 // run in float32 FMA, the order along k as in a plain loop. The operand that is needed transposed
 // (k^T for q k^T) is transposed once per head, 16 x 16 blocks in registers.
 #pragma once
