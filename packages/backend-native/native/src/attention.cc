@@ -118,33 +118,57 @@ MD4_MULTIVERSION void softmaxGrad(const float* __restrict p, float* __restrict d
   }
 }
 
-// c [m, n] = op(A) B + beta c for one head's float32 work on this thread: A [m, k] (op(A) = A^T
-// when transA: A stored [k, m]) with lda between stored rows, B [k, n] row-major. The AVX-512
-// kernel where the CPU has it (no per-call packing), else the single-threaded BLAS.
-void headProduct(bool transA, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-                 int64_t ldb, float beta, float* c, int64_t ldc) {
-  if (hasAvx512()) {
-    const StridedLeft left = transA ? StridedLeft{a, 1, lda} : StridedLeft{a, lda, 1};
-    gemmFloat32(left, b, ldb, m, n, k, beta, c, ldc);
-    return;
-  }
-  blas().sgemm(kRowMajor, transA ? kTrans : kNoTrans, kNoTrans, static_cast<int>(m), static_cast<int>(n),
-               static_cast<int>(k), 1.f, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
-               static_cast<int>(ldc));
+// The right operand B [k, n] of a head's float32 product: 32-column panels for the AVX-512 kernel
+// (avx512-float32-gemm.h; packed for panelRows rows) or, for that kernel to pack per call or for
+// the BLAS, row-major with ld floats between rows.
+struct RightOperand {
+  const float* values;
+  int64_t ld = 0, panelRows = 0;
+  bool panels = false;
+};
+
+// B read where it is: a block that one product uses.
+RightOperand inPlace(const float* b, int64_t ld) { return {b, ld}; }
+
+// B [k, n] (row q at b + q * ld) that several products share: packed once into buffer
+// (panelFloats(k, n) floats) where the CPU has AVX-512, else read in place.
+RightOperand shared(const float* b, int64_t ld, int64_t k, int64_t n, float* buffer) {
+  if (!hasAvx512()) return {b, ld};
+  packPanels(b, ld, k, n, buffer);
+  return {buffer, 0, k, true};
 }
 
-// dst [cols, rows] = src^T of src [rows, cols] (row r at src + r * ld): the right operand of a
-// product with src^T.
-void transposeRows(const float* src, int64_t ld, int64_t rows, int64_t cols, float* dst) {
+// B = src^T [cols, rows] of src [rows, cols] (row r at src + r * ld) into buffer
+// (panelFloats(cols, rows) floats): panels where the CPU has AVX-512, else row-major for the BLAS.
+RightOperand transposed(const float* src, int64_t ld, int64_t rows, int64_t cols, float* buffer) {
   if (hasAvx512()) {
-    transposeFloat32(src, ld, rows, cols, dst, rows);
-    return;
+    packPanelsTransposed(src, ld, rows, cols, buffer);
+    return {buffer, 0, cols, true};
   }
   for (int64_t r0 = 0; r0 < rows; r0 += 16) {
     const int64_t r1 = std::min(rows, r0 + 16);
     for (int64_t c = 0; c < cols; c++)
-      for (int64_t r = r0; r < r1; r++) dst[c * rows + r] = src[r * ld + c];
+      for (int64_t r = r0; r < r1; r++) buffer[c * rows + r] = src[r * ld + c];
   }
+  return {buffer, rows};
+}
+
+// c [m, n] = op(A) B + beta c for one head's float32 work on this thread: A [m, k] (op(A) = A^T
+// when transA: A stored [k, m]) with lda between stored rows. The AVX-512 kernel where the CPU has
+// it (no BLAS call per block), else the single-threaded BLAS.
+void headProduct(bool transA, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const RightOperand& b,
+                 float beta, float* c, int64_t ldc) {
+  if (hasAvx512()) {
+    const StridedLeft left = transA ? StridedLeft{a, 1, lda} : StridedLeft{a, lda, 1};
+    if (b.panels)
+      gemmFloat32Panels(left, b.values, b.panelRows, m, n, k, beta, c, ldc);
+    else
+      gemmFloat32(left, b.values, b.ld, m, n, k, beta, c, ldc);
+    return;
+  }
+  blas().sgemm(kRowMajor, transA ? kTrans : kNoTrans, kNoTrans, static_cast<int>(m), static_cast<int>(n),
+               static_cast<int>(k), 1.f, a, static_cast<int>(lda), b.values, static_cast<int>(b.ld), beta, c,
+               static_cast<int>(ldc));
 }
 
 // q [L, hd] (rotated, scaled) and k [L, hd] (rotated) of head h of sequence b from qkv; returns
@@ -178,28 +202,34 @@ void writeHeadGrad(const AttentionShape& s, const float* dq, const float* dk, co
   for (int64_t l = 0; l < L; l++) std::memcpy(dRows + 2 * d + h * hd + l * 3 * d, dv + l * hd, hd * sizeof(float));
 }
 
-// The float32 work of one head on this thread: q and k [L, hd], k^T [hd, L], a block of scores p
-// [rows, L] and its rows' softmax normalisers inv [rows]; for the gradient also v^T [hd, L], dq, dk,
-// dv [L, hd] (dk and dv adjacent) and a block dp [rows, L].
+// The float32 work of one head on this thread: q and k [L, hd]; the shared right operands k^T
+// (q k^T), v (P v) or, for the gradient, v^T (dO v^T) and k (dS k), each panelFloats(L, hd) floats;
+// a block of scores p [rows, L] and its rows' softmax normalisers inv [rows]; for the gradient also
+// dq, dk, dv [L, hd] (dk and dv adjacent) and a block dp [rows, L].
 struct HeadWork {
-  float *q = nullptr, *k = nullptr, *kT = nullptr, *vT = nullptr, *dq = nullptr, *dk = nullptr, *dv = nullptr,
-        *p = nullptr, *dp = nullptr, *inv = nullptr;
+  float *q = nullptr, *k = nullptr, *kT = nullptr, *v = nullptr, *vT = nullptr, *kRight = nullptr, *dq = nullptr,
+        *dk = nullptr, *dv = nullptr, *p = nullptr, *dp = nullptr, *inv = nullptr;
 };
 
 HeadWork headWork(int64_t L, int64_t hd, int64_t rows, bool gradient) {
   thread_local std::vector<float> work;
-  work.resize(static_cast<size_t>((gradient ? 7 : 3) * L * hd + (gradient ? 2 : 1) * rows * L + rows));
+  const int64_t operand = std::max(panelFloats(L, hd), panelFloats(hd, L));
+  work.resize(static_cast<size_t>(2 * L * hd + (gradient ? 3 : 2) * operand + (gradient ? 3 * L * hd : 0) +
+                                  (gradient ? 2 : 1) * rows * L + rows));
   float* next = work.data();
   const auto take = [&](int64_t count) { return std::exchange(next, next + count); };
   HeadWork w;
   w.q = take(L * hd);
   w.k = take(L * hd);
-  w.kT = take(hd * L);
+  w.kT = take(operand);
   if (gradient) {
-    w.vT = take(hd * L);
+    w.vT = take(operand);
+    w.kRight = take(operand);
     w.dq = take(L * hd);
     w.dk = take(L * hd);
     w.dv = take(L * hd);
+  } else {
+    w.v = take(operand);
   }
   w.p = take(rows * L);
   if (gradient) w.dp = take(rows * L);
@@ -211,18 +241,19 @@ void attentionForwardFloat32(const AttentionShape& s, const float* qkv, float* o
   const int64_t L = s.seqLen, hd = s.headDim, d = s.heads * hd, rowsPerBlock = blockRows(L);
   forEachHead(s, [&](int64_t b, int64_t h) {
     const HeadWork w = headWork(L, hd, rowsPerBlock, false);
-    float *q = w.q, *k = w.k, *kT = w.kT, *p = w.p;
-    const float* v = loadHead(s, qkv, b, h, q, k);
-    transposeRows(k, hd, L, hd, kT);
+    float *q = w.q, *k = w.k, *p = w.p;
+    const float* vRows = loadHead(s, qkv, b, h, q, k);
+    const RightOperand kT = transposed(k, hd, L, hd, w.kT);
+    const RightOperand v = shared(vRows, 3 * d, L, hd, w.v);
     float* lseRow = lse + (b * s.heads + h) * L;
     for (int64_t i0 = 0; i0 < L; i0 += rowsPerBlock) {
       const int64_t n = std::min(rowsPerBlock, L - i0), keys = visibleKeys(s, i0, n);
       float* outRows = out + (b * L + i0) * d + h * hd;
-      headProduct(false, n, keys, hd, q + i0 * hd, hd, kT, L, 0.f, p, L);
+      headProduct(false, n, keys, hd, q + i0 * hd, hd, kT, 0.f, p, L);
       hideFuture(s, p, n, i0, L, -INFINITY);
       softmaxNumerators(p, n, keys, L, lseRow + i0, w.inv);
       hideFuture(s, p, n, i0, L, 0.f);
-      headProduct(false, n, hd, keys, p, L, v, 3 * d, 0.f, outRows, d);
+      headProduct(false, n, hd, keys, p, L, v, 0.f, outRows, d);
       scaleRows(outRows, n, hd, d, w.inv);
     }
   });
@@ -233,10 +264,11 @@ void attentionBackwardFloat32(const AttentionShape& s, const float* dy, const fl
   const int64_t L = s.seqLen, hd = s.headDim, d = s.heads * hd, rowsPerBlock = blockRows(L);
   forEachHead(s, [&](int64_t b, int64_t h) {
     const HeadWork w = headWork(L, hd, rowsPerBlock, true);
-    float *q = w.q, *k = w.k, *kT = w.kT, *vT = w.vT, *dq = w.dq, *dk = w.dk, *dv = w.dv, *p = w.p, *dp = w.dp;
+    float *q = w.q, *k = w.k, *dq = w.dq, *dk = w.dk, *dv = w.dv, *p = w.p, *dp = w.dp;
     const float* v = loadHead(s, qkv, b, h, q, k);
-    transposeRows(k, hd, L, hd, kT);
-    transposeRows(v, 3 * d, L, hd, vT);
+    const RightOperand kT = transposed(k, hd, L, hd, w.kT);
+    const RightOperand vT = transposed(v, 3 * d, L, hd, w.vT);
+    const RightOperand kRight = shared(k, hd, L, hd, w.kRight);
     const float* lseRow = lse + (b * s.heads + h) * L;
     const float* dyRows = dy + b * L * d + h * hd;
     const float* outRows = out + b * L * d + h * hd;
@@ -246,15 +278,15 @@ void attentionBackwardFloat32(const AttentionShape& s, const float* dy, const fl
       const int64_t n = std::min(rowsPerBlock, L - i0), keys = visibleKeys(s, i0, n);
       const float beta = i0 == 0 && !s.causal ? 0.f : 1.f;
       const float* dyBlock = dyRows + i0 * d;
-      headProduct(false, n, keys, hd, q + i0 * hd, hd, kT, L, 0.f, p, L);
+      headProduct(false, n, keys, hd, q + i0 * hd, hd, kT, 0.f, p, L);
       hideFuture(s, p, n, i0, L, -INFINITY);
       expShifted(p, n, keys, L, lseRow + i0);
       hideFuture(s, p, n, i0, L, 0.f);
-      headProduct(true, keys, hd, n, p, L, dyBlock, d, beta, dv, hd);
-      headProduct(false, n, keys, hd, dyBlock, d, vT, L, 0.f, dp, L);
+      headProduct(true, keys, hd, n, p, L, inPlace(dyBlock, d), beta, dv, hd);
+      headProduct(false, n, keys, hd, dyBlock, d, vT, 0.f, dp, L);
       softmaxGrad(p, dp, n, keys, L, dyBlock, outRows + i0 * d, d, hd);
-      headProduct(false, n, hd, keys, dp, L, k, hd, 0.f, dq + i0 * hd, hd);
-      headProduct(true, keys, hd, n, dp, L, q + i0 * hd, hd, beta, dk, hd);
+      headProduct(false, n, hd, keys, dp, L, kRight, 0.f, dq + i0 * hd, hd);
+      headProduct(true, keys, hd, n, dp, L, inPlace(q + i0 * hd, hd), beta, dk, hd);
     }
     writeHeadGrad(s, dq, dk, dv, dqkv + b * L * 3 * d, h);
   });

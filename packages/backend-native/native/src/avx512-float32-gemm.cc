@@ -25,8 +25,10 @@ bool hasAvx512() {
 
 namespace {
 
-// Rows i0..i0+MR of A against one packed panel of B (k rows of 16 * NV floats, zero beyond the
-// panel's `width` columns), all k; the first `width` columns of c's rows written.
+constexpr int64_t kPanelWidth = 32;
+
+// Rows i0..i0+MR of A against one panel of B (k rows of 32 floats, zero beyond the panel's
+// `width` columns; NV = 1 reads the first 16), all k; the first `width` columns of c's rows written.
 template <int MR, int NV>
 MD4_AVX512_TARGET void block(const StridedLeft& a, const float* panel, int64_t i0, int64_t width, int64_t k,
                              float beta, float* c, int64_t ldc) {
@@ -36,7 +38,7 @@ MD4_AVX512_TARGET void block(const StridedLeft& a, const float* panel, int64_t i
     _Pragma("GCC unroll 8")
     for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
   const float* aq = a.values + i0 * a.rowStride;
-  for (int64_t q = 0; q < k; q++, aq += a.colStride, panel += 16 * NV) {
+  for (int64_t q = 0; q < k; q++, aq += a.colStride, panel += kPanelWidth) {
     __m512 bv[NV];
     _Pragma("GCC unroll 8")
     for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_ps(panel + 16 * v);
@@ -98,22 +100,10 @@ MD4_AVX512_TARGET void transposeBlock(const float* src, int64_t ld, int64_t rows
 
 constexpr int kRows = 6;  // 6 rows x 2 vectors: 12 accumulators, enough to hide the FMA latency
 
-// Columns j0..j0+width of B [k, n] (width <= 16 * NV) into panel [k, 16 * NV], zero beyond width.
-template <int NV>
-MD4_AVX512_TARGET void packPanel(const float* b, int64_t ldb, int64_t j0, int64_t width, int64_t k, float* panel) {
-  __mmask16 masks[NV];
-  _Pragma("GCC unroll 8")
-  for (int v = 0; v < NV; v++) masks[v] = firstLanes(width - 16 * v);
-  for (int64_t q = 0; q < k; q++)
-    _Pragma("GCC unroll 8")
-    for (int v = 0; v < NV; v++)
-      _mm512_storeu_ps(panel + q * 16 * NV + 16 * v, _mm512_maskz_loadu_ps(masks[v], b + q * ldb + j0 + 16 * v));
-}
-
 // Every row of A against one packed panel: kRows rows at a time, then the rest.
 template <int NV>
-MD4_AVX512_TARGET void panelRows(const StridedLeft& a, const float* panel, int64_t m, int64_t width, int64_t k,
-                                 float beta, float* c, int64_t ldc) {
+MD4_AVX512_TARGET void rowsAgainstPanel(const StridedLeft& a, const float* panel, int64_t m, int64_t width,
+                                        int64_t k, float beta, float* c, int64_t ldc) {
   int64_t i0 = 0;
   for (; i0 + kRows <= m; i0 += kRows) block<kRows, NV>(a, panel, i0, width, k, beta, c, ldc);
   switch (m - i0) {
@@ -128,38 +118,55 @@ MD4_AVX512_TARGET void panelRows(const StridedLeft& a, const float* panel, int64
 
 }  // namespace
 
-// B is copied 32 columns at a time into a contiguous panel (k x 32 floats, zero-padded) that every
-// row block then reads from L1: read in place, B's rows (a head's keys or values, 1-3 KB apart)
-// fall into few cache sets and came from L2 on each row block (the kernel's loads were its hot
-// spot in perf). The copy costs k x n floats against the product's 2 m n k flops.
-MD4_AVX512_TARGET void gemmFloat32(const StridedLeft& a, const float* b, int64_t ldb, int64_t m, int64_t n,
-                                   int64_t k, float beta, float* c, int64_t ldc) {
-  thread_local std::vector<float> panel;
-  panel.resize(static_cast<size_t>(32 * k));
-  int64_t j0 = 0;
-  for (; j0 + 16 < n; j0 += 32) {
-    const int64_t width = std::min<int64_t>(32, n - j0);
-    packPanel<2>(b, ldb, j0, width, k, panel.data());
-    panelRows<2>(a, panel.data(), m, width, k, beta, c + j0, ldc);
-  }
-  if (j0 < n) {
-    packPanel<1>(b, ldb, j0, n - j0, k, panel.data());
-    panelRows<1>(a, panel.data(), m, n - j0, k, beta, c + j0, ldc);
+MD4_AVX512_TARGET void packPanels(const float* b, int64_t ldb, int64_t k, int64_t n, float* panels) {
+  for (int64_t j0 = 0; j0 < n; j0 += kPanelWidth, panels += kPanelWidth * k) {
+    const __mmask16 low = firstLanes(n - j0), high = firstLanes(n - j0 - 16);
+    for (int64_t q = 0; q < k; q++) {
+      _mm512_storeu_ps(panels + q * kPanelWidth, _mm512_maskz_loadu_ps(low, b + q * ldb + j0));
+      _mm512_storeu_ps(panels + q * kPanelWidth + 16, _mm512_maskz_loadu_ps(high, b + q * ldb + j0 + 16));
+    }
   }
 }
 
-MD4_AVX512_TARGET void transposeFloat32(const float* src, int64_t ld, int64_t rows, int64_t cols, float* dst,
-                                        int64_t ldDst) {
-  for (int64_t r0 = 0; r0 < rows; r0 += 16)
-    for (int64_t c0 = 0; c0 < cols; c0 += 16)
-      transposeBlock(src + r0 * ld + c0, ld, std::min<int64_t>(16, rows - r0), std::min<int64_t>(16, cols - c0),
-                     dst + c0 * ldDst + r0, ldDst);
+MD4_AVX512_TARGET void packPanelsTransposed(const float* x, int64_t ld, int64_t n, int64_t k, float* panels) {
+  for (int64_t j0 = 0; j0 < n; j0 += kPanelWidth, panels += kPanelWidth * k) {
+    if (n - j0 < kPanelWidth) std::fill(panels, panels + kPanelWidth * k, 0.f);
+    for (int64_t r0 = j0; r0 < std::min(n, j0 + kPanelWidth); r0 += 16)
+      for (int64_t c0 = 0; c0 < k; c0 += 16)
+        transposeBlock(x + r0 * ld + c0, ld, std::min<int64_t>(16, n - r0), std::min<int64_t>(16, k - c0),
+                       panels + c0 * kPanelWidth + (r0 - j0), kPanelWidth);
+  }
+}
+
+MD4_AVX512_TARGET void gemmFloat32Panels(const StridedLeft& a, const float* panels, int64_t panelRows, int64_t m,
+                                         int64_t n, int64_t k, float beta, float* c, int64_t ldc) {
+  for (int64_t j0 = 0; j0 < n; j0 += kPanelWidth, panels += kPanelWidth * panelRows) {
+    const int64_t width = std::min(kPanelWidth, n - j0);
+    if (width > 16)
+      rowsAgainstPanel<2>(a, panels, m, width, k, beta, c + j0, ldc);
+    else
+      rowsAgainstPanel<1>(a, panels, m, width, k, beta, c + j0, ldc);
+  }
+}
+
+// B is copied into panels that every row block then reads from L1: read in place, B's rows (a
+// head's keys or values, 1-3 KB apart) fall into few cache sets and came from L2 on each row block
+// (the kernel's loads were its hot spot in perf). The copy costs k x n floats against the
+// product's 2 m n k flops.
+MD4_AVX512_TARGET void gemmFloat32(const StridedLeft& a, const float* b, int64_t ldb, int64_t m, int64_t n,
+                                   int64_t k, float beta, float* c, int64_t ldc) {
+  thread_local std::vector<float> panels;
+  panels.resize(static_cast<size_t>(panelFloats(k, n)));
+  packPanels(b, ldb, k, n, panels.data());
+  gemmFloat32Panels(a, panels.data(), k, m, n, k, beta, c, ldc);
 }
 
 #else
 
 bool hasAvx512() { return false; }
-void transposeFloat32(const float*, int64_t, int64_t, int64_t, float*, int64_t) {}
+void packPanels(const float*, int64_t, int64_t, int64_t, float*) {}
+void packPanelsTransposed(const float*, int64_t, int64_t, int64_t, float*) {}
+void gemmFloat32Panels(const StridedLeft&, const float*, int64_t, int64_t, int64_t, int64_t, float, float*, int64_t) {}
 void gemmFloat32(const StridedLeft&, const float*, int64_t, int64_t, int64_t, int64_t, float, float*, int64_t) {}
 
 #endif

@@ -1,9 +1,8 @@
 // Small float32 matrix products on one thread with AVX-512 FMA (Zen 4/5, Skylake-X and later
 // Intel): the fused attention's products in float32 mode, where a BLAS call per block of query
 // rows spends much of the block repacking its operands. The left operand is read in place through
-// strides (so A^T costs nothing), the right operand copied into contiguous 32-column panels. Sums
-// run in float32 FMA, the order along k as in a plain loop. The operand that is needed transposed
-// (k^T for q k^T) is transposed once per head, 16 x 16 blocks in registers.
+// strides (so A^T costs nothing), the right operand from contiguous 32-column panels. Sums run in
+// float32 FMA, the order along k as in a plain loop.
 #pragma once
 
 #include <cstdint>
@@ -20,13 +19,26 @@ struct StridedLeft {
   int64_t rowStride, colStride;
 };
 
-// c [m, n] (row i at c + i * ldc) = A B + beta c (c not read when beta is 0), B [k, n] row-major
-// with ldb floats between rows (exactly n of each row read). Requires hasAvx512().
+// A right operand B [k, n] as panels of 32 columns: panel p holds columns 32p..32p+31 as k
+// contiguous rows of 32 floats (zero beyond n), at 32 p k floats from the first. Packed once, an
+// operand that several products share (a head's keys or values) is read from L1 by each.
+inline int64_t panelFloats(int64_t k, int64_t n) { return (n + 31) / 32 * 32 * k; }
+
+// B [k, n] (row q at b + q * ldb) into panels (panelFloats(k, n) floats). Requires hasAvx512().
+void packPanels(const float* b, int64_t ldb, int64_t k, int64_t n, float* panels);
+
+// B = X^T [k, n] of x [n, k] (row j at x + j * ld) into panels, 16 x 16 blocks transposed in
+// registers. Requires hasAvx512().
+void packPanelsTransposed(const float* x, int64_t ld, int64_t n, int64_t k, float* panels);
+
+// c [m, n] (row i at c + i * ldc) = A B + beta c (c not read when beta is 0), B [k, n] the first
+// k rows of panels packed for panelRows >= k rows. Requires hasAvx512().
+void gemmFloat32Panels(const StridedLeft& a, const float* panels, int64_t panelRows, int64_t m, int64_t n,
+                       int64_t k, float beta, float* c, int64_t ldc);
+
+// The same with B [k, n] row-major, ldb floats between rows (exactly n of each row read), packed
+// into panels for the call. Requires hasAvx512().
 void gemmFloat32(const StridedLeft& a, const float* b, int64_t ldb, int64_t m, int64_t n, int64_t k, float beta,
                  float* c, int64_t ldc);
-
-// dst [cols, rows] (row c at dst + c * ldDst) = src^T of src [rows, cols] (row r at src + r * ld),
-// 16 x 16 blocks transposed in registers. Requires hasAvx512().
-void transposeFloat32(const float* src, int64_t ld, int64_t rows, int64_t cols, float* dst, int64_t ldDst);
 
 }  // namespace md4
