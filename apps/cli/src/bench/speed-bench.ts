@@ -14,6 +14,7 @@ import {
   setMatMulPrecision,
 } from '@md4/backend-native';
 import { type BenchConfig, type BenchOptions, type PeerAutocast, parseBenchOptions } from './bench-options';
+import { cpuIdentity } from './cpu-identity';
 import { round } from './cpu-load';
 import { measureSampling, measureTraining, type SampleFigures, type TrainFigures } from './measure-ours';
 import { registerRepoNativeBackend } from './repo-native-backend';
@@ -174,6 +175,7 @@ async function main() {
     machine: {
       cores: availableParallelism(),
       cpu: cpus()[0]?.model ?? 'unknown',
+      cpuId: cpuIdentity(),
       cpuBf16: bf16Instructions(),
       loadavgStart: loadStart,
       loadavgEnd: loadavg().map((x) => round(x, 2)),
