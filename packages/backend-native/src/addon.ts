@@ -181,6 +181,13 @@ export interface NativeAddon {
     n: number,
   ): void;
   /**
+   * y = GELU(x) (tanh approximation) over n float32 values (GELU_TANH_KERNEL of `@md4/core`);
+   * constants: [c, 2k, 6ck] rounded to float32.
+   */
+  geluTanh(x: Float32Array, y: Float32Array, n: number, constants: Float32Array): void;
+  /** dx from dy and x (GELU_TANH_GRAD_KERNEL); constants as for geluTanh. */
+  geluTanhGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, n: number, constants: Float32Array): void;
+  /**
    * Fused attention (ATTENTION_KERNEL of `@md4/core`) of qkv [B*L, 3d] into out [B*L, d] and
    * lse [B, H, L]; `sizes` = [B, L, H, hd, scale, causal 0/1]; null tables: no rotary embedding.
    * `precision` as gemm's: -1 or absent as `precision()` set, 0 float32, 1 bf16 products (bf16

@@ -8,6 +8,7 @@ export { elementwiseKernelOverrides } from './elementwise-kernels';
 export type { Float32ProductChoice, Float32ProductLibrary, Float32Products } from './float32-products';
 export { FLOAT32_ONEDNN_MIN_FLOPS, FLOAT32_PRODUCT_CHOICES } from './float32-products';
 export { gateKernels } from './gate-kernels';
+export { geluKernels } from './gelu-kernels';
 export { batchMatMulKernel, fusedMatMulKernel, matMulKernelOverrides } from './matmul-kernels';
 export type { ComputedMatMulPrecision, MatMulPrecisionResult } from './matmul-precision';
 export { BF16_CPU_FLAGS, bf16Instructions, dnnlLibraryCandidates } from './matmul-precision';

@@ -14,6 +14,7 @@ import {
   type Float32Products,
 } from './float32-products';
 import { gateKernels } from './gate-kernels';
+import { geluKernels } from './gelu-kernels';
 import { gatedResidualKernels } from './gated-residual-kernels';
 import { matMulKernelOverrides } from './matmul-kernels';
 import { applyMatMulPrecision, type MatMulPrecisionResult, resolvePrecisionFor } from './matmul-precision';
@@ -180,6 +181,7 @@ export async function registerNativeBackend(opts: NativeBackendOptions = {}): Pr
     ...optimizerKernels(addon, NATIVE_BACKEND),
     ropeKernel(addon, NATIVE_BACKEND),
     ...gateKernels(addon, NATIVE_BACKEND),
+    ...geluKernels(addon, NATIVE_BACKEND),
     ...gatedResidualKernels(addon, NATIVE_BACKEND),
   ];
   for (const config of fused) {

@@ -7,6 +7,7 @@ export { selectBackend } from './backend';
 export { sampleCategorical, softmax64 } from './categorical';
 export type { Denoiser } from './denoiser';
 export { SIGMOID_GATE_GRAD_KERNEL, SIGMOID_GATE_KERNEL } from './gate-kernel';
+export { GELU_TANH_CONSTANTS, GELU_TANH_GRAD_KERNEL, GELU_TANH_KERNEL } from './gelu-kernel';
 export { GATED_RESIDUAL_GRAD_KERNEL, GATED_RESIDUAL_KERNEL } from './gated-residual-kernel';
 export { assertTokenRange, maskId } from './mask';
 export type { MatMulPrecision } from './matmul-precision';

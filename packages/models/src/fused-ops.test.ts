@@ -2,6 +2,9 @@ import {
   ADA_LAYER_NORM_GRAD_KERNEL,
   ADA_LAYER_NORM_KERNEL,
   type AdaLayerNormAttrs,
+  GELU_TANH_CONSTANTS,
+  GELU_TANH_GRAD_KERNEL,
+  GELU_TANH_KERNEL,
   RMS_NORM_GRAD_KERNEL,
   RMS_NORM_KERNEL,
   type RmsNormAttrs,
@@ -16,6 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { sigmoidGate } from './gated-mlp';
 import { gatedResidual } from './gated-residual';
+import { geluTanh } from './gelu';
 import { adaLayerNorm, layerNorm } from './layer-norm';
 import { rmsNorm } from './rms-norm';
 import { sequenceSum } from './sequence-sum';
@@ -214,6 +218,45 @@ describe('rmsNorm through a backend kernel (RMS_NORM_KERNEL)', () => {
     ];
     const f = (...t: tf.Tensor[]) => rmsNorm(t[0] as tf.Tensor2D, t[1] as tf.Tensor1D, 1e-5);
     await expectKernelsMatchComposed(kernels, f, () => [x(), tf.randomNormal([4], 1, 0.3, 'float32', 7)]);
+    expect(calls).toEqual({ forward: 2, grad: 1 }); // the value, and once inside tf.grads
+  });
+});
+
+describe('geluTanh through a backend kernel (GELU_TANH_KERNEL)', () => {
+  it('where the backend registers it, value and gradient equal the composed op, with no leaks', async () => {
+    const calls = { forward: 0, grad: 0 };
+    // the float64 formulas of @md4/core's gelu-kernel.ts, registered as a backend would register its kernels
+    const { k, c } = GELU_TANH_CONSTANTS;
+    const sigmoidOf = (v: number) => 1 / (1 + Math.exp(-2 * k * (v + c * v ** 3)));
+    const kernels: tf.KernelConfig[] = [
+      {
+        kernelName: GELU_TANH_KERNEL,
+        backendName: 'cpu',
+        kernelFunc: ({ inputs, backend }) => {
+          calls.forward++;
+          const y = readCpu(backend, inputs.x!).map((v) => v * sigmoidOf(v));
+          return writeCpu(backend, y, inputs.x!.shape);
+        },
+      },
+      {
+        kernelName: GELU_TANH_GRAD_KERNEL,
+        backendName: 'cpu',
+        kernelFunc: ({ inputs, backend }) => {
+          calls.grad++;
+          const dy = readCpu(backend, inputs.dy!);
+          const dx = readCpu(backend, inputs.x!).map((v, i) => {
+            const s = sigmoidOf(v);
+            return dy[i]! * (s + v * s * (1 - s) * (6 * c * k * v * v + 2 * k));
+          });
+          return writeCpu(backend, dx, inputs.x!.shape);
+        },
+      },
+    ];
+    await expectKernelsMatchComposed(
+      kernels,
+      (t) => geluTanh(t!),
+      () => [tf.mul(x(), 3)],
+    );
     expect(calls).toEqual({ forward: 2, grad: 1 }); // the value, and once inside tf.grads
   });
 });

@@ -55,6 +55,7 @@
 #include "rms-norm.h"
 #include "rope.h"
 #include "gated-activation.h"
+#include "gelu.h"
 #include "gated-residual.h"
 #include "strided-copy.h"
 #include "thread-pool.h"
@@ -525,6 +526,29 @@ Napi::Value GateGrad(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// geluTanh(x, y, n, constants) and geluTanhGrad(dy, x, dx, n, constants); constants: Float32Array
+// [c, 2k, 6ck].
+md4::GeluConstants geluConstants(const Napi::CallbackInfo& info, int at) {
+  const float* k = floats(info, at, 3);
+  return {k[0], k[1], k[2]};
+}
+
+Napi::Value GeluTanh(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4) return Throw(env, "geluTanh(x, y, n, constants)");
+  const int64_t n = arg(info, 2);
+  md4::geluTanh(geluConstants(info, 3), floats(info, 0, n), floats(info, 1, n), n);
+  return env.Undefined();
+}
+
+Napi::Value GeluTanhGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5) return Throw(env, "geluTanhGrad(dy, x, dx, n, constants)");
+  const int64_t n = arg(info, 3);
+  md4::geluTanhGrad(geluConstants(info, 4), floats(info, 0, n), floats(info, 1, n), floats(info, 2, n), n);
+  return env.Undefined();
+}
+
 // The shape of an attention call from its sizes (Float64Array [B, L, H, hd, scale, causal 0/1]) at
 // info[sizesArg], and its rotary tables at info[cosArg], info[cosArg + 1] (null: none).
 md4::AttentionShape attentionShape(const Napi::CallbackInfo& info, int cosArg, int sizesArg) {
@@ -722,6 +746,8 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("rope", Napi::Function::New(env, Guarded<Rope>));
   exports.Set("gate", Napi::Function::New(env, Guarded<Gate>));
   exports.Set("gateGrad", Napi::Function::New(env, Guarded<GateGrad>));
+  exports.Set("geluTanh", Napi::Function::New(env, Guarded<GeluTanh>));
+  exports.Set("geluTanhGrad", Napi::Function::New(env, Guarded<GeluTanhGrad>));
   exports.Set("attention", Napi::Function::New(env, Guarded<Attention>));
   exports.Set("attentionGrad", Napi::Function::New(env, Guarded<AttentionGrad>));
   exports.Set("adaLayerNorm", Napi::Function::New(env, Guarded<AdaLayerNorm>));
