@@ -12,6 +12,7 @@ export { geluKernels } from './gelu-kernels';
 export { batchMatMulKernel, fusedMatMulKernel, matMulKernelOverrides } from './matmul-kernels';
 export type { ComputedMatMulPrecision, MatMulPrecisionResult } from './matmul-precision';
 export { BF16_CPU_FLAGS, bf16Instructions, dnnlLibraryCandidates } from './matmul-precision';
+export { OWN_ARRAY_READ_VALUES } from './native-backend';
 export { optimizerKernels } from './optimizer-kernels';
 export type { NativeBackendOptions, NativeBackendStatus } from './register-native-backend';
 export {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeAvailable } from './native-available.test-helper';
-import type { NativeBackend } from './native-backend';
+import { type NativeBackend, OWN_ARRAY_READ_VALUES } from './native-backend';
 import { NATIVE_BACKEND } from './register-native-backend';
 
 describe.runIf(nativeAvailable)('the native backend object (cpu storage, pooled outputs)', () => {
@@ -26,6 +26,25 @@ describe.runIf(nativeAvailable)('the native backend object (cpu storage, pooled 
     expect(Array.from(read)).toEqual([2, 4, 6, 8, 10]);
     expect(Array.from(second.dataSync())).toEqual([10, 20, 30, 40, 50]);
     tf.dispose([x, second]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('hands a large output its own array on a read, and never reuses that memory', () => {
+    const before = tf.memory().numTensors;
+    const x = tf.fill([OWN_ARRAY_READ_VALUES], 1);
+    const first = tf.mul(x, 2); // pooled memory, at the size from which reads stop copying
+    const read = first.dataSync();
+    expect(first.dataSync() === read).toBe(true); // the tensor's own array, not a copy
+    const pooled = backend().pooledBytes;
+    first.dispose();
+    expect(backend().pooledBytes).toBe(pooled); // not taken back
+    const second = tf.mul(x, 3);
+    expect([read[0], read[OWN_ARRAY_READ_VALUES - 1]]).toEqual([2, 2]);
+    expect(second.dataSync()[0]).toBe(3);
+    // one value fewer: copied as before
+    const small = tf.tidy(() => tf.mul(tf.slice(x, 0, OWN_ARRAY_READ_VALUES - 1), 2));
+    expect(small.dataSync() === small.dataSync()).toBe(false);
+    tf.dispose([x, second, small]);
     expect(tf.memory().numTensors).toBe(before);
   });
 

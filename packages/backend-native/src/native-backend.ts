@@ -19,6 +19,15 @@ export interface NativeBackend extends MathBackendCPU {
   operandKey(values: NativeValues): number;
 }
 
+/**
+ * From this many values (16 MB of float32) up, a read of a pooled tensor returns the tensor's own
+ * array and the pool gives that memory up, instead of copying it: copying the 823 MB of logits of
+ * a batch of 4 mdlm-owt sequences took 0.4-3.7 s on 2 Zen 5 cores, while the next forward's fresh
+ * array for them costs 0.3-0.8 s more (its pages faulted in): 4.2 against 3.0 s a forward and read
+ * (eight of each, alternating). Under it, a copy keeps the pooled array for the next step.
+ */
+export const OWN_ARRAY_READ_VALUES = 2 ** 22;
+
 /** Where the addon keeps copies of tensors' values by key: the backend releases them. */
 export interface KeptCopies {
   /** Drops the copies kept under `key`. */
@@ -32,7 +41,8 @@ export interface KeptCopies {
  * array per tensor outside the V8 heap and any wasm heap; its bookkeeping; every kernel the addon
  * does not replace) with the native kernels' outputs drawn from an `ArrayPool`, reads that
  * return copies of pooled arrays (a caller may keep what `dataSync` gave it after the tensor is
- * disposed and its memory reused), and without the cpu backend's "install tfjs-node" notice.
+ * disposed and its memory reused) or, from `OWN_ARRAY_READ_VALUES` values up, the array itself,
+ * which the pool then never reuses, and without the cpu backend's "install tfjs-node" notice.
  * Taking the class as an argument keeps the cpu backend's module (which registers kernels on
  * import) out of this package's static imports.
  */
@@ -84,7 +94,10 @@ export function createNativeBackend(Base: typeof MathBackendCPU, copies?: KeptCo
 
     override readSync(dataId: object) {
       const values = super.readSync(dataId);
-      return this.pool.owns(values) ? (values as NativeValues).slice() : values;
+      if (!this.pool.owns(values)) return values;
+      if ((values as NativeValues).length < OWN_ARRAY_READ_VALUES) return (values as NativeValues).slice();
+      this.releaseCopies(this.pool.register(values)); // registered twice: the pool forgets it
+      return values;
     }
 
     override disposeData(dataId: object, force = false): boolean {
