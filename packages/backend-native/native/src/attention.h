@@ -1,7 +1,8 @@
 // Fused softmax attention (bidirectional, or causal: query i sees keys 0..i) (@md4/core's attention kernels) on a fused projection
-// qkv [B*L, 3d], one (sequence, head) pair per task on the addon's pool, the products by the BLAS
-// single-threaded (in bf16 precision on an AVX512-BF16 CPU, by avx512-bf16-gemm.h), the L x L
-// scores one block of query rows at a time (never all in memory).
+// qkv [B*L, 3d], one (sequence, head) pair per task on the addon's pool, the products on that
+// thread (float32: avx512-float32-gemm.h where the CPU has AVX-512, else the BLAS single-threaded;
+// bf16 precision on an AVX512-BF16 CPU: avx512-bf16-gemm.h), the L x L scores one block of query
+// rows at a time (never all in memory).
 #pragma once
 
 #include <cstdint>
