@@ -43,7 +43,8 @@ describe.runIf(nativeAvailable)('the native backend object (cpu storage, pooled 
     expect(second.dataSync()[0]).toBe(3);
     // one value fewer: copied as before
     const small = tf.tidy(() => tf.mul(tf.slice(x, 0, OWN_ARRAY_READ_VALUES - 1), 2));
-    expect(small.dataSync() === small.dataSync()).toBe(false);
+    const [once, again] = [small.dataSync(), small.dataSync()];
+    expect(once === again).toBe(false);
     tf.dispose([x, second, small]);
     expect(tf.memory().numTensors).toBe(before);
   });

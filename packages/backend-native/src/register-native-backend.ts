@@ -14,8 +14,8 @@ import {
   type Float32Products,
 } from './float32-products';
 import { gateKernels } from './gate-kernels';
-import { geluKernels } from './gelu-kernels';
 import { gatedResidualKernels } from './gated-residual-kernels';
+import { geluKernels } from './gelu-kernels';
 import { matMulKernelOverrides } from './matmul-kernels';
 import { applyMatMulPrecision, type MatMulPrecisionResult, resolvePrecisionFor } from './matmul-precision';
 import { createNativeBackend } from './native-backend';
