@@ -116,9 +116,10 @@ describe.runIf(nativeAvailable)('native fused attention kernels', () => {
   });
 
   it('give a key that leads every other by far more than 87 all the weight, and a NaN score NaN', () => {
-    // No RoPE, H 1, hd 2, L 5: q_i = (1, 0), k_0 = (400, 0), the other keys (0, y_j), so that
-    // S_i0 = 200 (scale 0.5) and S_ij = 0: the other weights, exp(-200) (the kernel keeps e^-87 there),
-    // vanish beside 1 in float32, so O_i = v_0 = (3, 5) and lse_i = 200 exactly. Query 3's NaN makes its scores, lse and output NaN; the others stay.
+    // No RoPE, H 1, hd 2, L 5: q_i = (1, 0), k_0 = (400, 0), the other keys (0, j), so that
+    // S_i0 = 200 (scale 0.5) and S_ij = 0: the other weights, exp(-200) (the kernel keeps e^-87
+    // there), vanish beside 1 in float32, so O_i = v_0 = (3, 5) and lse_i = 200 exactly. Query 3's
+    // NaN makes its scores, lse and output NaN; the other queries stay as they are.
     const L = 5;
     const attrs = { batch: 1, seqLen: L, heads: 1, headDim: 2, scale: 0.5, rotary: false };
     const values = new Float32Array(L * 6);
