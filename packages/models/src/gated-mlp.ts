@@ -28,7 +28,9 @@ export function sigmoidGate(g: tf.Tensor2D, u: tf.Tensor2D): tf.Tensor2D {
 /**
  * Gated MLP of the reference network: W_down( sigmoid(W_gate x) * (W_up x) ), no biases.
  * W_gate and W_up are kept as two matrices (the reference fuses them into one W13 of the same size)
- * so the products never need a column slice, which costs a full copy on wasm.
+ * so the products never need a column slice, which costs a full copy on wasm. On the native backend
+ * one joined product was tried twice and made the MLP no faster (apps/cli/BENCHMARKS.md, 2026-12-07
+ * and 2026-12-08).
  */
 export function gatedMlp(
   x: tf.Tensor2D,
