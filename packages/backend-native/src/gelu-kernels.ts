@@ -1,7 +1,7 @@
 import { GELU_TANH_CONSTANTS, GELU_TANH_GRAD_KERNEL, GELU_TANH_KERNEL } from '@md4/core';
-import { type KernelConfig, util } from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
-import { float32Of, type NativeKernelArgs, newFloat32, sameShapeFloat32 } from './tensor-storage';
+import { sameShapeKernel } from './same-shape-kernel';
 
 /** c, 2k and 6ck rounded to float32, as the composed ops' scalar tensors hold them. */
 const { k, c } = GELU_TANH_CONSTANTS;
@@ -13,30 +13,11 @@ const CONSTANTS = Float32Array.of(c, 2 * k, 6 * c * k);
  */
 export function geluKernels(addon: NativeAddon, backendName: string): KernelConfig[] {
   return [
-    {
-      kernelName: GELU_TANH_KERNEL,
-      backendName,
-      kernelFunc: (args) => {
-        const { inputs, backend } = args as unknown as NativeKernelArgs;
-        const shape = sameShapeFloat32(GELU_TANH_KERNEL, [inputs.x!]);
-        const y = newFloat32(backend, shape);
-        const n = util.sizeFromShape(shape);
-        if (n > 0) addon.geluTanh(float32Of(backend, inputs.x!), y.values, n, CONSTANTS);
-        return y.info;
-      },
-    },
-    {
-      kernelName: GELU_TANH_GRAD_KERNEL,
-      backendName,
-      kernelFunc: (args) => {
-        const { inputs, backend } = args as unknown as NativeKernelArgs;
-        const shape = sameShapeFloat32(GELU_TANH_GRAD_KERNEL, [inputs.dy!, inputs.x!]);
-        const dx = newFloat32(backend, shape);
-        const n = util.sizeFromShape(shape);
-        const f = (name: string) => float32Of(backend, inputs[name]!);
-        if (n > 0) addon.geluTanhGrad(f('dy'), f('x'), dx.values, n, CONSTANTS);
-        return dx.info;
-      },
-    },
+    sameShapeKernel(GELU_TANH_KERNEL, backendName, ['x'], 1, ([x], [y], n) =>
+      addon.geluTanh(x!, y!, n, CONSTANTS),
+    ),
+    sameShapeKernel(GELU_TANH_GRAD_KERNEL, backendName, ['dy', 'x'], 1, ([dy, x], [dx], n) =>
+      addon.geluTanhGrad(dy!, x!, dx!, n, CONSTANTS),
+    ),
   ];
 }
